@@ -1,0 +1,121 @@
+//! Benchmarks of the pallet's calls, each on its most expensive path.
+
+use super::*;
+use frame_benchmarking::v2::*;
+use frame_support::traits::{fungible::Mutate, Get};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use sp_runtime::{traits::Saturating, AccountId32, KeyTypeId, MultiSignature};
+
+/// Makes pool owners whose keys can sign inside the benchmark.
+pub trait BenchmarkHelper<AccountId, Signature> {
+	/// A fresh owner account whose signing key the benchmark can use.
+	fn new_owner() -> AccountId;
+	/// `owner`'s signature over `message`.
+	fn sign(owner: &AccountId, message: &[u8]) -> Signature;
+}
+
+const KEY_TYPE: KeyTypeId = KeyTypeId(*b"mpbn");
+
+/// sr25519 keys from the host keystore: the scheme the pallet's users sign with.
+impl BenchmarkHelper<AccountId32, MultiSignature> for () {
+	fn new_owner() -> AccountId32 {
+		AccountId32::new(sp_io::crypto::sr25519_generate(KEY_TYPE, None).0)
+	}
+	fn sign(owner: &AccountId32, message: &[u8]) -> MultiSignature {
+		let public = sp_core::sr25519::Public::from_raw(*owner.as_ref());
+		let signature = sp_io::crypto::sr25519_sign(KEY_TYPE, &public, message)
+			.expect("new_owner put this key in the keystore; qed");
+		MultiSignature::Sr25519(signature)
+	}
+}
+
+fn funded<T: Config>(who: &T::AccountId) {
+	let plenty = T::Currency::minimum_balance().saturating_mul(1_000_000u32.into());
+	T::Currency::set_balance(who, plenty);
+}
+
+/// A pool of `owner` with the longest resource id, returned with its deposit.
+fn create<T: Config>(owner: &T::AccountId) -> (PoolId, BalanceOf<T>) {
+	funded::<T>(owner);
+	let deposit = T::Currency::minimum_balance().saturating_mul(1_000u32.into());
+	let collateral = deposit
+		.saturating_add(T::MinCollateralExcess::get() * deposit)
+		.saturating_add(1u32.into());
+	let resource = alloc::vec![7u8; T::MaxResourceIdLen::get() as usize];
+	let pool_id = NextPoolId::<T>::get();
+	Pallet::<T>::create_pool(
+		RawOrigin::Signed(owner.clone()).into(),
+		resource.try_into().expect("exactly MaxResourceIdLen bytes; qed"),
+		deposit,
+		collateral,
+		T::MinDuration::get(),
+	)
+	.expect("funded owner, valid terms; qed");
+	(pool_id, deposit)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn create_pool() {
+		let owner = T::BenchmarkHelper::new_owner();
+		funded::<T>(&owner);
+		let deposit = T::Currency::minimum_balance().saturating_mul(1_000u32.into());
+		let collateral = deposit.saturating_mul(3u32.into());
+		let resource: ResourceIdOf<T> = alloc::vec![7u8; T::MaxResourceIdLen::get() as usize]
+			.try_into()
+			.expect("exactly MaxResourceIdLen bytes; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner.clone()), resource, deposit, collateral, T::MinDuration::get());
+
+		assert_eq!(Pools::<T>::get(0).map(|p| p.owner), Some(owner));
+	}
+
+	/// A first settlement by a new peer that overdraws the deposit: two transfers, both events.
+	#[benchmark]
+	fn settle() {
+		let owner = T::BenchmarkHelper::new_owner();
+		let (pool_id, deposit) = create::<T>(&owner);
+		let target: T::AccountId = whitelisted_caller();
+		funded::<T>(&target);
+		let amount = deposit.saturating_add(1u32.into());
+		let signature = T::BenchmarkHelper::sign(
+			&owner,
+			&Pallet::<T>::voucher(pool_id, &target, amount).payload(),
+		);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(target.clone()), pool_id, amount, signature);
+
+		assert_eq!(Paid::<T>::get(pool_id, &target), Some(amount));
+		assert!(Pools::<T>::get(pool_id).is_some_and(|p| p.overdrawn));
+	}
+
+	/// Closing an overdrawn pool (slash path) with `p` paid records to remove.
+	#[benchmark]
+	fn close_pool(p: Linear<0, { T::MaxPayeesPerPool::get() }>) {
+		let owner = T::BenchmarkHelper::new_owner();
+		let (pool_id, _) = create::<T>(&owner);
+		for i in 0..p {
+			let payee: T::AccountId = account("payee", i, 0);
+			Paid::<T>::insert(pool_id, payee, BalanceOf::<T>::from(1u32));
+		}
+		let mut pool = Pools::<T>::get(pool_id).expect("just created; qed");
+		pool.payees = p;
+		pool.overdrawn = true;
+		let expiry: BlockNumberFor<T> = pool.expiry;
+		Pools::<T>::insert(pool_id, pool);
+		frame_system::Pallet::<T>::set_block_number(expiry);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), pool_id);
+
+		assert!(Pools::<T>::get(pool_id).is_none());
+		assert_eq!(Paid::<T>::iter_prefix(pool_id).count(), 0);
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

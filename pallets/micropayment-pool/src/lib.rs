@@ -1,0 +1,623 @@
+//! # Micropayment Pool Pallet
+//!
+//! Pay many peers per chunk without a transaction per peer.
+//!
+//! ## Overview
+//!
+//! A viewer pulls chunks of a resource (a video stream, a file) from many nearby peers and pays
+//! each of them per chunk. A payment channel needs an on-chain open per peer; a *pool* needs one
+//! on-chain transaction per viewer session, whatever the number of peers:
+//!
+//! 1. [`Pallet::create_pool`]: the viewer holds a *deposit* (the most it will pay) and a
+//!    *collateral* (more than the deposit) until an expiry block.
+//! 2. Off-chain, the viewer shows a new peer a storage proof of its pool (see
+//!    [`micropayment_pool_primitives::keys`]) and pays it per chunk with signed *vouchers*, each
+//!    carrying the *cumulative* amount owed to that peer (see [`micropayment_pool_primitives`]).
+//! 3. [`Pallet::settle`]: before expiry, each peer submits its latest voucher and is paid the
+//!    difference to what it was already paid. The peer pays the fee.
+//! 4. If a settlement finds the remaining deposit short, the viewer promised more than it locked
+//!    (a double spend): the pool is *overdrawn*, its collateral is forfeited, and the peer is
+//!    compensated from it. So are later peers, until expiry.
+//! 5. [`Pallet::close_pool`]: at or after expiry, the remaining deposit and (unless forfeited)
+//!    the collateral go back to the owner; forfeited collateral left over goes to
+//!    [`Config::OnSlash`].
+//!
+//! With collateral > deposit, double spending has a negative net return (the paper's
+//! Theorem IV.1): what the viewer could gain is at most its deposit, what it loses is at least
+//! its collateral.
+//!
+//! ## Signatures
+//!
+//! Vouchers are signed with [`Config::Signature`] (`MultiSignature` in the demo runtime) over
+//! [`micropayment_pool_primitives::Voucher::payload`], raw or `<Bytes>`-wrapped. The payload
+//! binds the chain's genesis hash, the pool, the payee and the cumulative amount.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+pub use benchmarking::BenchmarkHelper;
+pub use micropayment_pool_primitives::{PoolId, Voucher};
+pub use pallet::*;
+pub use types::Pool;
+pub use weights::WeightInfo;
+
+use frame_support::traits::fungible::{Credit, Inspect};
+
+/// Balance type of the pallet's currency.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+/// Negative imbalance handed to [`Config::OnSlash`].
+pub type CreditOf<T> = Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
+/// The on-chain record of a pool.
+pub type PoolOf<T> = Pool<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+	<T as Config>::MaxResourceIdLen,
+>;
+/// A resource id, bounded by [`Config::MaxResourceIdLen`].
+pub type ResourceIdOf<T> = frame_support::BoundedVec<u8, <T as Config>::MaxResourceIdLen>;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{self, BalancedHold, MutateHold},
+			tokens::{Fortitude, Precision, Preservation, Restriction},
+			Imbalance, OnUnbalanced,
+		},
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::{
+		traits::{CheckedAdd, IdentifyAccount, Saturating, Verify, Zero},
+		Perbill, SaturatedConversion,
+	};
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Defaults for the test and demo runtimes: `#[derive_impl(TestDefaultConfig)]`.
+	pub mod config_preludes {
+		use super::*;
+		use frame_support::derive_impl;
+
+		/// Small limits that let tests reach every bound quickly.
+		pub struct TestDefaultConfig;
+
+		#[derive_impl(frame_system::config_preludes::TestDefaultConfig, no_aggregated_types)]
+		impl frame_system::DefaultConfig for TestDefaultConfig {}
+
+		#[frame_support::register_default_impl(TestDefaultConfig)]
+		impl DefaultConfig for TestDefaultConfig {
+			type MaxResourceIdLen = ConstU32<64>;
+			type MaxPoolsPerAccount = ConstU32<4>;
+			type MaxPayeesPerPool = ConstU32<16>;
+			type MinCollateralExcess = MinCollateralExcess;
+			type WeightInfo = ();
+		}
+
+		frame_support::parameter_types! {
+			/// Collateral must exceed the deposit by at least 10%.
+			pub const MinCollateralExcess: Perbill = Perbill::from_percent(10);
+		}
+	}
+
+	#[pallet::config(with_default)]
+	pub trait Config:
+		frame_system::Config<RuntimeEvent: From<Event<Self>>, AccountId: AsRef<[u8; 32]>>
+	{
+		/// The currency whose funds are held in pools.
+		#[pallet::no_default]
+		type Currency: fungible::Inspect<Self::AccountId>
+			+ fungible::Mutate<Self::AccountId>
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::BalancedHold<Self::AccountId>;
+
+		/// The overarching hold reason.
+		#[pallet::no_default]
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Signature of a pool owner over a voucher payload.
+		#[pallet::no_default]
+		type Signature: Verify<Signer = Self::Signer> + Parameter;
+
+		/// The key that makes [`Config::Signature`]; identifies an account.
+		#[pallet::no_default]
+		type Signer: IdentifyAccount<AccountId = Self::AccountId>;
+
+		/// Where forfeited collateral left over at close goes (burnt with `()`).
+		#[pallet::no_default]
+		type OnSlash: OnUnbalanced<CreditOf<Self>>;
+
+		/// Longest resource id, in bytes.
+		#[pallet::constant]
+		type MaxResourceIdLen: Get<u32>;
+
+		/// Shortest pool lifetime, in blocks: peers need time to settle.
+		#[pallet::constant]
+		#[pallet::no_default]
+		type MinDuration: Get<BlockNumberFor<Self>>;
+
+		/// Longest pool lifetime, in blocks.
+		#[pallet::constant]
+		#[pallet::no_default]
+		type MaxDuration: Get<BlockNumberFor<Self>>;
+
+		/// Most pools one account may have open at once.
+		#[pallet::constant]
+		type MaxPoolsPerAccount: Get<u32>;
+
+		/// Most distinct peers one pool may pay; bounds the work of closing it.
+		#[pallet::constant]
+		type MaxPayeesPerPool: Get<u32>;
+
+		/// How much the collateral must exceed the deposit, as a share of the deposit, on top of
+		/// the strict `collateral > deposit` that the protocol needs.
+		#[pallet::constant]
+		type MinCollateralExcess: Get<Perbill>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+
+		/// Makes owner keys and signatures for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		#[pallet::no_default]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::Signature>;
+	}
+
+	/// Why the pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A pool's deposit: pays the peers.
+		#[codec(index = 0)]
+		PoolDeposit,
+		/// A pool's collateral: forfeited if the deposit is overdrawn.
+		#[codec(index = 1)]
+		PoolCollateral,
+	}
+
+	/// The id the next pool gets.
+	#[pallet::storage]
+	pub type NextPoolId<T> = StorageValue<_, PoolId, ValueQuery>;
+
+	/// Open pools.
+	#[pallet::storage]
+	pub type Pools<T: Config> = StorageMap<_, Twox64Concat, PoolId, PoolOf<T>, OptionQuery>;
+
+	/// The highest cumulative voucher amount settled for each (pool, peer).
+	#[pallet::storage]
+	pub type Paid<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		PoolId,
+		Blake2_128Concat,
+		T::AccountId,
+		BalanceOf<T>,
+		OptionQuery,
+	>;
+
+	/// The open pools of each owner.
+	#[pallet::storage]
+	pub type OwnerPools<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<PoolId, T::MaxPoolsPerAccount>,
+		ValueQuery,
+	>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A pool was created and its deposit and collateral held.
+		PoolCreated {
+			pool_id: PoolId,
+			owner: T::AccountId,
+			resource_id: ResourceIdOf<T>,
+			deposit: BalanceOf<T>,
+			collateral: BalanceOf<T>,
+			expiry: BlockNumberFor<T>,
+		},
+		/// A peer settled a voucher: `amount` is the voucher's cumulative total, `paid` what was
+		/// transferred now (from the deposit and, if overdrawn, from the collateral).
+		Settled { pool_id: PoolId, target: T::AccountId, amount: BalanceOf<T>, paid: BalanceOf<T> },
+		/// A settlement found the deposit short: the owner double-spent. The collateral is
+		/// forfeited and `victim` was paid `compensation` of its `shortfall` from it.
+		PoolOverdrawn {
+			pool_id: PoolId,
+			owner: T::AccountId,
+			victim: T::AccountId,
+			shortfall: BalanceOf<T>,
+			compensation: BalanceOf<T>,
+		},
+		/// A pool was closed and its storage removed.
+		PoolClosed {
+			pool_id: PoolId,
+			owner: T::AccountId,
+			refunded_deposit: BalanceOf<T>,
+			refunded_collateral: BalanceOf<T>,
+			slashed: BalanceOf<T>,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No open pool has this id.
+		UnknownPool,
+		/// Only the pool's owner may do this.
+		NotOwner,
+		/// The resource id is empty.
+		EmptyResourceId,
+		/// The deposit is zero.
+		ZeroDeposit,
+		/// The collateral does not exceed the deposit by `MinCollateralExcess`.
+		InsufficientCollateral,
+		/// The duration is below `MinDuration`.
+		DurationTooShort,
+		/// The duration is above `MaxDuration`.
+		DurationTooLong,
+		/// The free balance cannot cover deposit plus collateral.
+		InsufficientBalance,
+		/// The owner already has `MaxPoolsPerAccount` open pools.
+		TooManyPools,
+		/// The pool already paid `MaxPayeesPerPool` distinct peers.
+		TooManyPayees,
+		/// The pool is past its expiry: it no longer settles.
+		PoolExpired,
+		/// The pool has not expired yet: it cannot be closed.
+		PoolNotExpired,
+		/// The voucher's amount does not exceed what was already settled.
+		StaleVoucher,
+		/// The signature is not the owner's over this voucher.
+		BadSignature,
+		/// An amount, id or block number would overflow.
+		Overflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(!T::MinDuration::get().is_zero(), "MinDuration must be at least one block");
+			assert!(T::MinDuration::get() <= T::MaxDuration::get(), "MinDuration > MaxDuration");
+			assert!(T::MaxResourceIdLen::get() > 0, "MaxResourceIdLen must be positive");
+			assert!(T::MaxPoolsPerAccount::get() > 0, "MaxPoolsPerAccount must be positive");
+			assert!(T::MaxPayeesPerPool::get() > 0, "MaxPayeesPerPool must be positive");
+			// The payload carries a u128 amount and a 32-byte genesis hash.
+			assert!(BalanceOf::<T>::max_encoded_len() <= 16, "Balance must fit in a u128");
+			assert_eq!(T::Hash::max_encoded_len(), 32, "block hashes must be 32 bytes");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Create a pool: hold `deposit` and `collateral` from the caller until `duration` blocks
+		/// from now, to pay peers for `resource_id` with off-chain vouchers.
+		///
+		/// The dispatch origin must be Signed; the caller becomes the pool's owner, the only key
+		/// whose vouchers the pool honours.
+		///
+		/// - `resource_id`: what the pool pays for; 1 to `MaxResourceIdLen` bytes.
+		/// - `deposit`: the most the pool pays out to peers; must be positive.
+		/// - `collateral`: forfeited if the owner signs vouchers worth more than the deposit; must
+		///   exceed `deposit` by `MinCollateralExcess`.
+		/// - `duration`: blocks until expiry, within `MinDuration..=MaxDuration`.
+		///
+		/// Emits `PoolCreated` with the new pool's id.
+		///
+		/// ## Complexity
+		/// - O(1); the owner's pool list is bounded by `MaxPoolsPerAccount`.
+		#[pallet::call_index(0)]
+		pub fn create_pool(
+			origin: OriginFor<T>,
+			resource_id: ResourceIdOf<T>,
+			deposit: BalanceOf<T>,
+			collateral: BalanceOf<T>,
+			duration: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			ensure!(!resource_id.is_empty(), Error::<T>::EmptyResourceId);
+			ensure!(!deposit.is_zero(), Error::<T>::ZeroDeposit);
+			let min_collateral = deposit
+				.checked_add(&(T::MinCollateralExcess::get() * deposit))
+				.ok_or(Error::<T>::Overflow)?;
+			ensure!(
+				collateral > deposit && collateral >= min_collateral,
+				Error::<T>::InsufficientCollateral
+			);
+			ensure!(duration >= T::MinDuration::get(), Error::<T>::DurationTooShort);
+			ensure!(duration <= T::MaxDuration::get(), Error::<T>::DurationTooLong);
+			let total = deposit.checked_add(&collateral).ok_or(Error::<T>::Overflow)?;
+			let free = T::Currency::reducible_balance(
+				&owner,
+				Preservation::Preserve,
+				Fortitude::Polite,
+			);
+			ensure!(free >= total, Error::<T>::InsufficientBalance);
+			let expiry = frame_system::Pallet::<T>::block_number()
+				.checked_add(&duration)
+				.ok_or(Error::<T>::Overflow)?;
+
+			let pool_id = NextPoolId::<T>::get();
+			NextPoolId::<T>::put(pool_id.checked_add(1).ok_or(Error::<T>::Overflow)?);
+			OwnerPools::<T>::try_mutate(&owner, |ids| ids.try_push(pool_id))
+				.map_err(|_| Error::<T>::TooManyPools)?;
+			T::Currency::hold(&HoldReason::PoolDeposit.into(), &owner, deposit)?;
+			T::Currency::hold(&HoldReason::PoolCollateral.into(), &owner, collateral)?;
+
+			Pools::<T>::insert(
+				pool_id,
+				Pool {
+					owner: owner.clone(),
+					resource_id: resource_id.clone(),
+					deposit,
+					collateral,
+					expiry,
+					payees: 0,
+					overdrawn: false,
+				},
+			);
+			Self::deposit_event(Event::PoolCreated {
+				pool_id,
+				owner,
+				resource_id,
+				deposit,
+				collateral,
+				expiry,
+			});
+			Ok(())
+		}
+
+		/// Settle a voucher: pay the caller what pool `pool_id` owes it beyond what it was
+		/// already paid.
+		///
+		/// The dispatch origin must be Signed by the voucher's target (the peer being paid), who
+		/// so pays the fee.
+		///
+		/// - `pool_id`: the pool that signed the voucher; must not have expired.
+		/// - `amount`: the voucher's cumulative total owed to the caller; must exceed what was
+		///   already settled (`Paid`), else `StaleVoucher`: replaying a voucher pays nothing.
+		/// - `signature`: the owner's signature over the voucher payload (genesis hash, pool id,
+		///   caller, amount), raw or `<Bytes>`-wrapped.
+		///
+		/// Pays `amount - Paid[pool_id][caller]` from the deposit. If the deposit is short, the
+		/// pool is overdrawn: its collateral is forfeited and the shortfall is paid from it, as
+		/// far as it goes (`PoolOverdrawn`). Emits `Settled`.
+		///
+		/// ## Complexity
+		/// - O(1): one signature check, at most two transfers.
+		#[pallet::call_index(1)]
+		pub fn settle(
+			origin: OriginFor<T>,
+			pool_id: PoolId,
+			amount: BalanceOf<T>,
+			signature: T::Signature,
+		) -> DispatchResult {
+			let target = ensure_signed(origin)?;
+			let mut pool = Pools::<T>::get(pool_id).ok_or(Error::<T>::UnknownPool)?;
+			ensure!(
+				frame_system::Pallet::<T>::block_number() < pool.expiry,
+				Error::<T>::PoolExpired
+			);
+			let already = Paid::<T>::get(pool_id, &target);
+			let settled = already.unwrap_or_else(Zero::zero);
+			ensure!(amount > settled, Error::<T>::StaleVoucher);
+			ensure!(
+				micropayment_pool_primitives::verify_voucher(
+					&signature,
+					&Self::voucher(pool_id, &target, amount),
+					&pool.owner,
+				),
+				Error::<T>::BadSignature
+			);
+			if already.is_none() {
+				ensure!(pool.payees < T::MaxPayeesPerPool::get(), Error::<T>::TooManyPayees);
+				pool.payees = pool.payees.saturating_add(1);
+			}
+
+			let due = amount.saturating_sub(settled);
+			let from_deposit = due.min(pool.deposit);
+			Self::pay(HoldReason::PoolDeposit, &pool.owner, &target, from_deposit)?;
+			pool.deposit = pool.deposit.saturating_sub(from_deposit);
+
+			let shortfall = due.saturating_sub(from_deposit);
+			let mut paid = from_deposit;
+			if !shortfall.is_zero() {
+				let compensation = shortfall.min(pool.collateral);
+				Self::pay(HoldReason::PoolCollateral, &pool.owner, &target, compensation)?;
+				pool.collateral = pool.collateral.saturating_sub(compensation);
+				pool.overdrawn = true;
+				paid = paid.saturating_add(compensation);
+				Self::deposit_event(Event::PoolOverdrawn {
+					pool_id,
+					owner: pool.owner.clone(),
+					victim: target.clone(),
+					shortfall,
+					compensation,
+				});
+			}
+
+			Paid::<T>::insert(pool_id, &target, amount);
+			Pools::<T>::insert(pool_id, pool);
+			Self::deposit_event(Event::Settled { pool_id, target, amount, paid });
+			Ok(())
+		}
+
+		/// Close an expired pool: release the remaining deposit and collateral to the owner and
+		/// remove the pool's storage, its `Paid` records included.
+		///
+		/// The dispatch origin must be Signed by the owner. An overdrawn pool may be closed by
+		/// anyone, since nothing of it returns to the owner but its unpaid deposit.
+		///
+		/// - `pool_id`: the pool; its expiry block must have been reached.
+		///
+		/// Forfeited collateral left over is slashed to `OnSlash`. Emits `PoolClosed`.
+		///
+		/// ## Complexity
+		/// - O(P) where P is the pool's number of payees, at most `MaxPayeesPerPool`; the weight
+		///   charged up front assumes P = `MaxPayeesPerPool` and is refunded to the actual P.
+		#[pallet::call_index(2)]
+		#[pallet::weight(<T as Config>::WeightInfo::close_pool(T::MaxPayeesPerPool::get()))]
+		pub fn close_pool(origin: OriginFor<T>, pool_id: PoolId) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let pool = Pools::<T>::get(pool_id).ok_or(Error::<T>::UnknownPool)?;
+			ensure!(who == pool.owner || pool.overdrawn, Error::<T>::NotOwner);
+			ensure!(
+				frame_system::Pallet::<T>::block_number() >= pool.expiry,
+				Error::<T>::PoolNotExpired
+			);
+
+			let owner = pool.owner;
+			T::Currency::release(
+				&HoldReason::PoolDeposit.into(),
+				&owner,
+				pool.deposit,
+				Precision::Exact,
+			)?;
+			let (refunded_collateral, slashed) = if pool.overdrawn {
+				let (credit, _) =
+					T::Currency::slash(&HoldReason::PoolCollateral.into(), &owner, pool.collateral);
+				let slashed = credit.peek();
+				T::OnSlash::on_unbalanced(credit);
+				(Zero::zero(), slashed)
+			} else {
+				T::Currency::release(
+					&HoldReason::PoolCollateral.into(),
+					&owner,
+					pool.collateral,
+					Precision::Exact,
+				)?;
+				(pool.collateral, Zero::zero())
+			};
+
+			let _ = Paid::<T>::clear_prefix(pool_id, pool.payees, None);
+			Pools::<T>::remove(pool_id);
+			OwnerPools::<T>::mutate_exists(&owner, |ids| {
+				if let Some(list) = ids {
+					list.retain(|id| *id != pool_id);
+					if list.is_empty() {
+						*ids = None;
+					}
+				}
+			});
+
+			Self::deposit_event(Event::PoolClosed {
+				pool_id,
+				owner,
+				refunded_deposit: pool.deposit,
+				refunded_collateral,
+				slashed,
+			});
+			Ok(Some(<T as Config>::WeightInfo::close_pool(pool.payees)).into())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The voucher that pays `target` a cumulative `amount` from `pool_id` on this chain.
+		pub fn voucher(pool_id: PoolId, target: &T::AccountId, amount: BalanceOf<T>) -> Voucher {
+			Voucher {
+				genesis_hash: Self::genesis_hash(),
+				pool_id,
+				target: *target.as_ref(),
+				// Exact: `integrity_test` checks that the balance fits in a u128.
+				amount: amount.saturated_into::<u128>(),
+			}
+		}
+
+		/// Hash of block 0, which `frame_system` keeps for the chain's lifetime.
+		pub fn genesis_hash() -> [u8; 32] {
+			let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+			let mut out = [0u8; 32];
+			let bytes = hash.as_ref();
+			let len = bytes.len().min(32);
+			out[..len].copy_from_slice(&bytes[..len]);
+			out
+		}
+
+		/// Move `amount` held on `owner` under `reason` to `target`'s free balance.
+		fn pay(
+			reason: HoldReason,
+			owner: &T::AccountId,
+			target: &T::AccountId,
+			amount: BalanceOf<T>,
+		) -> DispatchResult {
+			if amount.is_zero() {
+				return Ok(());
+			}
+			T::Currency::transfer_on_hold(
+				&reason.into(),
+				owner,
+				target,
+				amount,
+				Precision::Exact,
+				Restriction::Free,
+				Fortitude::Polite,
+			)
+			.map(|_| ())
+		}
+
+		/// Checks the pallet's invariants:
+		/// - each owner's held balances equal the sums over its pools;
+		/// - `OwnerPools` lists exactly the open pools, under their owners;
+		/// - each pool has exactly `payees` entries in `Paid`, and an id below `NextPoolId`.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let next = NextPoolId::<T>::get();
+			let mut listed = 0usize;
+			for (owner, ids) in OwnerPools::<T>::iter() {
+				ensure!(!ids.is_empty(), "empty OwnerPools entry");
+				let (mut deposit, mut collateral) = (BalanceOf::<T>::zero(), BalanceOf::<T>::zero());
+				for id in ids.iter() {
+					let pool = Pools::<T>::get(id).ok_or("OwnerPools lists a closed pool")?;
+					ensure!(pool.owner == owner, "pool listed under another owner");
+					ensure!(*id < next, "pool id not below NextPoolId");
+					let entries = Paid::<T>::iter_prefix(id).count();
+					ensure!(entries == pool.payees as usize, "payees differs from Paid entries");
+					deposit = deposit.checked_add(&pool.deposit).ok_or("deposit sum overflows")?;
+					collateral =
+						collateral.checked_add(&pool.collateral).ok_or("collateral sum overflows")?;
+					listed = listed.saturating_add(1);
+				}
+				ensure!(
+					<T::Currency as fungible::InspectHold<_>>::balance_on_hold(
+						&HoldReason::PoolDeposit.into(),
+						&owner,
+					) ==
+						deposit,
+					"held deposit differs from the pools' deposits"
+				);
+				ensure!(
+					<T::Currency as fungible::InspectHold<_>>::balance_on_hold(
+						&HoldReason::PoolCollateral.into(),
+						&owner,
+					) ==
+						collateral,
+					"held collateral differs from the pools' collateral"
+				);
+			}
+			ensure!(Pools::<T>::iter().count() == listed, "a pool is missing from OwnerPools");
+			Ok(())
+		}
+	}
+}

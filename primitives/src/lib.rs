@@ -1,0 +1,26 @@
+//! # Micropayment pool primitives
+//!
+//! The wire contract shared by the pallet, its runtime API and every client (Rust or JS):
+//!
+//! - [`Voucher`]: what a viewer signs for a peer, and [`Voucher::payload`], the exact 104 bytes it
+//!   signs (see `docs/voucher.md`);
+//! - [`verify_voucher`]: the one signature check, used on-chain by `settle` and off-chain by peers;
+//! - [`keys`]: the storage keys of a pool and of a paid record, for storage proofs.
+//!
+//! Nothing else in the workspace may encode a voucher.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+pub mod keys;
+mod voucher;
+
+pub use voucher::{
+	verify_voucher, Voucher, PAYLOAD_LEN, VOUCHER_DOMAIN, WRAPPED_PAYLOAD_LEN, WRAP_PREFIX,
+	WRAP_SUFFIX,
+};
+
+/// Identifier of a pool: sequential, assigned by the chain at creation.
+pub type PoolId = u64;
+
+/// The 32 raw bytes of an `AccountId32` (also of a 32-byte block hash).
+pub type Bytes32 = [u8; 32];

@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# Sourced by the other scripts: finds the toolchain that builds the wasm runtime.
+#
+# Two routes, both prepared by scripts/setup.sh:
+#   rustup  - the default toolchain has the `wasm32v1-none` target installed;
+#   debian  - Debian's rustc-web 1.96 linked into rustup as `mpool-wasm`, with a
+#             `wasm32v1-none` sysroot built by setup.sh from rust-web-src.
+MPOOL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+MPOOL_WASM_TOOLCHAIN_NAME="mpool-wasm"
+MPOOL_WASM_SYSROOT="/usr/lib/rustlib/wasm32v1-none/lib"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+mpool_wasm_route() {
+	if [ -z "${MPOOL_FORCE_DEBIAN_WASM:-}" ] && rustup target list --installed 2>/dev/null | grep -qx wasm32v1-none; then
+		echo rustup
+	elif rustup toolchain list 2>/dev/null | grep -q "^${MPOOL_WASM_TOOLCHAIN_NAME}" &&
+		ls "$MPOOL_WASM_SYSROOT"/libcore-*.rlib >/dev/null 2>&1; then
+		echo debian
+	else
+		echo none
+	fi
+}
+
+mpool_export_wasm_env() {
+	case "$(mpool_wasm_route)" in
+		rustup) unset WASM_BUILD_TOOLCHAIN ;;
+		debian) export WASM_BUILD_TOOLCHAIN="$MPOOL_WASM_TOOLCHAIN_NAME" ;;
+		*) echo "error: no wasm toolchain; run scripts/setup.sh first" >&2; return 1 ;;
+	esac
+}
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
