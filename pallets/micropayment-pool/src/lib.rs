@@ -581,7 +581,8 @@ pub mod pallet {
 		/// - each owner's held balances equal the sums over its pools;
 		/// - `OwnerPools` lists exactly the open pools, under their owners;
 		/// - each pool has exactly `payees` entries in `Paid`, and an id below `NextPoolId`.
-		#[cfg(any(feature = "try-runtime", test))]
+		///
+		/// Run by `try_state` under try-runtime, and by the pallet's and runtime's tests.
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			let next = NextPoolId::<T>::get();
 			let mut listed = 0usize;
