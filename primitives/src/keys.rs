@@ -18,7 +18,10 @@ pub const PAID_KEY_LEN: usize = 96;
 fn map_key<const N: usize>(pallet_prefix: &[u8], storage: &[u8], suffix: &[&[u8]]) -> [u8; N] {
 	let mut key = [0u8; N];
 	let mut at = 0;
-	for part in [&twox_128(pallet_prefix)[..], &twox_128(storage)[..]].into_iter().chain(suffix.iter().copied()) {
+	for part in [&twox_128(pallet_prefix)[..], &twox_128(storage)[..]]
+		.into_iter()
+		.chain(suffix.iter().copied())
+	{
 		key[at..at + part.len()].copy_from_slice(part);
 		at += part.len();
 	}

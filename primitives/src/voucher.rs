@@ -95,6 +95,6 @@ pub fn verify_voucher<S: Verify>(
 	voucher: &Voucher,
 	signer: &<S::Signer as IdentifyAccount>::AccountId,
 ) -> bool {
-	signature.verify(&voucher.payload()[..], signer) ||
-		signature.verify(&voucher.wrapped_payload()[..], signer)
+	signature.verify(&voucher.payload()[..], signer)
+		|| signature.verify(&voucher.wrapped_payload()[..], signer)
 }

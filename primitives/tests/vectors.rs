@@ -1,9 +1,9 @@
 //! Fixed test vectors of the voucher wire format. The same values are published in
 //! `docs/voucher.md`; a change here is a breaking change for every client.
 
+use codec::Encode;
 use hex_literal::hex;
 use micropayment_pool_primitives::{keys, verify_voucher, Voucher, PAYLOAD_LEN, VOUCHER_DOMAIN};
-use codec::Encode;
 use sp_core::{sr25519, Pair};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use sp_runtime::{traits::IdentifyAccount, AccountId32, MultiSignature};
@@ -69,7 +69,11 @@ fn published_sr25519_signature_verifies() {
 	assert!(verify_voucher(&sig, &v1(), &AccountId32::new(ALICE)));
 	// The same signature is not //Bob's, and not valid for a different amount.
 	assert!(!verify_voucher(&sig, &v1(), &AccountId32::new(BOB)));
-	assert!(!verify_voucher(&sig, &Voucher { amount: 1_500_000_000_001, ..v1() }, &AccountId32::new(ALICE)));
+	assert!(!verify_voucher(
+		&sig,
+		&Voucher { amount: 1_500_000_000_001, ..v1() },
+		&AccountId32::new(ALICE)
+	));
 }
 
 #[test]

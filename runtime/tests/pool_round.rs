@@ -36,7 +36,8 @@ impl Chain {
 			&genesis_config_presets::get_preset(&"development".into()).expect("preset exists"),
 		)
 		.expect("presets are JSON");
-		let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serialisable");
+		let mut config =
+			serde_json::to_value(RuntimeGenesisConfig::default()).expect("serialisable");
 		merge(&mut config, patch);
 		let mut ext = sp_io::TestExternalities::default();
 		ext.execute_with(|| {
@@ -60,12 +61,17 @@ impl Chain {
 			}
 			let slot = sp_consensus_aura::Slot::from(number as u64);
 			let digest = Digest {
-				logs: vec![DigestItem::PreRuntime(sp_consensus_aura::AURA_ENGINE_ID, slot.encode())],
+				logs: vec![DigestItem::PreRuntime(
+					sp_consensus_aura::AURA_ENGINE_ID,
+					slot.encode(),
+				)],
 			};
-			let header = Header::new(number, Default::default(), Default::default(), parent, digest);
+			let header =
+				Header::new(number, Default::default(), Default::default(), parent, digest);
 			Executive::initialize_block(&header);
 			let now = number as u64 * SLOT_DURATION;
-			let inherent = UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(TimestampCall::set { now }));
+			let inherent =
+				UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(TimestampCall::set { now }));
 			assert_ok!(Executive::apply_extrinsic(inherent).expect("valid inherent"));
 		});
 		self.number = number;
@@ -73,7 +79,11 @@ impl Chain {
 	}
 
 	/// Signs `call` as `who` with every transaction extension of the runtime and applies it.
-	fn submit(&mut self, who: Sr25519Keyring, call: MicropaymentPoolCall<Runtime>) -> Result<(), DispatchError> {
+	fn submit(
+		&mut self,
+		who: Sr25519Keyring,
+		call: MicropaymentPoolCall<Runtime>,
+	) -> Result<(), DispatchError> {
 		self.ext.execute_with(|| {
 			let call = RuntimeCall::MicropaymentPool(call);
 			let nonce = System::account_nonce(who.to_account_id());
@@ -88,7 +98,8 @@ impl Chain {
 				pallet_transaction_payment::ChargeTransactionPayment::from(0),
 				frame_system::WeightReclaim::new(),
 			);
-			let payload = SignedPayload::new(call.clone(), tx_ext.clone()).expect("implicit data available");
+			let payload =
+				SignedPayload::new(call.clone(), tx_ext.clone()).expect("implicit data available");
 			let signature = payload.using_encoded(|bytes| who.sign(bytes));
 			let xt = UncheckedExtrinsic::new_signed(
 				call,
@@ -108,10 +119,11 @@ impl Chain {
 /// RFC 7386 merge of `patch` into `base`.
 fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
 			for (key, value) in patch {
 				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			},
+			}
+		},
 		(base, patch) => *base = patch,
 	}
 }
@@ -131,11 +143,13 @@ fn fees_of(who: &AccountId) -> Balance {
 	System::events()
 		.into_iter()
 		.filter_map(|r| match r.event {
-			RuntimeEvent::TransactionPayment(pallet_transaction_payment::Event::TransactionFeePaid {
-				who: payer,
-				actual_fee,
-				..
-			}) if &payer == who => Some(actual_fee),
+			RuntimeEvent::TransactionPayment(
+				pallet_transaction_payment::Event::TransactionFeePaid {
+					who: payer,
+					actual_fee,
+					..
+				},
+			) if &payer == who => Some(actual_fee),
 			_ => None,
 		})
 		.sum()
@@ -145,7 +159,12 @@ fn free(who: &AccountId) -> Balance {
 	Balances::free_balance(who)
 }
 
-fn voucher_sig(owner: Sr25519Keyring, pool_id: u64, target: &AccountId, amount: Balance) -> MultiSignature {
+fn voucher_sig(
+	owner: Sr25519Keyring,
+	pool_id: u64,
+	target: &AccountId,
+	amount: Balance,
+) -> MultiSignature {
 	let voucher = Voucher { genesis_hash: GENESIS_HASH, pool_id, target: *target.as_ref(), amount };
 	MultiSignature::Sr25519(owner.sign(&voucher.payload()))
 }
@@ -163,7 +182,10 @@ fn create_settle_close_round_with_signed_extrinsics() {
 	// Block 1: Alice opens a pool for 5 blocks.
 	let (deposit, collateral) = (10 * UNIT, 15 * UNIT);
 	let resource_id = b"movie/1".to_vec().try_into().unwrap();
-	assert_ok!(chain.submit(alice, MicropaymentPoolCall::create_pool { resource_id, deposit, collateral, duration: 5 }));
+	assert_ok!(chain.submit(
+		alice,
+		MicropaymentPoolCall::create_pool { resource_id, deposit, collateral, duration: 5 }
+	));
 	let alice_fees = chain.with(|| {
 		assert!(matches!(
 			pool_events().last(),
@@ -172,7 +194,11 @@ fn create_settle_close_round_with_signed_extrinsics() {
 		));
 		let deposit_reason: RuntimeHoldReason = HoldReason::PoolDeposit.into();
 		assert_eq!(Balances::balance_on_hold(&deposit_reason, &alice_id), deposit);
-		assert_eq!(MicropaymentPool::genesis_hash(), GENESIS_HASH, "BlockHash(0) is the parent of block 1");
+		assert_eq!(
+			MicropaymentPool::genesis_hash(),
+			GENESIS_HASH,
+			"BlockHash(0) is the parent of block 1"
+		);
 		fees_of(&alice_id)
 	});
 	assert!(alice_fees > 0);
@@ -181,7 +207,8 @@ fn create_settle_close_round_with_signed_extrinsics() {
 	chain.next_block();
 	let amount = 3 * UNIT;
 	let sig = voucher_sig(alice, 0, &bob_id, amount);
-	assert_ok!(chain.submit(bob, MicropaymentPoolCall::settle { pool_id: 0, amount, signature: sig.clone() }));
+	assert_ok!(chain
+		.submit(bob, MicropaymentPoolCall::settle { pool_id: 0, amount, signature: sig.clone() }));
 	chain.with(|| {
 		assert_eq!(
 			pool_events().last(),
@@ -192,7 +219,8 @@ fn create_settle_close_round_with_signed_extrinsics() {
 	let bob_after_settle = chain.with(|| free(&bob_id));
 
 	// A replay is included (Bob pays its fee) but pays nothing.
-	let replay = chain.submit(bob, MicropaymentPoolCall::settle { pool_id: 0, amount, signature: sig });
+	let replay =
+		chain.submit(bob, MicropaymentPoolCall::settle { pool_id: 0, amount, signature: sig });
 	assert_eq!(replay, Err(pallet_micropayment_pool::Error::<Runtime>::StaleVoucher.into()));
 	chain.with(|| {
 		let replay_fee = fees_of(&bob_id) - (bob_start + amount - bob_after_settle);

@@ -38,9 +38,8 @@ fn funded<T: Config>(who: &T::AccountId) {
 fn create<T: Config>(owner: &T::AccountId) -> (PoolId, BalanceOf<T>) {
 	funded::<T>(owner);
 	let deposit = T::Currency::minimum_balance().saturating_mul(1_000u32.into());
-	let collateral = deposit
-		.saturating_add(T::MinCollateralExcess::get() * deposit)
-		.saturating_add(1u32.into());
+	let collateral =
+		deposit.saturating_add(T::MinCollateralExcess::get() * deposit).saturating_add(1u32.into());
 	let resource = alloc::vec![7u8; T::MaxResourceIdLen::get() as usize];
 	let pool_id = NextPoolId::<T>::get();
 	Pallet::<T>::create_pool(

@@ -349,11 +349,8 @@ pub mod pallet {
 			ensure!(duration >= T::MinDuration::get(), Error::<T>::DurationTooShort);
 			ensure!(duration <= T::MaxDuration::get(), Error::<T>::DurationTooLong);
 			let total = deposit.checked_add(&collateral).ok_or(Error::<T>::Overflow)?;
-			let free = T::Currency::reducible_balance(
-				&owner,
-				Preservation::Preserve,
-				Fortitude::Polite,
-			);
+			let free =
+				T::Currency::reducible_balance(&owner, Preservation::Preserve, Fortitude::Polite);
 			ensure!(free >= total, Error::<T>::InsufficientBalance);
 			let expiry = frame_system::Pallet::<T>::block_number()
 				.checked_add(&duration)
@@ -588,7 +585,8 @@ pub mod pallet {
 			let mut listed = 0usize;
 			for (owner, ids) in OwnerPools::<T>::iter() {
 				ensure!(!ids.is_empty(), "empty OwnerPools entry");
-				let (mut deposit, mut collateral) = (BalanceOf::<T>::zero(), BalanceOf::<T>::zero());
+				let (mut deposit, mut collateral) =
+					(BalanceOf::<T>::zero(), BalanceOf::<T>::zero());
 				for id in ids.iter() {
 					let pool = Pools::<T>::get(id).ok_or("OwnerPools lists a closed pool")?;
 					ensure!(pool.owner == owner, "pool listed under another owner");
@@ -596,24 +594,23 @@ pub mod pallet {
 					let entries = Paid::<T>::iter_prefix(id).count();
 					ensure!(entries == pool.payees as usize, "payees differs from Paid entries");
 					deposit = deposit.checked_add(&pool.deposit).ok_or("deposit sum overflows")?;
-					collateral =
-						collateral.checked_add(&pool.collateral).ok_or("collateral sum overflows")?;
+					collateral = collateral
+						.checked_add(&pool.collateral)
+						.ok_or("collateral sum overflows")?;
 					listed = listed.saturating_add(1);
 				}
 				ensure!(
 					<T::Currency as fungible::InspectHold<_>>::balance_on_hold(
 						&HoldReason::PoolDeposit.into(),
 						&owner,
-					) ==
-						deposit,
+					) == deposit,
 					"held deposit differs from the pools' deposits"
 				);
 				ensure!(
 					<T::Currency as fungible::InspectHold<_>>::balance_on_hold(
 						&HoldReason::PoolCollateral.into(),
 						&owner,
-					) ==
-						collateral,
+					) == collateral,
 					"held collateral differs from the pools' collateral"
 				);
 			}

@@ -1,11 +1,11 @@
 //! A test runtime: frame-system, pallet-balances and the pallet, with real sr25519 accounts.
 
 use crate as pallet_micropayment_pool;
-use std::{cell::RefCell, collections::BTreeMap};
 use frame_support::{derive_impl, parameter_types, traits::ConstU64};
 use sp_core::{sr25519, Pair, H256};
 use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
 use sp_runtime::{traits::IdentityLookup, AccountId32, BuildStorage, MultiSignature, MultiSigner};
+use std::{cell::RefCell, collections::BTreeMap};
 
 pub type AccountId = AccountId32;
 pub type Balance = u128;
@@ -85,7 +85,8 @@ pub fn pair(name: &str) -> sr25519::Pair {
 			.borrow_mut()
 			.entry(name.to_string())
 			.or_insert_with(|| {
-				sr25519::Pair::from_string(&format!("//{name}"), None).expect("static test seed; qed")
+				sr25519::Pair::from_string(&format!("//{name}"), None)
+					.expect("static test seed; qed")
 			})
 			.clone()
 	})

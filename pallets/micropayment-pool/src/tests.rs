@@ -25,8 +25,7 @@ fn resource(id: &[u8]) -> BoundedVec<u8, <Test as crate::Config>::MaxResourceIdL
 /// `owner`'s sr25519 signature over the voucher paying `target` a cumulative `amount`, built from
 /// the wire format directly (not through the pallet) so the tests pin the contract.
 fn voucher_sig(owner: &str, pool_id: u64, target: &AccountId, amount: Balance) -> MultiSignature {
-	let voucher =
-		Voucher { genesis_hash: GENESIS_HASH, pool_id, target: *target.as_ref(), amount };
+	let voucher = Voucher { genesis_hash: GENESIS_HASH, pool_id, target: *target.as_ref(), amount };
 	MultiSignature::Sr25519(pair(owner).sign(&voucher.payload()))
 }
 
@@ -42,7 +41,12 @@ fn create(owner: &AccountId, deposit: Balance, collateral: Balance) -> u64 {
 	id
 }
 
-fn settle(peer: &AccountId, pool_id: u64, amount: Balance, sig: MultiSignature) -> sp_runtime::DispatchResult {
+fn settle(
+	peer: &AccountId,
+	pool_id: u64,
+	amount: Balance,
+	sig: MultiSignature,
+) -> sp_runtime::DispatchResult {
 	MicropaymentPool::settle(RuntimeOrigin::signed(peer.clone()), pool_id, amount, sig)
 }
 
@@ -87,7 +91,10 @@ mod create_pool {
 			let pool = Pools::<Test>::get(0).unwrap();
 			assert_eq!(pool.owner, alice());
 			assert_eq!(pool.resource_id.to_vec(), b"stream/42".to_vec());
-			assert_eq!((pool.deposit, pool.collateral, pool.expiry), (DEPOSIT, COLLATERAL, 1 + DURATION));
+			assert_eq!(
+				(pool.deposit, pool.collateral, pool.expiry),
+				(DEPOSIT, COLLATERAL, 1 + DURATION)
+			);
 			assert_eq!((pool.payees, pool.overdrawn), (0, false));
 			assert_eq!(OwnerPools::<Test>::get(alice()).to_vec(), vec![0]);
 			assert_eq!(held(HoldReason::PoolDeposit, &alice()), DEPOSIT);
@@ -158,7 +165,13 @@ mod create_pool {
 				Error::<Test>::InsufficientBalance
 			);
 			assert_noop!(
-				MicropaymentPool::create_pool(RuntimeOrigin::none(), r(), DEPOSIT, COLLATERAL, DURATION),
+				MicropaymentPool::create_pool(
+					RuntimeOrigin::none(),
+					r(),
+					DEPOSIT,
+					COLLATERAL,
+					DURATION
+				),
 				DispatchError::BadOrigin
 			);
 			// The edges that are accepted.
@@ -203,12 +216,24 @@ mod create_pool {
 			);
 			// deposit + collateral overflows.
 			assert_noop!(
-				MicropaymentPool::create_pool(o(), resource(b"r"), u128::MAX / 4, u128::MAX, DURATION),
+				MicropaymentPool::create_pool(
+					o(),
+					resource(b"r"),
+					u128::MAX / 4,
+					u128::MAX,
+					DURATION
+				),
 				Error::<Test>::Overflow
 			);
 			// Representable but unaffordable.
 			assert_noop!(
-				MicropaymentPool::create_pool(o(), resource(b"r"), u128::MAX / 4, u128::MAX / 2, DURATION),
+				MicropaymentPool::create_pool(
+					o(),
+					resource(b"r"),
+					u128::MAX / 4,
+					u128::MAX / 2,
+					DURATION
+				),
 				Error::<Test>::InsufficientBalance
 			);
 		});
@@ -261,7 +286,8 @@ mod create_pool {
 		use codec::{Decode, Encode};
 		let too_long = vec![1u8; 65];
 		let encoded = (too_long, 1u128, 2u128, 10u64).encode();
-		type Args = (BoundedVec<u8, <Test as crate::Config>::MaxResourceIdLen>, Balance, Balance, u64);
+		type Args =
+			(BoundedVec<u8, <Test as crate::Config>::MaxResourceIdLen>, Balance, Balance, u64);
 		assert!(Args::decode(&mut &encoded[..]).is_err());
 	}
 }
@@ -277,12 +303,18 @@ mod settle {
 			assert_ok!(settle(&bob(), id, 30, voucher_sig("Alice", id, &bob(), 30)));
 			assert_eq!(free(&bob()), INITIAL + 30);
 			assert_eq!(Paid::<Test>::get(id, bob()), Some(30));
-			assert_eq!(last_event(), Event::Settled { pool_id: id, target: bob(), amount: 30, paid: 30 });
+			assert_eq!(
+				last_event(),
+				Event::Settled { pool_id: id, target: bob(), amount: 30, paid: 30 }
+			);
 
 			assert_ok!(settle(&bob(), id, 70, voucher_sig("Alice", id, &bob(), 70)));
 			assert_eq!(free(&bob()), INITIAL + 70);
 			assert_eq!(Paid::<Test>::get(id, bob()), Some(70));
-			assert_eq!(last_event(), Event::Settled { pool_id: id, target: bob(), amount: 70, paid: 40 });
+			assert_eq!(
+				last_event(),
+				Event::Settled { pool_id: id, target: bob(), amount: 70, paid: 40 }
+			);
 
 			let pool = Pools::<Test>::get(id).unwrap();
 			assert_eq!((pool.deposit, pool.collateral, pool.payees), (DEPOSIT - 70, COLLATERAL, 1));
@@ -346,7 +378,10 @@ mod settle {
 			let id = create(&alice(), DEPOSIT, COLLATERAL);
 			let other = create(&alice(), DEPOSIT, COLLATERAL);
 			// Signed by Bob himself, not the owner.
-			assert_noop!(settle(&bob(), id, 10, voucher_sig("Bob", id, &bob(), 10)), Error::<Test>::BadSignature);
+			assert_noop!(
+				settle(&bob(), id, 10, voucher_sig("Bob", id, &bob(), 10)),
+				Error::<Test>::BadSignature
+			);
 			// A voucher for Charlie, submitted by Bob.
 			assert_noop!(
 				settle(&bob(), id, 10, voucher_sig("Alice", id, &charlie(), 10)),
@@ -363,7 +398,8 @@ mod settle {
 				Error::<Test>::BadSignature
 			);
 			// A voucher for another chain.
-			let foreign = Voucher { genesis_hash: [7; 32], pool_id: id, target: *bob().as_ref(), amount: 10 };
+			let foreign =
+				Voucher { genesis_hash: [7; 32], pool_id: id, target: *bob().as_ref(), amount: 10 };
 			let sig = MultiSignature::Sr25519(pair("Alice").sign(&foreign.payload()));
 			assert_noop!(settle(&bob(), id, 10, sig), Error::<Test>::BadSignature);
 			// A malleated signature (one bit flipped).
@@ -371,10 +407,18 @@ mod settle {
 				unreachable!()
 			};
 			raw.0[10] ^= 1;
-			assert_noop!(settle(&bob(), id, 10, MultiSignature::Sr25519(raw)), Error::<Test>::BadSignature);
+			assert_noop!(
+				settle(&bob(), id, 10, MultiSignature::Sr25519(raw)),
+				Error::<Test>::BadSignature
+			);
 			// A signature of the right bytes under another scheme.
 			let ed = ed25519::Pair::from_string("//Alice", None).unwrap();
-			let voucher = Voucher { genesis_hash: GENESIS_HASH, pool_id: id, target: *bob().as_ref(), amount: 10 };
+			let voucher = Voucher {
+				genesis_hash: GENESIS_HASH,
+				pool_id: id,
+				target: *bob().as_ref(),
+				amount: 10,
+			};
 			assert_noop!(
 				settle(&bob(), id, 10, MultiSignature::Ed25519(ed.sign(&voucher.payload()))),
 				Error::<Test>::BadSignature
@@ -386,7 +430,12 @@ mod settle {
 	fn wallet_wrapped_signatures_are_accepted() {
 		build_and_execute(|| {
 			let id = create(&alice(), DEPOSIT, COLLATERAL);
-			let voucher = Voucher { genesis_hash: GENESIS_HASH, pool_id: id, target: *bob().as_ref(), amount: 25 };
+			let voucher = Voucher {
+				genesis_hash: GENESIS_HASH,
+				pool_id: id,
+				target: *bob().as_ref(),
+				amount: 25,
+			};
 			let sig = MultiSignature::Sr25519(pair("Alice").sign(&voucher.wrapped_payload()));
 			assert_ok!(settle(&bob(), id, 25, sig));
 			assert_eq!(free(&bob()), INITIAL + 25);
@@ -396,7 +445,12 @@ mod settle {
 	#[test]
 	fn the_pallet_builds_the_documented_voucher() {
 		build_and_execute(|| {
-			let expected = Voucher { genesis_hash: GENESIS_HASH, pool_id: 3, target: *bob().as_ref(), amount: 9 };
+			let expected = Voucher {
+				genesis_hash: GENESIS_HASH,
+				pool_id: 3,
+				target: *bob().as_ref(),
+				amount: 9,
+			};
 			assert_eq!(MicropaymentPool::voucher(3, &bob(), 9), expected);
 			assert_eq!(MicropaymentPool::genesis_hash(), GENESIS_HASH);
 		});
@@ -405,12 +459,18 @@ mod settle {
 	#[test]
 	fn unknown_and_expired_pools_do_not_settle() {
 		build_and_execute(|| {
-			assert_noop!(settle(&bob(), 9, 10, voucher_sig("Alice", 9, &bob(), 10)), Error::<Test>::UnknownPool);
+			assert_noop!(
+				settle(&bob(), 9, 10, voucher_sig("Alice", 9, &bob(), 10)),
+				Error::<Test>::UnknownPool
+			);
 			let id = create(&alice(), DEPOSIT, COLLATERAL);
 			System::set_block_number(DURATION); // expiry - 1: still open
 			assert_ok!(settle(&bob(), id, 10, voucher_sig("Alice", id, &bob(), 10)));
 			System::set_block_number(1 + DURATION); // expiry
-			assert_noop!(settle(&bob(), id, 20, voucher_sig("Alice", id, &bob(), 20)), Error::<Test>::PoolExpired);
+			assert_noop!(
+				settle(&bob(), id, 20, voucher_sig("Alice", id, &bob(), 20)),
+				Error::<Test>::PoolExpired
+			);
 		});
 	}
 
@@ -420,10 +480,18 @@ mod settle {
 			let id = create(&alice(), DEPOSIT, COLLATERAL);
 			let peers = peer_names(17);
 			for name in &peers[..16] {
-				assert_ok!(settle(&account(name), id, 1, voucher_sig("Alice", id, &account(name), 1)));
+				assert_ok!(settle(
+					&account(name),
+					id,
+					1,
+					voucher_sig("Alice", id, &account(name), 1)
+				));
 			}
 			let last = account(&peers[16]);
-			assert_noop!(settle(&last, id, 1, voucher_sig("Alice", id, &last, 1)), Error::<Test>::TooManyPayees);
+			assert_noop!(
+				settle(&last, id, 1, voucher_sig("Alice", id, &last, 1)),
+				Error::<Test>::TooManyPayees
+			);
 			let first = account(&peers[0]);
 			assert_ok!(settle(&first, id, 2, voucher_sig("Alice", id, &first, 2)));
 			assert_eq!(Pools::<Test>::get(id).unwrap().payees, 16);
@@ -435,7 +503,12 @@ mod settle {
 		build_and_execute(|| {
 			let id = create(&alice(), DEPOSIT, COLLATERAL);
 			assert_noop!(
-				MicropaymentPool::settle(RuntimeOrigin::none(), id, 10, voucher_sig("Alice", id, &bob(), 10)),
+				MicropaymentPool::settle(
+					RuntimeOrigin::none(),
+					id,
+					10,
+					voucher_sig("Alice", id, &bob(), 10)
+				),
 				DispatchError::BadOrigin
 			);
 		});
@@ -454,7 +527,12 @@ mod double_spend {
 			let issuance = Balances::total_issuance();
 			let id = create(&alice(), DEPOSIT, COLLATERAL);
 			// Alice promised Bob 300 for real chunks, and "pays" Edward the whole deposit.
-			assert_ok!(settle(&edward(), id, DEPOSIT, voucher_sig("Alice", id, &edward(), DEPOSIT)));
+			assert_ok!(settle(
+				&edward(),
+				id,
+				DEPOSIT,
+				voucher_sig("Alice", id, &edward(), DEPOSIT)
+			));
 			assert_eq!(free(&edward()), INITIAL + DEPOSIT);
 			assert!(!Pools::<Test>::get(id).unwrap().overdrawn);
 
@@ -463,11 +541,23 @@ mod double_spend {
 			let events = pool_events();
 			assert_eq!(
 				events[events.len() - 2],
-				Event::PoolOverdrawn { pool_id: id, owner: alice(), victim: bob(), shortfall: 300, compensation: 300 }
+				Event::PoolOverdrawn {
+					pool_id: id,
+					owner: alice(),
+					victim: bob(),
+					shortfall: 300,
+					compensation: 300
+				}
 			);
-			assert_eq!(last_event(), Event::Settled { pool_id: id, target: bob(), amount: 300, paid: 300 });
+			assert_eq!(
+				last_event(),
+				Event::Settled { pool_id: id, target: bob(), amount: 300, paid: 300 }
+			);
 			let pool = Pools::<Test>::get(id).unwrap();
-			assert_eq!((pool.deposit, pool.collateral, pool.overdrawn), (0, COLLATERAL - 300, true));
+			assert_eq!(
+				(pool.deposit, pool.collateral, pool.overdrawn),
+				(0, COLLATERAL - 300, true)
+			);
 
 			// Later honest peers are compensated too, before expiry.
 			assert_ok!(settle(&charlie(), id, 200, voucher_sig("Alice", id, &charlie(), 200)));
@@ -493,7 +583,8 @@ mod double_spend {
 
 			// Net return of the coalition (Alice + Edward): it received 500 worth of service.
 			let coalition_before = 2 * INITIAL;
-			let coalition_after = Balances::total_balance(&alice()) + Balances::total_balance(&edward());
+			let coalition_after =
+				Balances::total_balance(&alice()) + Balances::total_balance(&edward());
 			let loss = coalition_before - coalition_after;
 			assert_eq!(loss, COLLATERAL);
 			assert!(loss >= COLLATERAL - DEPOSIT);
@@ -513,7 +604,13 @@ mod double_spend {
 			let events = pool_events();
 			assert_eq!(
 				events[events.len() - 2],
-				Event::PoolOverdrawn { pool_id: id, owner: alice(), victim: charlie(), shortfall: 400, compensation: 150 }
+				Event::PoolOverdrawn {
+					pool_id: id,
+					owner: alice(),
+					victim: charlie(),
+					shortfall: 400,
+					compensation: 150
+				}
 			);
 			// Nothing is left: a later victim gets an event with zero compensation.
 			assert_ok!(settle(&edward(), id, 10, voucher_sig("Alice", id, &edward(), 10)));
@@ -535,7 +632,13 @@ mod double_spend {
 			let events = pool_events();
 			assert_eq!(
 				events[events.len() - 2],
-				Event::PoolOverdrawn { pool_id: id, owner: alice(), victim: charlie(), shortfall: 30, compensation: 30 }
+				Event::PoolOverdrawn {
+					pool_id: id,
+					owner: alice(),
+					victim: charlie(),
+					shortfall: 30,
+					compensation: 30
+				}
 			);
 			let pool = Pools::<Test>::get(id).unwrap();
 			assert_eq!((pool.deposit, pool.collateral, pool.overdrawn), (0, 120, true));
@@ -605,10 +708,19 @@ mod close_pool {
 				Error::<Test>::PoolNotExpired
 			);
 			System::set_block_number(1 + DURATION);
-			assert_noop!(MicropaymentPool::close_pool(RuntimeOrigin::signed(bob()), id), Error::<Test>::NotOwner);
-			assert_noop!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), 7), Error::<Test>::UnknownPool);
+			assert_noop!(
+				MicropaymentPool::close_pool(RuntimeOrigin::signed(bob()), id),
+				Error::<Test>::NotOwner
+			);
+			assert_noop!(
+				MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), 7),
+				Error::<Test>::UnknownPool
+			);
 			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id));
-			assert_noop!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id), Error::<Test>::UnknownPool);
+			assert_noop!(
+				MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id),
+				Error::<Test>::UnknownPool
+			);
 			assert_eq!(free(&alice()), INITIAL);
 		});
 	}
@@ -661,7 +773,10 @@ mod runtime_checks {
 	#[test]
 	fn storage_key_helpers_equal_frames_keys() {
 		build_and_execute(|| {
-			assert_eq!(Pools::<Test>::hashed_key_for(7), keys::pool_key(keys::PALLET_PREFIX, 7).to_vec());
+			assert_eq!(
+				Pools::<Test>::hashed_key_for(7),
+				keys::pool_key(keys::PALLET_PREFIX, 7).to_vec()
+			);
 			assert_eq!(
 				Paid::<Test>::hashed_key_for(7, bob()),
 				keys::paid_key(keys::PALLET_PREFIX, 7, bob().as_ref()).to_vec()
