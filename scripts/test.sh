@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The README's test command: every test of the workspace, the wasm runtime build included.
-# Runs scripts/setup.sh first (seconds when everything is installed).
+# The README's test command: setup, then every test — unit and runtime tests (the wasm runtime
+# build included), the pallet's benchmarks as tests, and the end-to-end suite against the real
+# node with @polkadot/api. Everything builds in the release profile, so the node and the tests
+# share one build of polkadot-sdk.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
@@ -10,19 +12,26 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 output="$(mktemp)"
 trap 'rm -f "$output"' EXIT
-# Runs a cargo test command, keeping its output for the total at the end.
+# Runs a test command, keeping its output for the total at the end.
 run_tests() {
-	cargo test --locked "$@" 2>&1 | tee -a "$output"
+	"$@" 2>&1 | tee -a "$output"
 }
 
-log "cargo test --workspace (primitives, pallet, runtime; builds the wasm runtime)"
-run_tests --workspace
+log "cargo build --release --workspace --bins (the node, with the wasm runtime)"
+cargo build --release --locked --workspace --bins
+
+log "cargo test --release --workspace (primitives, pallet, runtime)"
+run_tests cargo test --release --locked --workspace
 
 log "pallet tests with runtime-benchmarks and try-runtime (benchmarks run as tests)"
-run_tests -p pallet-micropayment-pool --features runtime-benchmarks,try-runtime
+run_tests cargo test --release --locked -p pallet-micropayment-pool --features runtime-benchmarks,try-runtime
 
-summary() { grep -E '^test result:' "$output" | grep -oE "[0-9]+ $1" | awk '{s+=$1} END {print s+0}'; }
-passed=$(summary passed)
-failed=$(summary failed)
+log "end-to-end: the dev node and the two-validator local chain, driven by @polkadot/api"
+MPOOL_NODE_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/mpool-node" run_tests bash scripts/e2e.sh
+
+# cargo prints `test result: ... N passed; M failed`, node's runner `# pass N` / `# fail M`.
+sum() { grep -oE "$1" "$output" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}'; }
+passed=$(($(sum '[0-9]+ passed;') + $(sum '^ℹ pass [0-9]+')))
+failed=$(($(sum '[0-9]+ failed;') + $(sum '^ℹ fail [0-9]+')))
 log "all tests passed"
 echo "total: ${passed} passed, ${failed} failed"

@@ -1,0 +1,93 @@
+// Helpers over @polkadot/api: submit and wait, decode errors, read events.
+import { ApiPromise, WsProvider } from '@polkadot/api';
+
+export async function connect(ws) {
+  return ApiPromise.create({ provider: new WsProvider(ws), noInitWarn: true, throwOnConnect: true });
+}
+
+/**
+ * Signs and submits `tx` as `signer`, resolves when it is in a block with
+ * { blockHash, events, fee, error } where `error` is the decoded module error name (or null).
+ */
+export function submit(api, tx, signer) {
+  return new Promise((ok, fail) => {
+    let unsub = () => {};
+    tx.signAndSend(signer, { nonce: -1 }, (result) => {
+      if (result.status.isInBlock || result.status.isFinalized) {
+        unsub();
+        const events = result.events.map(({ event }) => event);
+        let error = null;
+        if (result.dispatchError) {
+          error = result.dispatchError.isModule
+            ? api.registry.findMetaError(result.dispatchError.asModule).name
+            : result.dispatchError.toString();
+        }
+        const feeEvent = events.find((e) => api.events.transactionPayment.TransactionFeePaid.is(e));
+        ok({
+          blockHash: result.status.isInBlock ? result.status.asInBlock : result.status.asFinalized,
+          events,
+          fee: feeEvent ? feeEvent.data.actualFee.toBigInt() : 0n,
+          error,
+        });
+      } else if (result.isError) {
+        unsub();
+        fail(new Error(`transaction failed: ${result.status.toString()}`));
+      }
+    })
+      .then((u) => {
+        unsub = u;
+      })
+      .catch(fail);
+  });
+}
+
+/** The pallet's events among `events`, as { method, data } with plain JSON data. */
+export function poolEvents(events) {
+  return events
+    .filter((e) => e.section === 'micropaymentPool')
+    .map((e) => ({ method: e.method, data: e.data.toJSON ? namedData(e) : e.data }));
+}
+
+function namedData(event) {
+  const names = event.meta.fields.map((f) => f.name.unwrap().toString());
+  return Object.fromEntries(names.map((n, i) => [n, event.data[i]]));
+}
+
+export async function freeBalance(api, who) {
+  return (await api.query.system.account(who)).data.free.toBigInt();
+}
+
+/** Resolves once the best block number reaches `n`. */
+export function waitForBlock(api, n) {
+  return new Promise((ok) => {
+    let unsub = () => {};
+    api.rpc.chain
+      .subscribeNewHeads((header) => {
+        if (header.number.toNumber() >= n) {
+          unsub();
+          ok(header.number.toNumber());
+        }
+      })
+      .then((u) => {
+        unsub = u;
+      });
+  });
+}
+
+/** Resolves with the finalized hash once the block `hash` is finalized. */
+export async function waitForFinalized(api, hash) {
+  const target = (await api.rpc.chain.getHeader(hash)).number.toNumber();
+  return new Promise((ok) => {
+    let unsub = () => {};
+    api.rpc.chain
+      .subscribeFinalizedHeads(async (header) => {
+        if (header.number.toNumber() >= target) {
+          unsub();
+          ok(await api.rpc.chain.getBlockHash(target));
+        }
+      })
+      .then((u) => {
+        unsub = u;
+      });
+  });
+}

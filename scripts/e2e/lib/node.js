@@ -1,0 +1,105 @@
+// Starts and stops `mpool-node` processes on free loopback ports.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdirSync, openSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const ROOT = resolve(here, '../../..');
+export const NODE_BIN =
+  process.env.MPOOL_NODE_BIN ??
+  join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'release', 'mpool-node');
+const LOG_DIR = join(here, '..', 'logs');
+
+const running = new Set();
+function killAll() {
+  for (const child of running) child.kill('SIGKILL');
+}
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
+async function rpc(port, method, params = []) {
+  const response = await fetch(`http://127.0.0.1:${port}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  return (await response.json()).result;
+}
+
+/**
+ * Starts a node with `args` (plus free --rpc-port and --port) and waits until its RPC answers.
+ * Returns { ws, rpcPort, p2pPort, stop }.
+ */
+export async function startNode(name, args, { timeoutMs = 120_000, basePath } = {}) {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const rpcPort = await freePort();
+  const p2pPort = await freePort();
+  const base = basePath ?? mkdtempSync(join(tmpdir(), `mpool-${name}-`));
+  const log = openSync(join(LOG_DIR, `${name}.log`), 'w');
+  const child = spawn(
+    NODE_BIN,
+    [
+      ...args,
+      '--base-path', base,
+      '--rpc-port', String(rpcPort),
+      '--port', String(p2pPort),
+      '--no-prometheus',
+      '--no-telemetry',
+      '--no-mdns',
+      '--rpc-methods', 'unsafe',
+    ],
+    { stdio: ['ignore', log, log] },
+  );
+  running.add(child);
+  let exited = null;
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+    running.delete(child);
+  });
+  const stop = async () => {
+    if (!exited) {
+      const done = new Promise((ok) => child.once('exit', ok));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await done;
+      clearTimeout(timer);
+    }
+    if (!basePath) rmSync(base, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited) throw new Error(`${name} exited early (${JSON.stringify(exited)}); see scripts/e2e/logs/${name}.log`);
+    try {
+      if (await rpc(rpcPort, 'system_health')) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${name}: RPC not up after ${timeoutMs} ms`);
+    }
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+  return { ws: `ws://127.0.0.1:${rpcPort}`, rpcPort, p2pPort, stop, rpc: (m, p) => rpc(rpcPort, m, p) };
+}
