@@ -486,11 +486,12 @@ pub mod pallet {
 			);
 
 			let owner = pool.owner;
-			T::Currency::release(
+			// Best effort: a hold that something else reduced must not lock the pool forever.
+			let refunded_deposit = T::Currency::release(
 				&HoldReason::PoolDeposit.into(),
 				&owner,
 				pool.deposit,
-				Precision::Exact,
+				Precision::BestEffort,
 			)?;
 			let (refunded_collateral, slashed) = if pool.overdrawn {
 				let (credit, _) =
@@ -499,13 +500,13 @@ pub mod pallet {
 				T::OnSlash::on_unbalanced(credit);
 				(Zero::zero(), slashed)
 			} else {
-				T::Currency::release(
+				let released = T::Currency::release(
 					&HoldReason::PoolCollateral.into(),
 					&owner,
 					pool.collateral,
-					Precision::Exact,
+					Precision::BestEffort,
 				)?;
-				(pool.collateral, Zero::zero())
+				(released, Zero::zero())
 			};
 
 			let _ = Paid::<T>::clear_prefix(pool_id, pool.payees, None);
@@ -522,7 +523,7 @@ pub mod pallet {
 			Self::deposit_event(Event::PoolClosed {
 				pool_id,
 				owner,
-				refunded_deposit: pool.deposit,
+				refunded_deposit,
 				refunded_collateral,
 				slashed,
 			});

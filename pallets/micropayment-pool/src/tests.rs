@@ -748,6 +748,40 @@ mod close_pool {
 	}
 
 	#[test]
+	fn a_hold_reduced_elsewhere_does_not_lock_the_pool() {
+		use frame_support::traits::{
+			fungible::MutateHold,
+			tokens::{Fortitude, Precision},
+		};
+		// Not `build_and_execute`: the invariants are broken on purpose.
+		new_test_ext().execute_with(|| {
+			let id = create(&alice(), DEPOSIT, COLLATERAL);
+			// Something outside the pallet (governance, another pallet) burns held funds.
+			assert_ok!(<Balances as MutateHold<_>>::burn_held(
+				&HoldReason::PoolDeposit.into(),
+				&alice(),
+				100,
+				Precision::Exact,
+				Fortitude::Force
+			));
+			System::set_block_number(1 + DURATION);
+			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id));
+			assert_eq!(
+				last_event(),
+				Event::PoolClosed {
+					pool_id: id,
+					owner: alice(),
+					refunded_deposit: DEPOSIT - 100,
+					refunded_collateral: COLLATERAL,
+					slashed: 0,
+				}
+			);
+			assert_eq!(held(HoldReason::PoolDeposit, &alice()), 0);
+			assert_eq!(free(&alice()), INITIAL - 100);
+		});
+	}
+
+	#[test]
 	fn refunds_the_post_dispatch_weight_to_the_actual_payees() {
 		use crate::weights::WeightInfo;
 		build_and_execute(|| {
