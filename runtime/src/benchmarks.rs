@@ -20,7 +20,6 @@ impl frame_system_benchmarking::Config for Runtime {}
 impl frame_benchmarking::baseline::Config for Runtime {}
 
 pub fn metadata(extra: bool) -> (Vec<BenchmarkList>, Vec<StorageInfo>) {
-	use frame_benchmarking::Benchmarking;
 	use frame_support::traits::StorageInfoTrait;
 	let mut list = Vec::<BenchmarkList>::new();
 	list_benchmarks!(list, extra);
@@ -28,7 +27,6 @@ pub fn metadata(extra: bool) -> (Vec<BenchmarkList>, Vec<StorageInfo>) {
 }
 
 pub fn dispatch(config: BenchmarkConfig) -> Result<Vec<BenchmarkBatch>, alloc::string::String> {
-	use frame_benchmarking::Benchmarking;
 	use frame_support::traits::WhitelistedStorageKeys;
 	let whitelist = AllPalletsWithSystem::whitelisted_storage_keys();
 	let mut batches = Vec::<BenchmarkBatch>::new();

@@ -6,6 +6,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 bash scripts/setup.sh
 source scripts/lib/env.sh
 mpool_export_wasm_env
+# frame-benchmarking-cli carries a test runtime for `benchmark storage` (unused here) that the
+# wasm builder cannot place in this workspace's metadata: skip building it.
+export SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1
 cargo build --release --locked -p micropayment-pool-node --features runtime-benchmarks
 "${CARGO_TARGET_DIR:-target}/release/mpool-node" benchmark pallet \
 	--chain dev \

@@ -23,7 +23,8 @@ mpool_wasm_route() {
 
 mpool_export_wasm_env() {
 	# With CARGO_TARGET_DIR outside the clone, the wasm builder must still find our Cargo.lock.
-	export WASM_BUILD_WORKSPACE_HINT="$MPOOL_ROOT"
+	# (Not otherwise: the hint also applies to dependencies' runtimes, which it cannot find.)
+	if [ -n "${CARGO_TARGET_DIR:-}" ]; then export WASM_BUILD_WORKSPACE_HINT="$MPOOL_ROOT"; fi
 	case "$(mpool_wasm_route)" in
 		rustup) unset WASM_BUILD_TOOLCHAIN ;;
 		debian) export WASM_BUILD_TOOLCHAIN="$MPOOL_WASM_TOOLCHAIN_NAME" ;;
