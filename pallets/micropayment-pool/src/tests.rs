@@ -69,6 +69,16 @@ fn last_event() -> Event<Test> {
 		.expect("the pallet emitted an event")
 }
 
+/// The `PoolClosed` event of a pool of Alice's.
+fn closed(
+	pool_id: u64,
+	refunded_deposit: Balance,
+	refunded_collateral: Balance,
+	slashed: Balance,
+) -> Event<Test> {
+	Event::PoolClosed { pool_id, owner: alice(), refunded_deposit, refunded_collateral, slashed }
+}
+
 fn pool_events() -> Vec<Event<Test>> {
 	System::events()
 		.into_iter()
@@ -567,16 +577,7 @@ mod double_spend {
 			// Alice does not get the forfeited collateral back: the rest is slashed (burnt).
 			System::set_block_number(1 + DURATION);
 			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id));
-			assert_eq!(
-				last_event(),
-				Event::PoolClosed {
-					pool_id: id,
-					owner: alice(),
-					refunded_deposit: 0,
-					refunded_collateral: 0,
-					slashed: COLLATERAL - 500,
-				}
-			);
+			assert_eq!(last_event(), closed(id, 0, 0, COLLATERAL - 500));
 			assert_eq!(free(&alice()), INITIAL - DEPOSIT - COLLATERAL);
 			assert_eq!(Balances::total_balance(&alice()), INITIAL - DEPOSIT - COLLATERAL);
 			assert_eq!(Balances::total_issuance(), issuance - (COLLATERAL - 500));
@@ -674,16 +675,7 @@ mod close_pool {
 			assert_ok!(settle(&charlie(), id, 80, voucher_sig("Alice", id, &charlie(), 80)));
 			System::set_block_number(1 + DURATION);
 			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id));
-			assert_eq!(
-				last_event(),
-				Event::PoolClosed {
-					pool_id: id,
-					owner: alice(),
-					refunded_deposit: DEPOSIT - 200,
-					refunded_collateral: COLLATERAL,
-					slashed: 0,
-				}
-			);
+			assert_eq!(last_event(), closed(id, DEPOSIT - 200, COLLATERAL, 0));
 			assert_eq!(free(&alice()), INITIAL - 200);
 			assert_eq!(held(HoldReason::PoolDeposit, &alice()), 0);
 			assert_eq!(held(HoldReason::PoolCollateral, &alice()), 0);
@@ -732,16 +724,7 @@ mod close_pool {
 			assert_ok!(settle(&bob(), id, 130, voucher_sig("Alice", id, &bob(), 130)));
 			System::set_block_number(1 + DURATION);
 			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(charlie()), id));
-			assert_eq!(
-				last_event(),
-				Event::PoolClosed {
-					pool_id: id,
-					owner: alice(),
-					refunded_deposit: 0,
-					refunded_collateral: 0,
-					slashed: 120,
-				}
-			);
+			assert_eq!(last_event(), closed(id, 0, 0, 120));
 			assert_eq!(Balances::total_balance(&alice()), INITIAL - 250);
 			assert_eq!(free(&charlie()), INITIAL);
 		});
@@ -766,16 +749,7 @@ mod close_pool {
 			));
 			System::set_block_number(1 + DURATION);
 			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id));
-			assert_eq!(
-				last_event(),
-				Event::PoolClosed {
-					pool_id: id,
-					owner: alice(),
-					refunded_deposit: DEPOSIT - 100,
-					refunded_collateral: COLLATERAL,
-					slashed: 0,
-				}
-			);
+			assert_eq!(last_event(), closed(id, DEPOSIT - 100, COLLATERAL, 0));
 			assert_eq!(held(HoldReason::PoolDeposit, &alice()), 0);
 			assert_eq!(free(&alice()), INITIAL - 100);
 		});
