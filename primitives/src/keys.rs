@@ -14,6 +14,8 @@ pub const PALLET_PREFIX: &[u8] = b"MicropaymentPool";
 pub const POOL_KEY_LEN: usize = 48;
 /// Length of [`paid_key`]: [`POOL_KEY_LEN`] plus a 16-byte hash and the 32-byte account.
 pub const PAID_KEY_LEN: usize = 96;
+/// Length of [`owner_pools_key`]: two 16-byte prefixes, a 16-byte hash and the 32-byte account.
+pub const OWNER_POOLS_KEY_LEN: usize = 80;
 
 fn map_key<const N: usize>(pallet_prefix: &[u8], storage: &[u8], suffix: &[&[u8]]) -> [u8; N] {
 	let mut key = [0u8; N];
@@ -38,4 +40,10 @@ pub fn pool_key(pallet_prefix: &[u8], pool_id: PoolId) -> [u8; POOL_KEY_LEN] {
 pub fn paid_key(pallet_prefix: &[u8], pool_id: PoolId, target: &Bytes32) -> [u8; PAID_KEY_LEN] {
 	let id = pool_id.to_le_bytes();
 	map_key(pallet_prefix, b"Paid", &[&twox_64(&id), &id, &blake2_128(target), target])
+}
+
+/// Key of `OwnerPools[owner]` (the owner's open pool ids) under the pallet named
+/// `pallet_prefix`.
+pub fn owner_pools_key(pallet_prefix: &[u8], owner: &Bytes32) -> [u8; OWNER_POOLS_KEY_LEN] {
+	map_key(pallet_prefix, b"OwnerPools", &[&blake2_128(owner), owner])
 }

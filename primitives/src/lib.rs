@@ -15,7 +15,7 @@ pub mod keys;
 mod voucher;
 
 pub use voucher::{
-	verify_voucher, Voucher, PAYLOAD_LEN, VOUCHER_DOMAIN, WRAPPED_PAYLOAD_LEN, WRAP_PREFIX,
+	verify_voucher, verify_voucher_form, PayloadForm, Voucher, PAYLOAD_LEN, VOUCHER_DOMAIN, WRAPPED_PAYLOAD_LEN, WRAP_PREFIX,
 	WRAP_SUFFIX,
 };
 

@@ -95,6 +95,30 @@ pub fn verify_voucher<S: Verify>(
 	voucher: &Voucher,
 	signer: &<S::Signer as IdentifyAccount>::AccountId,
 ) -> bool {
-	signature.verify(&voucher.payload()[..], signer)
-		|| signature.verify(&voucher.wrapped_payload()[..], signer)
+	verify_voucher_form(signature, voucher, signer).is_some()
+}
+
+/// Which bytes a valid voucher signature covers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PayloadForm {
+	/// [`Voucher::payload`]: one signature check.
+	Raw,
+	/// [`Voucher::wrapped_payload`]: found after the raw check failed, so two checks.
+	Wrapped,
+}
+
+/// Like [`verify_voucher`], and says which payload the signature covers (the chain charges
+/// less weight for [`PayloadForm::Raw`], which needs one check instead of two).
+pub fn verify_voucher_form<S: Verify>(
+	signature: &S,
+	voucher: &Voucher,
+	signer: &<S::Signer as IdentifyAccount>::AccountId,
+) -> Option<PayloadForm> {
+	if signature.verify(&voucher.payload()[..], signer) {
+		Some(PayloadForm::Raw)
+	} else if signature.verify(&voucher.wrapped_payload()[..], signer) {
+		Some(PayloadForm::Wrapped)
+	} else {
+		None
+	}
 }

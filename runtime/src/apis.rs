@@ -18,7 +18,7 @@ use sp_version::RuntimeVersion;
 
 use crate::{
 	genesis_config_presets, AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt,
-	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
+	MicropaymentPool, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
 	VERSION,
 };
 
@@ -151,6 +151,34 @@ impl_runtime_apis! {
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {
 		fn account_nonce(account: AccountId) -> Nonce {
 			System::account_nonce(account)
+		}
+	}
+
+	impl pallet_micropayment_pool_runtime_api::MicropaymentPoolApi<
+		Block,
+		AccountId,
+		Balance,
+		pallet_micropayment_pool::PoolOf<Runtime>,
+		pallet_micropayment_pool::Error<Runtime>,
+	> for Runtime {
+		fn pool(pool_id: u64) -> Option<pallet_micropayment_pool::PoolOf<Runtime>> {
+			pallet_micropayment_pool::Pools::<Runtime>::get(pool_id)
+		}
+
+		fn paid(pool_id: u64, target: AccountId) -> Balance {
+			pallet_micropayment_pool::Paid::<Runtime>::get(pool_id, target).unwrap_or(0)
+		}
+
+		fn claimable(
+			pool_id: u64,
+			target: AccountId,
+			amount: Balance,
+		) -> Result<pallet_micropayment_pool::Claim<Balance>, pallet_micropayment_pool::Error<Runtime>> {
+			MicropaymentPool::claimable(pool_id, &target, amount)
+		}
+
+		fn voucher_payload(pool_id: u64, target: AccountId, amount: Balance) -> Vec<u8> {
+			MicropaymentPool::voucher(pool_id, &target, amount).payload().to_vec()
 		}
 	}
 

@@ -3,13 +3,16 @@
 use crate::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	DAYS, EXISTENTIAL_DEPOSIT, SLOT_DURATION, VERSION,
+	DAYS, EXISTENTIAL_DEPOSIT, MICRO_UNIT, MILLI_UNIT, SLOT_DURATION, VERSION,
 };
 use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
+	traits::{
+		fungible::HoldConsideration, ConstBool, ConstU128, ConstU32, ConstU64, ConstU8,
+		LinearStoragePrice, VariantCountOf,
+	},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		IdentityFee, Weight,
@@ -121,6 +124,11 @@ impl pallet_sudo::Config for Runtime {
 parameter_types! {
 	/// The paper's rule is strictly `collateral > deposit`; the demo chain adds nothing to it.
 	pub const MinCollateralExcess: Perbill = Perbill::zero();
+	pub const PoolStorageReason: RuntimeHoldReason =
+		RuntimeHoldReason::MicropaymentPool(pallet_micropayment_pool::HoldReason::PoolStorage);
+	/// Storage deposit of a pool record: 10 mUNIT plus 10 µUNIT per byte (~12 mUNIT a pool).
+	pub const PoolStorageBase: Balance = 10 * MILLI_UNIT;
+	pub const PoolStorageByte: Balance = 10 * MICRO_UNIT;
 }
 
 impl pallet_micropayment_pool::Config for Runtime {
@@ -137,6 +145,14 @@ impl pallet_micropayment_pool::Config for Runtime {
 	type MaxPoolsPerAccount = ConstU32<32>;
 	type MaxPayeesPerPool = ConstU32<512>;
 	type MinCollateralExcess = MinCollateralExcess;
+	/// 256 vouchers of ~0.2 ms each: a batch stays far below a block's weight.
+	type MaxBatch = ConstU32<256>;
+	type Consideration = HoldConsideration<
+		AccountId,
+		Balances,
+		PoolStorageReason,
+		LinearStoragePrice<PoolStorageBase, PoolStorageByte, Balance>,
+	>;
 	type WeightInfo = pallet_micropayment_pool::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ();

@@ -53,6 +53,25 @@ fn create<T: Config>(owner: &T::AccountId) -> (PoolId, BalanceOf<T>) {
 	(pool_id, deposit)
 }
 
+/// A pool of a fresh owner and a voucher to a funded peer that overdraws it by one, signed
+/// over the raw or the `<Bytes>`-wrapped payload.
+fn overdrawing_voucher<T: Config>(
+	wrapped: bool,
+) -> (PoolId, T::AccountId, BalanceOf<T>, T::Signature) {
+	let owner = T::BenchmarkHelper::new_owner();
+	let (pool_id, deposit) = create::<T>(&owner);
+	let target: T::AccountId = whitelisted_caller();
+	funded::<T>(&target);
+	let amount = deposit.saturating_add(1u32.into());
+	let voucher = Pallet::<T>::voucher(pool_id, &target, amount);
+	let signature = if wrapped {
+		T::BenchmarkHelper::sign(&owner, &voucher.wrapped_payload())
+	} else {
+		T::BenchmarkHelper::sign(&owner, &voucher.payload())
+	};
+	(pool_id, target, amount, signature)
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -74,23 +93,76 @@ mod benchmarks {
 	}
 
 	/// A first settlement by a new peer that overdraws the deposit: two transfers, both events.
+	/// Signed over the raw payload: one signature check (the refunded weight).
 	#[benchmark]
 	fn settle() {
-		let owner = T::BenchmarkHelper::new_owner();
-		let (pool_id, deposit) = create::<T>(&owner);
-		let target: T::AccountId = whitelisted_caller();
-		funded::<T>(&target);
-		let amount = deposit.saturating_add(1u32.into());
-		let signature = T::BenchmarkHelper::sign(
-			&owner,
-			&Pallet::<T>::voucher(pool_id, &target, amount).payload(),
-		);
+		let (pool_id, target, amount, signature) = overdrawing_voucher::<T>(false);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(target.clone()), pool_id, amount, signature);
 
 		assert_eq!(Paid::<T>::get(pool_id, &target), Some(amount));
 		assert!(Pools::<T>::get(pool_id).is_some_and(|p| p.overdrawn));
+	}
+
+	/// As `settle`, signed over the `<Bytes>`-wrapped payload: two signature checks, the
+	/// worst case and the weight charged up front.
+	#[benchmark]
+	fn settle_wrapped() {
+		let (pool_id, target, amount, signature) = overdrawing_voucher::<T>(true);
+
+		#[extrinsic_call]
+		settle(RawOrigin::Signed(target.clone()), pool_id, amount, signature);
+
+		assert_eq!(Paid::<T>::get(pool_id, &target), Some(amount));
+	}
+
+	/// Adding both deposit and collateral to a live pool.
+	#[benchmark]
+	fn top_up() {
+		let owner = T::BenchmarkHelper::new_owner();
+		let (pool_id, deposit) = create::<T>(&owner);
+		let extra_collateral = deposit.saturating_mul(2u32.into());
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), pool_id, deposit, extra_collateral);
+
+		let pool = Pools::<T>::get(pool_id).expect("still open; qed");
+		assert_eq!(pool.deposit, deposit.saturating_mul(2u32.into()));
+	}
+
+	/// Moving a live pool's expiry.
+	#[benchmark]
+	fn extend() {
+		let owner = T::BenchmarkHelper::new_owner();
+		let (pool_id, _) = create::<T>(&owner);
+		let before = Pools::<T>::get(pool_id).expect("just created; qed").expiry;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), pool_id, 1u32.into());
+
+		assert!(Pools::<T>::get(pool_id).is_some_and(|p| p.expiry > before));
+	}
+
+	/// `n` vouchers to one peer from `n` pools, each on the `settle_wrapped` path.
+	#[benchmark]
+	fn settle_batch(n: Linear<1, { T::MaxBatch::get() }>) {
+		let target: T::AccountId = whitelisted_caller();
+		funded::<T>(&target);
+		let mut vouchers = alloc::vec::Vec::new();
+		for _ in 0..n {
+			let owner = T::BenchmarkHelper::new_owner();
+			let (pool_id, deposit) = create::<T>(&owner);
+			let amount = deposit.saturating_add(1u32.into());
+			let payload = Pallet::<T>::voucher(pool_id, &target, amount).wrapped_payload();
+			vouchers.push((pool_id, amount, T::BenchmarkHelper::sign(&owner, &payload)));
+		}
+		let vouchers: BatchOf<T> = vouchers.try_into().expect("n <= MaxBatch; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(target.clone()), vouchers);
+
+		assert_eq!(Paid::<T>::iter().filter(|(_, who, _)| *who == target).count(), n as usize);
 	}
 
 	/// Closing an overdrawn pool (slash path) with `p` paid records to remove.

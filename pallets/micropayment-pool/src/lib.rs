@@ -47,9 +47,9 @@ pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmarking::BenchmarkHelper;
-pub use micropayment_pool_primitives::{PoolId, Voucher};
+pub use micropayment_pool_primitives::{PayloadForm, PoolId, Voucher};
 pub use pallet::*;
-pub use types::Pool;
+pub use types::{Claim, Pool};
 pub use weights::WeightInfo;
 
 use frame_support::traits::fungible::{Credit, Inspect};
@@ -68,6 +68,10 @@ pub type PoolOf<T> = Pool<
 >;
 /// A resource id, bounded by [`Config::MaxResourceIdLen`].
 pub type ResourceIdOf<T> = frame_support::BoundedVec<u8, <T as Config>::MaxResourceIdLen>;
+/// One voucher of a batch: `(pool_id, amount, signature)`; the target is the caller.
+pub type BatchItemOf<T> = (PoolId, BalanceOf<T>, <T as Config>::Signature);
+/// A batch of vouchers, bounded by [`Config::MaxBatch`].
+pub type BatchOf<T> = frame_support::BoundedVec<BatchItemOf<T>, <T as Config>::MaxBatch>;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -77,8 +81,9 @@ pub mod pallet {
 		traits::{
 			fungible::{self, BalancedHold, MutateHold},
 			tokens::{Fortitude, Precision, Preservation, Restriction},
-			Imbalance, OnUnbalanced,
+			Consideration, Footprint, Imbalance, OnUnbalanced,
 		},
+		storage::with_storage_layer,
 	};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::{
@@ -109,6 +114,7 @@ pub mod pallet {
 			type MaxResourceIdLen = ConstU32<64>;
 			type MaxPoolsPerAccount = ConstU32<4>;
 			type MaxPayeesPerPool = ConstU32<16>;
+			type MaxBatch = ConstU32<16>;
 			type MinCollateralExcess = MinCollateralExcess;
 			type WeightInfo = ();
 		}
@@ -173,6 +179,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type MinCollateralExcess: Get<Perbill>;
 
+		/// Most vouchers in one `settle_batch`.
+		#[pallet::constant]
+		type MaxBatch: Get<u32>;
+
+		/// The storage deposit of a pool record: held from the creator while the pool exists,
+		/// so state bloat costs whoever causes it. Returned on close.
+		#[pallet::no_default]
+		type Consideration: Consideration<Self::AccountId, Footprint>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 
@@ -191,6 +206,9 @@ pub mod pallet {
 		/// A pool's collateral: forfeited if the deposit is overdrawn.
 		#[codec(index = 1)]
 		PoolCollateral,
+		/// The storage deposit of a pool's record (see [`Config::Consideration`]).
+		#[codec(index = 2)]
+		PoolStorage,
 	}
 
 	/// The id the next pool gets.
@@ -212,6 +230,11 @@ pub mod pallet {
 		BalanceOf<T>,
 		OptionQuery,
 	>;
+
+	/// The storage deposit ticket of each open pool.
+	#[pallet::storage]
+	pub type PoolTickets<T: Config> =
+		StorageMap<_, Twox64Concat, PoolId, T::Consideration, OptionQuery>;
 
 	/// The open pools of each owner.
 	#[pallet::storage]
@@ -247,6 +270,19 @@ pub mod pallet {
 			shortfall: BalanceOf<T>,
 			compensation: BalanceOf<T>,
 		},
+		/// The owner added funds to a pool: `deposit` and `collateral` are the new totals.
+		PoolToppedUp { pool_id: PoolId, deposit: BalanceOf<T>, collateral: BalanceOf<T> },
+		/// The owner moved a pool's expiry to `expiry`.
+		PoolExtended { pool_id: PoolId, expiry: BlockNumberFor<T> },
+		/// A voucher of a batch did not settle; the batch's other vouchers are unaffected.
+		SettlementFailed {
+			pool_id: PoolId,
+			target: T::AccountId,
+			amount: BalanceOf<T>,
+			error: DispatchError,
+		},
+		/// A batch was processed: `settled` vouchers paid, `failed` refused (see their events).
+		BatchSettled { target: T::AccountId, settled: u32, failed: u32 },
 		/// A pool was closed and its storage removed.
 		PoolClosed {
 			pool_id: PoolId,
@@ -289,6 +325,12 @@ pub mod pallet {
 		BadSignature,
 		/// An amount, id or block number would overflow.
 		Overflow,
+		/// The pool is overdrawn: it takes no more funds.
+		Overdrawn,
+		/// Nothing to add: the extra amounts or blocks are zero.
+		NothingToAdd,
+		/// The batch has no vouchers.
+		EmptyBatch,
 	}
 
 	#[pallet::hooks]
@@ -299,6 +341,7 @@ pub mod pallet {
 			assert!(T::MaxResourceIdLen::get() > 0, "MaxResourceIdLen must be positive");
 			assert!(T::MaxPoolsPerAccount::get() > 0, "MaxPoolsPerAccount must be positive");
 			assert!(T::MaxPayeesPerPool::get() > 0, "MaxPayeesPerPool must be positive");
+			assert!(T::MaxBatch::get() > 0, "MaxBatch must be positive");
 			// The payload carries a u128 amount and a 32-byte genesis hash.
 			assert!(BalanceOf::<T>::max_encoded_len() <= 16, "Balance must fit in a u128");
 			assert_eq!(T::Hash::max_encoded_len(), 32, "block hashes must be 32 bytes");
@@ -324,7 +367,8 @@ pub mod pallet {
 		///   exceed `deposit` by `MinCollateralExcess`.
 		/// - `duration`: blocks until expiry, within `MinDuration..=MaxDuration`.
 		///
-		/// Emits `PoolCreated` with the new pool's id.
+		/// Also holds the pool record's storage deposit ([`Config::Consideration`]), returned on
+		/// close. Emits `PoolCreated` with the new pool's id.
 		///
 		/// ## Complexity
 		/// - O(1); the owner's pool list is bounded by `MaxPoolsPerAccount`.
@@ -339,13 +383,7 @@ pub mod pallet {
 			let owner = ensure_signed(origin)?;
 			ensure!(!resource_id.is_empty(), Error::<T>::EmptyResourceId);
 			ensure!(!deposit.is_zero(), Error::<T>::ZeroDeposit);
-			let min_collateral = deposit
-				.checked_add(&(T::MinCollateralExcess::get() * deposit))
-				.ok_or(Error::<T>::Overflow)?;
-			ensure!(
-				collateral > deposit && collateral >= min_collateral,
-				Error::<T>::InsufficientCollateral
-			);
+			Self::ensure_collateral(deposit, collateral)?;
 			ensure!(duration >= T::MinDuration::get(), Error::<T>::DurationTooShort);
 			ensure!(duration <= T::MaxDuration::get(), Error::<T>::DurationTooLong);
 			let total = deposit.checked_add(&collateral).ok_or(Error::<T>::Overflow)?;
@@ -362,6 +400,9 @@ pub mod pallet {
 				.map_err(|_| Error::<T>::TooManyPools)?;
 			T::Currency::hold(&HoldReason::PoolDeposit.into(), &owner, deposit)?;
 			T::Currency::hold(&HoldReason::PoolCollateral.into(), &owner, collateral)?;
+			let ticket = T::Consideration::new(&owner, Self::pool_footprint())
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			PoolTickets::<T>::insert(pool_id, ticket);
 
 			Pools::<T>::insert(
 				pool_id,
@@ -402,63 +443,27 @@ pub mod pallet {
 		/// pool is overdrawn: its collateral is forfeited and the shortfall is paid from it, as
 		/// far as it goes (`PoolOverdrawn`). Emits `Settled`.
 		///
+		/// Weight: charged for the `<Bytes>`-wrapped case (two signature checks), refunded to
+		/// one check when the raw payload verifies.
+		///
 		/// ## Complexity
-		/// - O(1): one signature check, at most two transfers.
+		/// - O(1): at most two signature checks, at most two transfers.
 		#[pallet::call_index(1)]
+		#[pallet::weight(<T as Config>::WeightInfo::settle_wrapped())]
 		pub fn settle(
 			origin: OriginFor<T>,
 			pool_id: PoolId,
 			amount: BalanceOf<T>,
 			signature: T::Signature,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let target = ensure_signed(origin)?;
-			let mut pool = Pools::<T>::get(pool_id).ok_or(Error::<T>::UnknownPool)?;
-			ensure!(
-				frame_system::Pallet::<T>::block_number() < pool.expiry,
-				Error::<T>::PoolExpired
-			);
-			let already = Paid::<T>::get(pool_id, &target);
-			let settled = already.unwrap_or_else(Zero::zero);
-			ensure!(amount > settled, Error::<T>::StaleVoucher);
-			ensure!(
-				micropayment_pool_primitives::verify_voucher(
-					&signature,
-					&Self::voucher(pool_id, &target, amount),
-					&pool.owner,
-				),
-				Error::<T>::BadSignature
-			);
-			if already.is_none() {
-				ensure!(pool.payees < T::MaxPayeesPerPool::get(), Error::<T>::TooManyPayees);
-				pool.payees = pool.payees.saturating_add(1);
-			}
-
-			let due = amount.saturating_sub(settled);
-			let from_deposit = due.min(pool.deposit);
-			Self::pay(HoldReason::PoolDeposit, &pool.owner, &target, from_deposit)?;
-			pool.deposit = pool.deposit.saturating_sub(from_deposit);
-
-			let shortfall = due.saturating_sub(from_deposit);
-			let mut paid = from_deposit;
-			if !shortfall.is_zero() {
-				let compensation = shortfall.min(pool.collateral);
-				Self::pay(HoldReason::PoolCollateral, &pool.owner, &target, compensation)?;
-				pool.collateral = pool.collateral.saturating_sub(compensation);
-				pool.overdrawn = true;
-				paid = paid.saturating_add(compensation);
-				Self::deposit_event(Event::PoolOverdrawn {
-					pool_id,
-					owner: pool.owner.clone(),
-					victim: target.clone(),
-					shortfall,
-					compensation,
-				});
-			}
-
-			Paid::<T>::insert(pool_id, &target, amount);
-			Pools::<T>::insert(pool_id, pool);
-			Self::deposit_event(Event::Settled { pool_id, target, amount, paid });
-			Ok(())
+			let plan = Self::plan(pool_id, &target, amount)?;
+			let form = Self::check_signature(&plan.pool, pool_id, &target, amount, &signature)?;
+			Self::apply(pool_id, &target, amount, plan)?;
+			Ok(match form {
+				PayloadForm::Raw => Some(<T as Config>::WeightInfo::settle()).into(),
+				PayloadForm::Wrapped => None.into(),
+			})
 		}
 
 		/// Close an expired pool: release the remaining deposit and collateral to the owner and
@@ -469,7 +474,8 @@ pub mod pallet {
 		///
 		/// - `pool_id`: the pool; its expiry block must have been reached.
 		///
-		/// Forfeited collateral left over is slashed to `OnSlash`. Emits `PoolClosed`.
+		/// Forfeited collateral left over is slashed to `OnSlash`; the storage deposit returns to
+		/// the owner. Emits `PoolClosed`.
 		///
 		/// ## Complexity
 		/// - O(P) where P is the pool's number of payees, at most `MaxPayeesPerPool`; the weight
@@ -509,6 +515,9 @@ pub mod pallet {
 				(released, Zero::zero())
 			};
 
+			if let Some(ticket) = PoolTickets::<T>::take(pool_id) {
+				ticket.drop(&owner)?;
+			}
 			let _ = Paid::<T>::clear_prefix(pool_id, pool.payees, None);
 			Pools::<T>::remove(pool_id);
 			OwnerPools::<T>::mutate_exists(&owner, |ids| {
@@ -529,9 +538,268 @@ pub mod pallet {
 			});
 			Ok(Some(<T as Config>::WeightInfo::close_pool(pool.payees)).into())
 		}
+
+		/// Add funds to a live pool: hold `extra_deposit` more to pay peers and
+		/// `extra_collateral` more against double spending.
+		///
+		/// The dispatch origin must be Signed by the pool's owner.
+		///
+		/// - `pool_id`: an open pool that has not expired and is not overdrawn (an overdrawn
+		///   pool's collateral is forfeited: topping it up would only feed the slash).
+		/// - `extra_deposit`, `extra_collateral`: added to the pool's totals; not both zero. The
+		///   new totals must keep the collateral above the deposit by `MinCollateralExcess`.
+		///
+		/// Emits `PoolToppedUp` with the new totals.
+		///
+		/// ## Complexity
+		/// - O(1).
+		#[pallet::call_index(3)]
+		pub fn top_up(
+			origin: OriginFor<T>,
+			pool_id: PoolId,
+			extra_deposit: BalanceOf<T>,
+			extra_collateral: BalanceOf<T>,
+		) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			let mut pool = Self::live_pool_of(pool_id, &owner)?;
+			ensure!(!pool.overdrawn, Error::<T>::Overdrawn);
+			ensure!(
+				!extra_deposit.is_zero() || !extra_collateral.is_zero(),
+				Error::<T>::NothingToAdd
+			);
+			let deposit = pool.deposit.checked_add(&extra_deposit).ok_or(Error::<T>::Overflow)?;
+			let collateral =
+				pool.collateral.checked_add(&extra_collateral).ok_or(Error::<T>::Overflow)?;
+			Self::ensure_collateral(deposit, collateral)?;
+			let extra = extra_deposit.checked_add(&extra_collateral).ok_or(Error::<T>::Overflow)?;
+			let free =
+				T::Currency::reducible_balance(&owner, Preservation::Preserve, Fortitude::Polite);
+			ensure!(free >= extra, Error::<T>::InsufficientBalance);
+
+			T::Currency::hold(&HoldReason::PoolDeposit.into(), &owner, extra_deposit)?;
+			T::Currency::hold(&HoldReason::PoolCollateral.into(), &owner, extra_collateral)?;
+			pool.deposit = deposit;
+			pool.collateral = collateral;
+			Pools::<T>::insert(pool_id, pool);
+			Self::deposit_event(Event::PoolToppedUp { pool_id, deposit, collateral });
+			Ok(())
+		}
+
+		/// Move a live pool's expiry `extra_blocks` later, so its peers have longer to settle.
+		///
+		/// The dispatch origin must be Signed by the pool's owner.
+		///
+		/// - `pool_id`: an open pool that has not expired.
+		/// - `extra_blocks`: positive; the new expiry must be at most `MaxDuration` blocks from
+		///   now.
+		///
+		/// Emits `PoolExtended` with the new expiry.
+		///
+		/// ## Complexity
+		/// - O(1).
+		#[pallet::call_index(4)]
+		pub fn extend(
+			origin: OriginFor<T>,
+			pool_id: PoolId,
+			extra_blocks: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			let mut pool = Self::live_pool_of(pool_id, &owner)?;
+			ensure!(!extra_blocks.is_zero(), Error::<T>::NothingToAdd);
+			let expiry = pool.expiry.checked_add(&extra_blocks).ok_or(Error::<T>::Overflow)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(expiry.saturating_sub(now) <= T::MaxDuration::get(), Error::<T>::DurationTooLong);
+			pool.expiry = expiry;
+			Pools::<T>::insert(pool_id, pool);
+			Self::deposit_event(Event::PoolExtended { pool_id, expiry });
+			Ok(())
+		}
+
+		/// Settle many vouchers to the caller at once, from one pool or many: one peer serving
+		/// many viewers pays one transaction fee.
+		///
+		/// The dispatch origin must be Signed by the target of every voucher.
+		///
+		/// - `vouchers`: 1 to `MaxBatch` items `(pool_id, amount, signature)`, each as for
+		///   [`Pallet::settle`]. They are applied in order, each on its own: a failing voucher
+		///   emits `SettlementFailed` with its error and changes nothing, the others still settle
+		///   (so a repeated voucher is `StaleVoucher` the second time).
+		///
+		/// Emits `Settled` (and `PoolOverdrawn`) or `SettlementFailed` per voucher, then
+		/// `BatchSettled`.
+		///
+		/// Weight: charged for `n` wrapped, overdrawing first settlements; refunded to the
+		/// vouchers that reached the signature check.
+		///
+		/// ## Complexity
+		/// - O(n), n = number of vouchers, at most `MaxBatch`. Signatures are checked one by one:
+		///   the runtime has no batch-verification host function (removed from `sp-io`).
+		#[pallet::call_index(5)]
+		#[pallet::weight(<T as Config>::WeightInfo::settle_batch(vouchers.len() as u32))]
+		pub fn settle_batch(origin: OriginFor<T>, vouchers: BatchOf<T>) -> DispatchResultWithPostInfo {
+			let target = ensure_signed(origin)?;
+			ensure!(!vouchers.is_empty(), Error::<T>::EmptyBatch);
+			let (mut settled, mut checked) = (0u32, 0u32);
+			for (pool_id, amount, signature) in vouchers.iter() {
+				let (pool_id, amount) = (*pool_id, *amount);
+				let outcome = Self::plan(pool_id, &target, amount).map_err(Into::into).and_then(|plan| {
+					checked = checked.saturating_add(1);
+					Self::check_signature(&plan.pool, pool_id, &target, amount, signature)?;
+					with_storage_layer(|| Self::apply(pool_id, &target, amount, plan))
+				});
+				match outcome {
+					Ok(()) => settled = settled.saturating_add(1),
+					Err(error) => Self::deposit_event(Event::SettlementFailed {
+						pool_id,
+						target: target.clone(),
+						amount,
+						error,
+					}),
+				}
+			}
+			let n = vouchers.len() as u32;
+			let failed = n.saturating_sub(settled);
+			Self::deposit_event(Event::BatchSettled { target, settled, failed });
+			// Vouchers refused before their signature check cost two reads.
+			let unchecked = u64::from(n.saturating_sub(checked));
+			let actual = <T as Config>::WeightInfo::settle_batch(checked)
+				.saturating_add(T::DbWeight::get().reads(unchecked.saturating_mul(2)));
+			Ok(Some(actual).into())
+		}
+	}
+
+	/// What [`Pallet::plan`] found: the pool, and what settling pays.
+	pub(crate) struct Plan<T: Config> {
+		pool: PoolOf<T>,
+		new_payee: bool,
+		claim: Claim<BalanceOf<T>>,
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// What settling a voucher of `amount` for `target` from `pool_id` would pay now, or
+		/// the error it would hit; the signature is not checked. Backs the runtime API.
+		pub fn claimable(
+			pool_id: PoolId,
+			target: &T::AccountId,
+			amount: BalanceOf<T>,
+		) -> Result<Claim<BalanceOf<T>>, Error<T>> {
+			Self::plan(pool_id, target, amount).map(|plan| plan.claim)
+		}
+
+		/// The checks of a settlement before its signature, and what it would pay.
+		pub(crate) fn plan(
+			pool_id: PoolId,
+			target: &T::AccountId,
+			amount: BalanceOf<T>,
+		) -> Result<Plan<T>, Error<T>> {
+			let pool = Pools::<T>::get(pool_id).ok_or(Error::<T>::UnknownPool)?;
+			ensure!(
+				frame_system::Pallet::<T>::block_number() < pool.expiry,
+				Error::<T>::PoolExpired
+			);
+			let already = Paid::<T>::get(pool_id, target);
+			let settled = already.unwrap_or_else(Zero::zero);
+			ensure!(amount > settled, Error::<T>::StaleVoucher);
+			let new_payee = already.is_none();
+			if new_payee {
+				ensure!(pool.payees < T::MaxPayeesPerPool::get(), Error::<T>::TooManyPayees);
+			}
+			let due = amount.saturating_sub(settled);
+			let from_deposit = due.min(pool.deposit);
+			let shortfall = due.saturating_sub(from_deposit);
+			let from_collateral = shortfall.min(pool.collateral);
+			let claim = Claim {
+				payout: from_deposit.saturating_add(from_collateral),
+				from_deposit,
+				from_collateral,
+				shortfall,
+			};
+			Ok(Plan { pool, new_payee, claim })
+		}
+
+		/// The owner's signature over the voucher, raw or wrapped.
+		fn check_signature(
+			pool: &PoolOf<T>,
+			pool_id: PoolId,
+			target: &T::AccountId,
+			amount: BalanceOf<T>,
+			signature: &T::Signature,
+		) -> Result<PayloadForm, DispatchError> {
+			micropayment_pool_primitives::verify_voucher_form(
+				signature,
+				&Self::voucher(pool_id, target, amount),
+				&pool.owner,
+			)
+			.ok_or_else(|| Error::<T>::BadSignature.into())
+		}
+
+		/// Pays a checked settlement and records it.
+		fn apply(
+			pool_id: PoolId,
+			target: &T::AccountId,
+			amount: BalanceOf<T>,
+			plan: Plan<T>,
+		) -> DispatchResult {
+			let Plan { mut pool, new_payee, claim } = plan;
+			if new_payee {
+				pool.payees = pool.payees.saturating_add(1);
+			}
+			Self::pay(HoldReason::PoolDeposit, &pool.owner, target, claim.from_deposit)?;
+			pool.deposit = pool.deposit.saturating_sub(claim.from_deposit);
+			if !claim.shortfall.is_zero() {
+				Self::pay(HoldReason::PoolCollateral, &pool.owner, target, claim.from_collateral)?;
+				pool.collateral = pool.collateral.saturating_sub(claim.from_collateral);
+				pool.overdrawn = true;
+				Self::deposit_event(Event::PoolOverdrawn {
+					pool_id,
+					owner: pool.owner.clone(),
+					victim: target.clone(),
+					shortfall: claim.shortfall,
+					compensation: claim.from_collateral,
+				});
+			}
+			Paid::<T>::insert(pool_id, target, amount);
+			Pools::<T>::insert(pool_id, pool);
+			Self::deposit_event(Event::Settled {
+				pool_id,
+				target: target.clone(),
+				amount,
+				paid: claim.payout,
+			});
+			Ok(())
+		}
+
+		/// An open, unexpired pool of `owner`.
+		fn live_pool_of(pool_id: PoolId, owner: &T::AccountId) -> Result<PoolOf<T>, Error<T>> {
+			let pool = Pools::<T>::get(pool_id).ok_or(Error::<T>::UnknownPool)?;
+			ensure!(pool.owner == *owner, Error::<T>::NotOwner);
+			ensure!(
+				frame_system::Pallet::<T>::block_number() < pool.expiry,
+				Error::<T>::PoolExpired
+			);
+			Ok(pool)
+		}
+
+		/// `collateral > deposit`, by at least `MinCollateralExcess` of the deposit.
+		fn ensure_collateral(
+			deposit: BalanceOf<T>,
+			collateral: BalanceOf<T>,
+		) -> Result<(), Error<T>> {
+			let min_collateral = deposit
+				.checked_add(&(T::MinCollateralExcess::get() * deposit))
+				.ok_or(Error::<T>::Overflow)?;
+			ensure!(
+				collateral > deposit && collateral >= min_collateral,
+				Error::<T>::InsufficientCollateral
+			);
+			Ok(())
+		}
+
+		/// The storage a pool occupies: its record at its largest.
+		pub fn pool_footprint() -> Footprint {
+			Footprint::from_mel::<(PoolId, PoolOf<T>)>()
+		}
+
 		/// The voucher that pays `target` a cumulative `amount` from `pool_id` on this chain.
 		pub fn voucher(pool_id: PoolId, target: &T::AccountId, amount: BalanceOf<T>) -> Voucher {
 			Voucher {
@@ -578,7 +846,10 @@ pub mod pallet {
 		/// Checks the pallet's invariants:
 		/// - each owner's held balances equal the sums over its pools;
 		/// - `OwnerPools` lists exactly the open pools, under their owners;
-		/// - each pool has exactly `payees` entries in `Paid`, and an id below `NextPoolId`.
+		/// - each pool has exactly `payees` (at most `MaxPayeesPerPool`) entries in `Paid`, an id
+		///   below `NextPoolId`, and a storage deposit ticket; there are no other tickets;
+		/// - a pool that is not overdrawn has collateral above its deposit; an overdrawn one has
+		///   no deposit left.
 		///
 		/// Run by `try_state` under try-runtime, and by the pallet's and runtime's tests.
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -594,6 +865,14 @@ pub mod pallet {
 					ensure!(*id < next, "pool id not below NextPoolId");
 					let entries = Paid::<T>::iter_prefix(id).count();
 					ensure!(entries == pool.payees as usize, "payees differs from Paid entries");
+					ensure!(pool.payees <= T::MaxPayeesPerPool::get(), "payees above the bound");
+					ensure!(PoolTickets::<T>::contains_key(id), "pool without a storage deposit");
+					// A sound pool keeps collateral above deposit; overdrawing empties the deposit.
+					ensure!(
+						pool.overdrawn || pool.collateral > pool.deposit,
+						"collateral not above deposit"
+					);
+					ensure!(!pool.overdrawn || pool.deposit.is_zero(), "overdrawn with deposit left");
 					deposit = deposit.checked_add(&pool.deposit).ok_or("deposit sum overflows")?;
 					collateral = collateral
 						.checked_add(&pool.collateral)
@@ -616,6 +895,7 @@ pub mod pallet {
 				);
 			}
 			ensure!(Pools::<T>::iter().count() == listed, "a pool is missing from OwnerPools");
+			ensure!(PoolTickets::<T>::iter().count() == listed, "a storage deposit without a pool");
 			Ok(())
 		}
 	}

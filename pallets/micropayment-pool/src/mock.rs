@@ -1,7 +1,10 @@
 //! A test runtime: frame-system, pallet-balances and the pallet, with real sr25519 accounts.
 
 use crate as pallet_micropayment_pool;
-use frame_support::{derive_impl, parameter_types, traits::ConstU64};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{fungible::HoldConsideration, ConstU64, LinearStoragePrice},
+};
 use sp_core::{sr25519, Pair, H256};
 use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
 use sp_runtime::{traits::IdentityLookup, AccountId32, BuildStorage, MultiSignature, MultiSigner};
@@ -44,6 +47,12 @@ impl frame_system::Config for Test {
 
 parameter_types! {
 	pub const ExistentialDeposit: Balance = EXISTENTIAL_DEPOSIT;
+	pub const PoolStorageReason: RuntimeHoldReason =
+		RuntimeHoldReason::MicropaymentPool(pallet_micropayment_pool::HoldReason::PoolStorage);
+	/// Storage deposit of a pool record: base + per byte. Zero unless a test sets it, so the
+	/// balance arithmetic of the other tests stays about deposit and collateral.
+	pub static StorageBase: Balance = 0;
+	pub static StorageByte: Balance = 0;
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
@@ -62,6 +71,12 @@ impl pallet_micropayment_pool::Config for Test {
 	type OnSlash = ();
 	type MinDuration = ConstU64<MIN_DURATION>;
 	type MaxDuration = ConstU64<MAX_DURATION>;
+	type Consideration = HoldConsideration<
+		AccountId,
+		Balances,
+		PoolStorageReason,
+		LinearStoragePrice<StorageBase, StorageByte, Balance>,
+	>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ();
 }

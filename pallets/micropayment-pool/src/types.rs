@@ -29,3 +29,18 @@ pub struct Pool<AccountId, Balance, BlockNumber, MaxResourceIdLen: Get<u32>> {
 	/// forfeited and whatever of it is left at close is slashed.
 	pub overdrawn: bool,
 }
+
+/// What settling a voucher would pay right now (see `Pallet::claimable`).
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Claim<Balance> {
+	/// Total paid to the peer: `from_deposit + from_collateral`.
+	pub payout: Balance,
+	/// Paid from the pool's deposit.
+	pub from_deposit: Balance,
+	/// Paid from the forfeited collateral, when the deposit is short.
+	pub from_collateral: Balance,
+	/// What the deposit cannot cover; non-zero means settling overdraws the pool.
+	pub shortfall: Balance,
+}

@@ -36,6 +36,10 @@ use frame_support::{traits::Get, weights::{constants::RocksDbWeight, Weight}};
 pub trait WeightInfo {
 	fn create_pool() -> Weight;
 	fn settle() -> Weight;
+	fn settle_wrapped() -> Weight;
+	fn top_up() -> Weight;
+	fn extend() -> Weight;
+	fn settle_batch(n: u32, ) -> Weight;
 	fn close_pool(p: u32, ) -> Weight;
 }
 
@@ -49,15 +53,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `MicropaymentPool::OwnerPools` (r:1 w:1)
 	/// Proof: `MicropaymentPool::OwnerPools` (`max_values`: None, `max_size`: Some(305), added: 2780, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `MicropaymentPool::PoolTickets` (r:0 w:1)
+	/// Proof: `MicropaymentPool::PoolTickets` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `MicropaymentPool::Pools` (r:0 w:1)
 	/// Proof: `MicropaymentPool::Pools` (`max_values`: None, `max_size`: Some(219), added: 2694, mode: `MaxEncodedLen`)
 	fn create_pool() -> Weight {
 		// Proof size: measured `144`, estimated `3770` bytes.
-		// Fastest run: 105_386_000 ps.
-		Weight::from_parts(111_265_000, 3770)
+		// Fastest run: 148_229_000 ps.
+		Weight::from_parts(169_321_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `MicropaymentPool::Pools` (r:1 w:1)
 	/// Proof: `MicropaymentPool::Pools` (`max_values`: None, `max_size`: Some(219), added: 2694, mode: `MaxEncodedLen`)
@@ -66,13 +72,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
-		// Proof size: measured `583`, estimated `3684` bytes.
-		// Fastest run: 150_453_000 ps.
-		Weight::from_parts(158_785_000, 3684)
+		// Proof size: measured `634`, estimated `3684` bytes.
+		// Fastest run: 153_618_000 ps.
+		Weight::from_parts(176_642_000, 3684)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// Storage: `MicropaymentPool::Pools` (r:1 w:1)
+	/// Proof: `MicropaymentPool::Pools` (`max_values`: None, `max_size`: Some(219), added: 2694, mode: `MaxEncodedLen`)
+	/// Storage: `MicropaymentPool::Paid` (r:1 w:1)
+	/// Proof: `MicropaymentPool::Paid` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	fn settle_wrapped() -> Weight {
+		// Proof size: measured `634`, estimated `3684` bytes.
+		// Fastest run: 192_125_000 ps.
+		Weight::from_parts(222_579_000, 3684)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -81,20 +104,65 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	fn top_up() -> Weight {
+		// Proof size: measured `580`, estimated `3684` bytes.
+		// Fastest run: 108_400_000 ps.
+		Weight::from_parts(122_181_000, 3684)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	/// Storage: `MicropaymentPool::Pools` (r:1 w:1)
+	/// Proof: `MicropaymentPool::Pools` (`max_values`: None, `max_size`: Some(219), added: 2694, mode: `MaxEncodedLen`)
+	fn extend() -> Weight {
+		// Proof size: measured `347`, estimated `3684` bytes.
+		// Fastest run: 15_663_000 ps.
+		Weight::from_parts(20_100_000, 3684)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `MicropaymentPool::Pools` (r:256 w:256)
+	/// Proof: `MicropaymentPool::Pools` (`max_values`: None, `max_size`: Some(219), added: 2694, mode: `MaxEncodedLen`)
+	/// Storage: `MicropaymentPool::Paid` (r:256 w:256)
+	/// Proof: `MicropaymentPool::Paid` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:256 w:256)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:256 w:256)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Component `n` ranges over `[1, 256]`.
+	fn settle_batch(n: u32, ) -> Weight {
+		// Proof size: measured `130`, estimated `3509` bytes.
+		// Fastest run: 204_673_000 ps.
+		Weight::from_parts(4_126_677_288, 3509)
+			.saturating_add(Weight::from_parts(180_233_303, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2694).saturating_mul(n.into()))
+	}
+	/// Storage: `MicropaymentPool::Pools` (r:1 w:1)
+	/// Proof: `MicropaymentPool::Pools` (`max_values`: None, `max_size`: Some(219), added: 2694, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `MicropaymentPool::PoolTickets` (r:1 w:1)
+	/// Proof: `MicropaymentPool::PoolTickets` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `MicropaymentPool::Paid` (r:512 w:512)
 	/// Proof: `MicropaymentPool::Paid` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `MicropaymentPool::OwnerPools` (r:1 w:1)
 	/// Proof: `MicropaymentPool::OwnerPools` (`max_values`: None, `max_size`: Some(305), added: 2780, mode: `MaxEncodedLen`)
 	/// Component `p` ranges over `[0, 512]`.
 	fn close_pool(p: u32, ) -> Weight {
-		// Proof size: measured `571`, estimated `3770` bytes.
-		// Fastest run: 85_747_000 ps.
-		Weight::from_parts(77_014_747, 3770)
-			.saturating_add(Weight::from_parts(1_427_066, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size: measured `648`, estimated `3770` bytes.
+		// Fastest run: 123_793_000 ps.
+		Weight::from_parts(115_956_849, 3770)
+			.saturating_add(Weight::from_parts(1_641_080, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 2555).saturating_mul(p.into()))
 	}
@@ -103,21 +171,44 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with RocksDb costs, for tests and runtimes without their own.
 impl WeightInfo for () {
 	fn create_pool() -> Weight {
-		Weight::from_parts(111_265_000, 3770)
+		Weight::from_parts(169_321_000, 3770)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(158_785_000, 3684)
+		Weight::from_parts(176_642_000, 3684)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
-	fn close_pool(p: u32, ) -> Weight {
-		Weight::from_parts(77_014_747, 3770)
-			.saturating_add(Weight::from_parts(1_427_066, 0).saturating_mul(p.into()))
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
+	fn settle_wrapped() -> Weight {
+		Weight::from_parts(222_579_000, 3684)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	fn top_up() -> Weight {
+		Weight::from_parts(122_181_000, 3684)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
+	}
+	fn extend() -> Weight {
+		Weight::from_parts(20_100_000, 3684)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn settle_batch(n: u32, ) -> Weight {
+		Weight::from_parts(4_126_677_288, 3509)
+			.saturating_add(Weight::from_parts(180_233_303, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2694).saturating_mul(n.into()))
+	}
+	fn close_pool(p: u32, ) -> Weight {
+		Weight::from_parts(115_956_849, 3770)
+			.saturating_add(Weight::from_parts(1_641_080, 0).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 2555).saturating_mul(p.into()))
 	}

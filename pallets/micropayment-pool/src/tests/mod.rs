@@ -48,6 +48,8 @@ fn settle(
 	sig: MultiSignature,
 ) -> sp_runtime::DispatchResult {
 	MicropaymentPool::settle(RuntimeOrigin::signed(peer.clone()), pool_id, amount, sig)
+		.map(|_| ())
+		.map_err(|e| e.error)
 }
 
 fn free(who: &AccountId) -> Balance {
@@ -789,6 +791,10 @@ mod runtime_checks {
 				Paid::<Test>::hashed_key_for(7, bob()),
 				keys::paid_key(keys::PALLET_PREFIX, 7, bob().as_ref()).to_vec()
 			);
+			assert_eq!(
+				crate::OwnerPools::<Test>::hashed_key_for(alice()),
+				keys::owner_pools_key(keys::PALLET_PREFIX, alice().as_ref()).to_vec()
+			);
 		});
 	}
 
@@ -819,3 +825,7 @@ mod runtime_checks {
 		});
 	}
 }
+
+mod batch;
+mod funds;
+mod invariants;

@@ -1,0 +1,37 @@
+//! Runtime API of the micropayment pool, for clients that should not decode storage or
+//! re-implement the voucher encoding (polkadot.js: `api.call.micropaymentPoolApi.*`).
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use codec::Codec;
+pub use pallet_micropayment_pool::{Claim, Pool, PoolId};
+
+sp_api::decl_runtime_apis! {
+	/// Queries of the micropayment pool.
+	///
+	/// `PoolRecord` is the pallet's `PoolOf<Runtime>`, `Error` its `Error<Runtime>`.
+	pub trait MicropaymentPoolApi<AccountId, Balance, PoolRecord, Error>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		PoolRecord: Codec,
+		Error: Codec,
+	{
+		/// The open pool `pool_id`, if any.
+		fn pool(pool_id: PoolId) -> Option<PoolRecord>;
+
+		/// The cumulative amount settled to `target` from `pool_id` (zero if none).
+		fn paid(pool_id: PoolId, target: AccountId) -> Balance;
+
+		/// What settling a voucher of `amount` for `target` from `pool_id` would pay at this
+		/// block, or the pallet error it would hit (the signature is not checked).
+		fn claimable(pool_id: PoolId, target: AccountId, amount: Balance) -> Result<Claim<Balance>, Error>;
+
+		/// The exact bytes a pool owner signs to owe `target` a cumulative `amount` from
+		/// `pool_id` on this chain (genesis hash included): sign them raw or `<Bytes>`-wrapped.
+		fn voucher_payload(pool_id: PoolId, target: AccountId, amount: Balance) -> Vec<u8>;
+	}
+}

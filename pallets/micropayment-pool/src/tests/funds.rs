@@ -1,0 +1,239 @@
+//! `top_up`, `extend`, the storage deposit and the settlement weight refund.
+
+use super::*;
+use crate::{weights::WeightInfo, Claim, PoolTickets};
+use frame_support::dispatch::{GetDispatchInfo, Pays, PostDispatchInfo};
+
+fn top_up(who: &AccountId, id: u64, deposit: Balance, collateral: Balance) -> DispatchResultLike {
+	MicropaymentPool::top_up(RuntimeOrigin::signed(who.clone()), id, deposit, collateral)
+}
+
+type DispatchResultLike = sp_runtime::DispatchResult;
+
+mod top_up {
+	use super::*;
+
+	#[test]
+	fn adds_funds_and_holds_them() {
+		build_and_execute(|| {
+			let id = create(&alice(), DEPOSIT, COLLATERAL);
+			assert_ok!(top_up(&alice(), id, 500, 800));
+			let pool = Pools::<Test>::get(id).unwrap();
+			assert_eq!((pool.deposit, pool.collateral), (DEPOSIT + 500, COLLATERAL + 800));
+			assert_eq!(held(HoldReason::PoolDeposit, &alice()), DEPOSIT + 500);
+			assert_eq!(held(HoldReason::PoolCollateral, &alice()), COLLATERAL + 800);
+			assert_eq!(free(&alice()), INITIAL - DEPOSIT - COLLATERAL - 1_300);
+			assert_eq!(
+				last_event(),
+				Event::PoolToppedUp { pool_id: id, deposit: 1_500, collateral: 2_300 }
+			);
+			// Collateral alone is fine too; the deposit then pays peers as usual.
+			assert_ok!(top_up(&alice(), id, 0, 1));
+			assert_ok!(settle(&bob(), id, 1_400, voucher_sig("Alice", id, &bob(), 1_400)));
+			assert_eq!(free(&bob()), INITIAL + 1_400);
+		});
+	}
+
+	#[test]
+	fn hostile_top_ups_change_nothing() {
+		build_and_execute(|| {
+			let id = create(&alice(), DEPOSIT, COLLATERAL);
+			assert_noop!(top_up(&bob(), id, 10, 20), Error::<Test>::NotOwner);
+			assert_noop!(top_up(&alice(), 99, 10, 20), Error::<Test>::UnknownPool);
+			assert_noop!(top_up(&alice(), id, 0, 0), Error::<Test>::NothingToAdd);
+			// A 1,500 deposit needs collateral >= 1,650 with the mock's 10% excess.
+			assert_noop!(top_up(&alice(), id, 1_000, 0), Error::<Test>::InsufficientCollateral);
+			assert_noop!(top_up(&alice(), id, 500, 149), Error::<Test>::InsufficientCollateral);
+			assert_ok!(top_up(&alice(), id, 500, 150));
+			assert_noop!(top_up(&alice(), id, u128::MAX, 0), Error::<Test>::Overflow);
+			assert_noop!(top_up(&alice(), id, 0, u128::MAX), Error::<Test>::Overflow);
+			assert_noop!(
+				top_up(&alice(), id, INITIAL, 2 * INITIAL),
+				Error::<Test>::InsufficientBalance
+			);
+			assert_noop!(
+				MicropaymentPool::top_up(RuntimeOrigin::none(), id, 1, 2),
+				DispatchError::BadOrigin
+			);
+			System::set_block_number(1 + DURATION);
+			assert_noop!(top_up(&alice(), id, 10, 20), Error::<Test>::PoolExpired);
+		});
+	}
+
+	#[test]
+	fn an_overdrawn_pool_takes_no_more_funds() {
+		build_and_execute(|| {
+			let id = create(&alice(), DEPOSIT, COLLATERAL);
+			assert_ok!(settle(&bob(), id, 1_200, voucher_sig("Alice", id, &bob(), 1_200)));
+			assert!(Pools::<Test>::get(id).unwrap().overdrawn);
+			assert_noop!(top_up(&alice(), id, 100, 200), Error::<Test>::Overdrawn);
+		});
+	}
+}
+
+mod extend {
+	use super::*;
+
+	fn extend(who: &AccountId, id: u64, blocks: u64) -> DispatchResultLike {
+		MicropaymentPool::extend(RuntimeOrigin::signed(who.clone()), id, blocks)
+	}
+
+	#[test]
+	fn moves_the_expiry_and_peers_settle_later() {
+		build_and_execute(|| {
+			let id = create(&alice(), DEPOSIT, COLLATERAL);
+			assert_ok!(extend(&alice(), id, 50));
+			assert_eq!(Pools::<Test>::get(id).unwrap().expiry, 1 + DURATION + 50);
+			assert_eq!(last_event(), Event::PoolExtended { pool_id: id, expiry: 151 });
+			System::set_block_number(1 + DURATION);
+			assert_ok!(settle(&bob(), id, 10, voucher_sig("Alice", id, &bob(), 10)));
+			assert_noop!(
+				MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id),
+				Error::<Test>::PoolNotExpired
+			);
+		});
+	}
+
+	#[test]
+	fn hostile_extensions_change_nothing() {
+		build_and_execute(|| {
+			let id = create(&alice(), DEPOSIT, COLLATERAL);
+			assert_noop!(extend(&bob(), id, 10), Error::<Test>::NotOwner);
+			assert_noop!(extend(&alice(), 99, 10), Error::<Test>::UnknownPool);
+			assert_noop!(extend(&alice(), id, 0), Error::<Test>::NothingToAdd);
+			// Expiry is block 101; MaxDuration is 1,000 blocks from now (block 1).
+			assert_noop!(extend(&alice(), id, 901), Error::<Test>::DurationTooLong);
+			assert_ok!(extend(&alice(), id, 900));
+			assert_noop!(extend(&alice(), id, u64::MAX), Error::<Test>::Overflow);
+			System::set_block_number(1_001);
+			assert_noop!(extend(&alice(), id, 1), Error::<Test>::PoolExpired);
+		});
+	}
+}
+
+mod storage_deposit {
+	use super::*;
+
+	/// Base 5 + 1 per byte of the pool's largest record.
+	fn with_price(test: impl FnOnce(Balance)) {
+		build_and_execute(|| {
+			StorageBase::set(5);
+			StorageByte::set(1);
+			let price = 5 + MicropaymentPool::pool_footprint().size as Balance;
+			test(price);
+		});
+	}
+
+	#[test]
+	fn held_while_open_and_returned_on_close() {
+		with_price(|price| {
+			let id = create(&alice(), DEPOSIT, COLLATERAL);
+			assert!(PoolTickets::<Test>::contains_key(id));
+			assert_eq!(held(HoldReason::PoolStorage, &alice()), price);
+			assert_eq!(free(&alice()), INITIAL - DEPOSIT - COLLATERAL - price);
+			System::set_block_number(1 + DURATION);
+			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id));
+			assert!(!PoolTickets::<Test>::contains_key(id));
+			assert_eq!(held(HoldReason::PoolStorage, &alice()), 0);
+			assert_eq!(free(&alice()), INITIAL);
+		});
+	}
+
+	#[test]
+	fn returned_to_the_owner_even_when_a_stranger_closes_an_overdrawn_pool() {
+		with_price(|price| {
+			let id = create(&alice(), DEPOSIT, COLLATERAL);
+			assert_ok!(settle(&bob(), id, 1_100, voucher_sig("Alice", id, &bob(), 1_100)));
+			System::set_block_number(1 + DURATION);
+			let before = free(&alice());
+			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(charlie()), id));
+			assert_eq!(free(&alice()), before + price);
+		});
+	}
+
+	#[test]
+	fn a_creator_who_cannot_pay_it_creates_nothing() {
+		with_price(|_| {
+			// Everything but the storage deposit fits.
+			let deposit = 400_000;
+			let collateral = INITIAL - EXISTENTIAL_DEPOSIT - deposit;
+			assert_noop!(
+				MicropaymentPool::create_pool(
+					RuntimeOrigin::signed(alice()),
+					resource(b"x"),
+					deposit,
+					collateral,
+					DURATION
+				),
+				Error::<Test>::InsufficientBalance
+			);
+		});
+	}
+}
+
+mod weights_and_claims {
+	use super::*;
+
+	fn claimable(id: u64, who: &AccountId, amount: Balance) -> Result<Claim<Balance>, DispatchError> {
+		MicropaymentPool::claimable(id, who, amount).map_err(Into::into)
+	}
+
+	#[test]
+	fn raw_signatures_are_refunded_to_one_check() {
+		build_and_execute(|| {
+			let id = create(&alice(), DEPOSIT, COLLATERAL);
+			let call = crate::Call::<Test>::settle {
+				pool_id: id,
+				amount: 10,
+				signature: voucher_sig("Alice", id, &bob(), 10),
+			};
+			let charged = call.get_dispatch_info().call_weight;
+			assert_eq!(charged, <() as WeightInfo>::settle_wrapped());
+			let post = MicropaymentPool::settle(
+				RuntimeOrigin::signed(bob()),
+				id,
+				10,
+				voucher_sig("Alice", id, &bob(), 10),
+			)
+			.unwrap();
+			assert_eq!(
+				post,
+				PostDispatchInfo {
+					actual_weight: Some(<() as WeightInfo>::settle()),
+					pays_fee: Pays::Yes
+				}
+			);
+			assert!(<() as WeightInfo>::settle().ref_time() < charged.ref_time());
+			// Wrapped: the full charge stands.
+			let voucher = MicropaymentPool::voucher(id, &bob(), 20);
+			let wrapped = MultiSignature::Sr25519(pair("Alice").sign(&voucher.wrapped_payload()));
+			let post =
+				MicropaymentPool::settle(RuntimeOrigin::signed(bob()), id, 20, wrapped).unwrap();
+			assert_eq!(post.actual_weight, None);
+		});
+	}
+
+	#[test]
+	fn claimable_predicts_the_settlement() {
+		build_and_execute(|| {
+			let id = create(&alice(), DEPOSIT, COLLATERAL);
+			assert_ok!(settle(&bob(), id, 300, voucher_sig("Alice", id, &bob(), 300)));
+			assert_eq!(
+				claimable(id, &bob(), 500),
+				Ok(Claim { payout: 200, from_deposit: 200, from_collateral: 0, shortfall: 0 })
+			);
+			// Charlie's 900 finds 700 of deposit: 200 from the collateral.
+			let claim = claimable(id, &charlie(), 900).expect("claimable");
+			assert_eq!(
+				claim,
+				Claim { payout: 900, from_deposit: 700, from_collateral: 200, shortfall: 200 }
+			);
+			assert_ok!(settle(&charlie(), id, 900, voucher_sig("Alice", id, &charlie(), 900)));
+			assert_eq!(free(&charlie()), INITIAL + claim.payout);
+			assert_eq!(claimable(id, &bob(), 300), Err(Error::<Test>::StaleVoucher.into()));
+			assert_eq!(claimable(9, &bob(), 300), Err(Error::<Test>::UnknownPool.into()));
+			System::set_block_number(1 + DURATION);
+			assert_eq!(claimable(id, &bob(), 400), Err(Error::<Test>::PoolExpired.into()));
+		});
+	}
+}
