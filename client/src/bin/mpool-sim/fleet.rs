@@ -1,0 +1,96 @@
+//! The simulation's accounts: deterministic keys, funding from a dev account, and nonces handed
+//! out locally so that one account can have several transactions in flight (a peer settling for
+//! many viewers at once) without asking the node for each.
+
+use micropayment_pool_client::{AccountId, Balance, Chain, ChainError, Included, Wait};
+use micropayment_pool_runtime::{BalancesCall, RuntimeCall};
+use sp_core::{sr25519, Pair};
+use sp_runtime::MultiAddress;
+use std::{collections::HashMap, sync::Arc};
+use tokio::sync::Mutex;
+
+/// A key of the simulation: `role` and index give the same key in every run.
+pub fn key(role: &str, index: usize) -> sr25519::Pair {
+	let seed = sp_crypto_hashing::blake2_256(format!("mpool-sim/{role}/{index}").as_bytes());
+	sr25519::Pair::from_seed(&seed)
+}
+
+/// The account of a key.
+pub fn account_of(pair: &sr25519::Pair) -> AccountId {
+	pair.public().into()
+}
+
+/// Submits transactions with locally allocated nonces.
+pub struct Fleet {
+	pub chain: Arc<Chain>,
+	nonces: Mutex<HashMap<AccountId, u32>>,
+}
+
+impl Fleet {
+	pub fn new(chain: Arc<Chain>) -> Self {
+		Self { chain, nonces: Mutex::new(HashMap::new()) }
+	}
+
+	/// The next nonce of `who`: from the node the first time, then counted here.
+	pub async fn next_nonce(&self, who: &AccountId) -> Result<u32, ChainError> {
+		let mut nonces = self.nonces.lock().await;
+		let nonce = match nonces.get(who) {
+			Some(n) => *n,
+			None => self.chain.next_nonce(who).await?,
+		};
+		nonces.insert(who.clone(), nonce.saturating_add(1));
+		Ok(nonce)
+	}
+
+	/// Forgets `who`'s nonce, so the next one is read from the node again (after a transaction
+	/// that never reached a block).
+	pub async fn resync(&self, who: &AccountId) {
+		self.nonces.lock().await.remove(who);
+	}
+
+	/// Signs `call` as `signer` and submits it, waiting as told.
+	pub async fn submit(
+		&self,
+		signer: &sr25519::Pair,
+		call: RuntimeCall,
+		wait: Wait,
+	) -> Result<Included, ChainError> {
+		let who = account_of(signer);
+		let nonce = self.next_nonce(&who).await?;
+		let xt = self.chain.sign(signer, call, nonce);
+		let result = self.chain.submit_extrinsic(&xt, wait).await;
+		if matches!(result, Err(ChainError::Rejected(_) | ChainError::Dropped(_) | ChainError::Rpc(_))) {
+			self.resync(&who).await;
+		}
+		result
+	}
+
+	/// Transfers to each `(account, amount)` from `from`, all in flight at once; returns when
+	/// the last is in a block (nonces are sequential, so the others are too) and every balance
+	/// is there.
+	pub async fn fund(&self, from: &sr25519::Pair, to: &[(AccountId, Balance)]) -> anyhow::Result<()> {
+		let Some((last, rest)) = to.split_last() else { return Ok(()) };
+		let transfer = |(dest, value): &(AccountId, Balance)| {
+			RuntimeCall::Balances(BalancesCall::transfer_keep_alive {
+				dest: MultiAddress::Id(dest.clone()),
+				value: *value,
+			})
+		};
+		let who = account_of(from);
+		for item in rest {
+			let nonce = self.next_nonce(&who).await?;
+			self.chain.submit_only(&self.chain.sign(from, transfer(item), nonce)).await?;
+		}
+		self.submit(from, transfer(last), Wait::InBlock).await?;
+		for (dest, value) in to {
+			let free = self.chain.free_balance(dest).await?;
+			anyhow::ensure!(free >= *value, "funding {dest} failed: free balance {free}");
+		}
+		Ok(())
+	}
+}
+
+/// A key from a secret URI such as `//Alice`.
+pub fn key_from_uri(uri: &str) -> anyhow::Result<sr25519::Pair> {
+	sr25519::Pair::from_string(uri, None).map_err(|e| anyhow::anyhow!("bad secret URI {uri:?}: {e:?}"))
+}

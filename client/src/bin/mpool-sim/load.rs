@@ -1,0 +1,579 @@
+//! Load test: peers push signed settlements into the node at a target rate of vouchers per
+//! second, as single `settle` transactions or `settleBatch`es, for a fixed time. Everything is
+//! signed before the clock starts, so the client measures the chain, not its own signing.
+//!
+//! A second connection watches every new best block: which of our transactions it holds, the
+//! `Settled` / `SettlementFailed` / `ExtrinsicFailed` events they emitted, and the block's
+//! weight. Reported: vouchers settled per second, inclusion latency (submission → in a best
+//! block) p50/p99, rejected and lost vouchers, block fullness, and — with `--node-log` — how
+//! long the node took to build each block.
+
+use crate::{
+	fleet::{account_of, key, key_from_uri, Fleet},
+	report::{quantile, splice, write_csv},
+};
+use anyhow::{anyhow, ensure, Context};
+use clap::Args;
+use codec::Encode;
+use indicatif::{ProgressBar, ProgressStyle};
+use micropayment_pool_client::{amount, AccountId, Balance, Chain, Hash, PoolId, Voucher, Wait};
+use micropayment_pool_runtime::{
+	MicropaymentPoolCall, RuntimeCall, RuntimeEvent, UncheckedExtrinsic, UNIT,
+};
+use pallet_micropayment_pool::Event as PoolEvent;
+use sp_core::{sr25519, Pair};
+use sp_runtime::MultiSignature;
+use std::{
+	collections::HashMap,
+	fmt::Write as _,
+	path::PathBuf,
+	sync::Arc,
+	time::{Duration, Instant},
+};
+use tokio::sync::{Mutex, Semaphore};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LoadMode {
+	/// One `settle` transaction per voucher.
+	Single,
+	/// `settleBatch` transactions of `--batch-size` vouchers from distinct pools.
+	Batch,
+}
+
+#[derive(Args, Clone)]
+pub struct LoadArgs {
+	#[arg(long, value_enum, default_value = "batch")]
+	mode: LoadMode,
+	/// Vouchers offered per second.
+	#[arg(long, default_value_t = 1250.0)]
+	rate: f64,
+	/// Seconds of offered load.
+	#[arg(long, default_value_t = 60.0)]
+	duration: f64,
+	/// Vouchers per `settleBatch` (at most the runtime's MaxBatch, 256).
+	#[arg(long, default_value_t = 256)]
+	batch_size: usize,
+	/// Pools the vouchers come from (32 per owner account).
+	#[arg(long, default_value_t = 256)]
+	pools: usize,
+	/// Peers submitting settlements (each with its own nonce sequence).
+	#[arg(long, default_value_t = 64)]
+	targets: usize,
+	/// Amount each voucher adds to its peer's cumulative total.
+	#[arg(long, default_value = "0.001UNIT")]
+	voucher_value: String,
+	/// Submissions awaiting the node's answer at once.
+	#[arg(long, default_value_t = 256)]
+	in_flight: usize,
+	/// After the last submission, give up on a transaction once no new one was included for this
+	/// many seconds.
+	#[arg(long, default_value_t = 30.0)]
+	stall: f64,
+	/// The node's log, to report how long it took to build each block.
+	#[arg(long)]
+	node_log: Option<PathBuf>,
+	/// Directory for the per-block CSV and the plot.
+	#[arg(long)]
+	out: Option<PathBuf>,
+	/// Also replace the `mpool-load-<mode>` section of this Markdown file with the report.
+	#[arg(long)]
+	results_md: Option<PathBuf>,
+}
+
+/// One planned transaction.
+struct Planned {
+	xt: UncheckedExtrinsic,
+	hash: Hash,
+	vouchers: u32,
+}
+
+/// What the watcher saw of one of our transactions.
+#[derive(Clone, Copy)]
+struct Seen {
+	at: Instant,
+	settled: u32,
+	failed_vouchers: u32,
+	failed: bool,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+struct BlockRow {
+	number: u32,
+	/// Seconds since the first submission.
+	seen_s: f64,
+	our_extrinsics: u32,
+	vouchers_settled: u32,
+	/// Normal-class weight used, ms of reference time.
+	weight_ms: f64,
+	/// `weight_ms` over the normal class's limit.
+	fullness: f64,
+	/// How long the node took to build it, if its log was given.
+	proposal_ms: Option<f64>,
+	end_reason: Option<String>,
+}
+
+/// Runs the load test; `Ok(false)` if a valid voucher was rejected or lost.
+pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<bool> {
+	let value = amount::parse(&args.voucher_value).map_err(anyhow::Error::msg)?;
+	let batch = match args.mode {
+		LoadMode::Single => 1,
+		LoadMode::Batch => args.batch_size,
+	};
+	ensure!((1..=256).contains(&batch), "batch size must be 1..=256");
+	ensure!(args.pools >= batch, "a batch takes vouchers from distinct pools: --pools >= --batch-size");
+	ensure!(args.targets > 0 && args.rate > 0.0 && args.duration > 0.0, "bad load shape");
+	let vouchers = (args.rate * args.duration).ceil() as usize;
+	let extrinsics = vouchers.div_ceil(batch);
+
+	let chain = Arc::new(Chain::connect(url).await.with_context(|| url.to_string())?);
+	let fleet = Fleet::new(chain.clone());
+	let spinner = ProgressBar::new_spinner();
+	spinner.enable_steady_tick(Duration::from_millis(120));
+
+	// Accounts: owners of `pools` pools (32 each), and the peers who settle.
+	let owners: Vec<sr25519::Pair> = (0..args.pools.div_ceil(32)).map(|i| key("load-owner", i)).collect();
+	let targets: Vec<sr25519::Pair> = (0..args.targets).map(|i| key("load-target", i)).collect();
+	let per_pool = vouchers.div_ceil(args.pools) as Balance + 2;
+	let deposit = value.saturating_mul(per_pool * args.targets as Balance);
+	let mut funding: Vec<(AccountId, Balance)> =
+		owners.iter().map(|o| (account_of(o), deposit.saturating_mul(32 * 3) + UNIT)).collect();
+	funding.extend(targets.iter().map(|t| (account_of(t), 10 * UNIT)));
+	spinner.set_message(format!("funding {} accounts", funding.len()));
+	fleet.fund(&key_from_uri(funder)?, &funding).await.context("funding")?;
+
+	spinner.set_message(format!("creating {} pools", args.pools));
+	let mut pools: Vec<(PoolId, usize)> = Vec::new();
+	let mut creations = Vec::new();
+	for (o, owner) in owners.iter().enumerate() {
+		let count = (args.pools - o * 32).min(32);
+		let (chain, owner) = (chain.clone(), owner.clone());
+		creations.push(tokio::spawn(async move {
+			let who = account_of(&owner);
+			let already = chain.owner_pools(&who, None).await?.len();
+			let fleet = Fleet::new(chain.clone());
+			for k in already..count {
+				let call = RuntimeCall::MicropaymentPool(MicropaymentPoolCall::create_pool {
+					resource_id: b"load".to_vec().try_into().map_err(|_| anyhow!("resource"))?,
+					deposit,
+					collateral: deposit.saturating_add(deposit / 2),
+					duration: 30 * micropayment_pool_runtime::MINUTES,
+				});
+				if k + 1 == count {
+					fleet.submit(&owner, call, Wait::InBlock).await?;
+				} else {
+					let nonce = fleet.next_nonce(&who).await?;
+					chain.submit_only(&chain.sign(&owner, call, nonce)).await?;
+				}
+			}
+			anyhow::Ok(chain.owner_pools(&who, None).await?)
+		}));
+	}
+	for (o, task) in creations.into_iter().enumerate() {
+		pools.extend(task.await??.into_iter().map(|id| (id, o)));
+	}
+	pools.truncate(args.pools);
+	ensure!(pools.len() == args.pools, "only {} of {} pools exist", pools.len(), args.pools);
+
+	// Plan every transaction: peer, nonce, and its vouchers' (pool, cumulative amount).
+	spinner.set_message(format!("signing {vouchers} vouchers in {extrinsics} transactions"));
+	let genesis = chain.genesis_bytes();
+	let mut nonces = Vec::new();
+	for t in &targets {
+		nonces.push(chain.next_nonce(&account_of(t)).await?);
+	}
+	let mut counters: HashMap<(usize, usize), Balance> = HashMap::new();
+	let mut plans: Vec<(usize, u32, Vec<(usize, Balance)>)> = Vec::with_capacity(extrinsics);
+	for x in 0..extrinsics {
+		let t = x % args.targets;
+		let n = batch.min(vouchers - x * batch);
+		let items = (0..n)
+			.map(|j| {
+				let p = match args.mode {
+					LoadMode::Single => (x / args.targets) % args.pools,
+					LoadMode::Batch => (x * batch + j) % args.pools,
+				};
+				let total = counters.entry((p, t)).or_default();
+				*total += value;
+				(p, *total)
+			})
+			.collect();
+		plans.push((t, nonces[t] + (x / args.targets) as u32, items));
+	}
+	let planned = sign_all(&chain, &owners, &targets, &pools, genesis, args.mode, plans);
+	spinner.finish_with_message(format!(
+		"{} pools, {} peers; {vouchers} vouchers signed in {extrinsics} transactions",
+		args.pools, args.targets
+	));
+
+	// Watch the chain on its own connection, then submit on schedule.
+	let watcher_chain = Chain::connect(url).await?;
+	let index: HashMap<Hash, usize> = planned.iter().enumerate().map(|(i, p)| (p.hash, i)).collect();
+	let seen: Arc<Mutex<Vec<Option<Seen>>>> = Arc::new(Mutex::new(vec![None; planned.len()]));
+	let blocks: Arc<Mutex<Vec<(u32, Instant, Hash, u32, u32)>>> = Arc::default();
+	let start = Instant::now() + Duration::from_secs(1);
+	let submitted: Arc<Mutex<Vec<Option<(Instant, Result<(), String>)>>>> =
+		Arc::new(Mutex::new(vec![None; planned.len()]));
+	let done_submitting = Arc::new(tokio::sync::Notify::new());
+	let watcher = {
+		let (seen, blocks, index, done) = (seen.clone(), blocks.clone(), index, done_submitting.clone());
+		let submitted = submitted.clone();
+		let stall = Duration::from_secs_f64(args.stall);
+		tokio::spawn(async move {
+			watch(watcher_chain, index, seen, blocks, submitted, done, stall).await
+		})
+	};
+
+	let bar = ProgressBar::new(planned.len() as u64);
+	bar.set_style(
+		ProgressStyle::with_template("{prefix:>8} [{elapsed_precise}] {bar:40} {pos}/{len} tx submitted {msg}")
+			.expect("static template; qed"),
+	);
+	bar.set_prefix("load");
+	let limiter = Arc::new(Semaphore::new(args.in_flight));
+	let interval = Duration::from_secs_f64(batch as f64 / args.rate);
+	let planned = Arc::new(planned);
+	let mut handles = Vec::with_capacity(planned.len());
+	for i in 0..planned.len() {
+		tokio::time::sleep_until((start + interval.mul_f64(i as f64)).into()).await;
+		let permit = limiter.clone().acquire_owned().await?;
+		let (chain, planned, submitted, bar) = (chain.clone(), planned.clone(), submitted.clone(), bar.clone());
+		handles.push(tokio::spawn(async move {
+			let at = Instant::now();
+			let result = chain.submit_only(&planned[i].xt).await.map(|_| ()).map_err(|e| e.to_string());
+			submitted.lock().await[i] = Some((at, result));
+			bar.inc(1);
+			drop(permit);
+		}));
+	}
+	for h in handles {
+		h.await?;
+	}
+	let offered_secs = Instant::now().duration_since(start).as_secs_f64();
+	bar.finish_with_message(format!("in {offered_secs:.1} s; waiting for inclusion"));
+	done_submitting.notify_one();
+	watcher.await??;
+
+	// Per-block weight and, from the node's log, build times.
+	let limit_ms = normal_limit_ms();
+	let proposals = match &args.node_log {
+		Some(path) => proposal_times(&std::fs::read_to_string(path).with_context(|| path.display().to_string())?),
+		None => HashMap::new(),
+	};
+	let mut rows = Vec::new();
+	for (number, at, hash, ours, settled) in blocks.lock().await.iter() {
+		let weight = chain.block_weight(*hash).await?;
+		let weight_ms = weight.get(frame_support::dispatch::DispatchClass::Normal).ref_time() as f64 / 1e9;
+		let proposal = proposals.get(number);
+		rows.push(BlockRow {
+			number: *number,
+			seen_s: at.saturating_duration_since(start).as_secs_f64(),
+			our_extrinsics: *ours,
+			vouchers_settled: *settled,
+			weight_ms,
+			fullness: weight_ms / limit_ms,
+			proposal_ms: proposal.map(|p| p.0),
+			end_reason: proposal.map(|p| p.1.clone()),
+		});
+	}
+
+	let seen = seen.lock().await.clone();
+	let submitted = submitted.lock().await.clone();
+	let mut rejected = Vec::new();
+	let (mut lost, mut settled, mut failed_vouchers, mut failed_xts) = (0u64, 0u64, 0u64, 0u64);
+	let mut latencies = Vec::new();
+	let mut last_inclusion = start;
+	for (i, plan) in planned.iter().enumerate() {
+		match (&submitted[i], &seen[i]) {
+			(Some((_, Err(e))), _) => rejected.push(e.clone()),
+			(Some((at, Ok(()))), Some(s)) => {
+				settled += u64::from(s.settled);
+				failed_vouchers += u64::from(s.failed_vouchers);
+				failed_xts += u64::from(s.failed);
+				let latency = s.at.saturating_duration_since(*at).as_secs_f64() * 1e3;
+				latencies.extend(std::iter::repeat_n(latency, plan.vouchers as usize));
+				last_inclusion = last_inclusion.max(s.at);
+			},
+			_ => lost += u64::from(plan.vouchers),
+		}
+	}
+	let rejected_vouchers: u64 = rejected.len() as u64 * batch as u64;
+	let span = last_inclusion.saturating_duration_since(start).as_secs_f64().max(1e-9);
+	let in_window: u64 = rows
+		.iter()
+		.filter(|r| r.seen_s <= args.duration)
+		.map(|r| u64::from(r.vouchers_settled))
+		.sum();
+	let busy: Vec<&BlockRow> = rows.iter().filter(|r| r.our_extrinsics > 0).collect();
+	let mean = |f: &dyn Fn(&BlockRow) -> f64| busy.iter().map(|r| f(r)).sum::<f64>() / busy.len().max(1) as f64;
+	let per_voucher_weight_us = busy.iter().map(|r| r.weight_ms).sum::<f64>() * 1e3
+		/ busy.iter().map(|r| r.vouchers_settled as f64).sum::<f64>().max(1.0);
+
+	let mode = match args.mode {
+		LoadMode::Single => "single `settle`".to_string(),
+		LoadMode::Batch => format!("`settleBatch` of {batch}"),
+	};
+	let mut md = String::new();
+	let _ = writeln!(md, "Command: `mpool-sim {}` ({} cores)\n", std::env::args().skip(1).collect::<Vec<_>>().join(" "), num_cpus());
+	let _ = writeln!(md, "| {mode}: {} vouchers/s offered for {} s | value |", args.rate, args.duration);
+	let _ = writeln!(md, "|---|---|");
+	let _ = writeln!(md, "| vouchers offered / submitted in | {vouchers} / {offered_secs:.1} s |");
+	let _ = writeln!(md, "| **settled vouchers/s, sustained** (all settled ÷ first submission → last inclusion) | **{:.0}** ({settled} in {span:.1} s) |", settled as f64 / span);
+	let _ = writeln!(md, "| settled vouchers/s within the {} s window | {:.0} |", args.duration, in_window as f64 / args.duration);
+	let _ = writeln!(md, "| inclusion latency p50 / p99 (submission → best block) | {:.0} ms / {:.0} ms |", quantile(&latencies, 0.5), quantile(&latencies, 0.99));
+	let _ = writeln!(md, "| rejected at submission / failed in block / not included | {rejected_vouchers} / {} / {lost} |", failed_vouchers + failed_xts * batch as u64);
+	let _ = writeln!(md, "| blocks with our transactions | {} (max {} vouchers in one) |", busy.len(), busy.iter().map(|r| r.vouchers_settled).max().unwrap_or(0));
+	let _ = writeln!(md, "| block weight used (normal class, mean of those blocks) | {:.0} ms of {limit_ms:.0} ms ({:.0}%) |", mean(&|r| r.weight_ms), 100.0 * mean(&|r| r.fullness));
+	let _ = writeln!(md, "| weight per settled voucher | {per_voucher_weight_us:.0} µs |");
+	let _ = writeln!(md, "| weight-bound ceiling: {limit_ms:.0} ms ÷ weight per voucher ÷ 6 s | {:.0} vouchers/s |", limit_ms * 1e3 / per_voucher_weight_us / 6.0);
+	if busy.iter().any(|r| r.proposal_ms.is_some()) {
+		let _ = writeln!(md, "| node's block build time (mean of those blocks) | {:.0} ms |", mean(&|r| r.proposal_ms.unwrap_or(0.0)));
+		let mut reasons: HashMap<String, usize> = HashMap::new();
+		for r in &busy {
+			*reasons.entry(r.end_reason.clone().unwrap_or_default()).or_default() += 1;
+		}
+		let _ = writeln!(md, "| why the node stopped filling the block | {reasons:?} |");
+	}
+	if let Some(first) = rejected.first() {
+		let _ = writeln!(md, "\nFirst rejection: `{first}`");
+	}
+	println!("{md}");
+	if let Some(out) = &args.out {
+		std::fs::create_dir_all(out)?;
+		let name = match args.mode {
+			LoadMode::Single => "single",
+			LoadMode::Batch => "batch",
+		};
+		write_csv(&out.join(format!("load-{name}-blocks.csv")), &rows)?;
+		crate::plot::load_font()?;
+		plot_blocks(&out.join(format!("load-{name}.png")), &rows, args.rate, &mode)?;
+	}
+	if let Some(path) = &args.results_md {
+		let tag = match args.mode {
+			LoadMode::Single => "mpool-load-single",
+			LoadMode::Batch => "mpool-load-batch",
+		};
+		splice(path, tag, &md)?;
+	}
+	Ok(rejected.is_empty() && lost == 0 && failed_vouchers == 0 && failed_xts == 0)
+}
+
+fn num_cpus() -> usize {
+	std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The runtime's normal-class block weight limit, in ms of reference time.
+fn normal_limit_ms() -> f64 {
+	use frame_support::dispatch::DispatchClass;
+	let weights = <micropayment_pool_runtime::Runtime as frame_system::Config>::BlockWeights::get();
+	weights.get(DispatchClass::Normal).max_total.map_or(0.0, |w| w.ref_time() as f64 / 1e9)
+}
+
+/// Signs every planned transaction, on every core.
+fn sign_all(
+	chain: &Chain,
+	owners: &[sr25519::Pair],
+	targets: &[sr25519::Pair],
+	pools: &[(PoolId, usize)],
+	genesis: [u8; 32],
+	mode: LoadMode,
+	plans: Vec<(usize, u32, Vec<(usize, Balance)>)>,
+) -> Vec<Planned> {
+	let sign = |(t, nonce, items): &(usize, u32, Vec<(usize, Balance)>)| {
+		let target = account_of(&targets[*t]);
+		let mut signed: Vec<(PoolId, Balance, MultiSignature)> = items
+			.iter()
+			.map(|(p, amount)| {
+				let (pool_id, owner) = pools[*p];
+				let voucher = Voucher { genesis_hash: genesis, pool_id, target: *target.as_ref(), amount: *amount };
+				(pool_id, *amount, MultiSignature::Sr25519(owners[owner].sign(&voucher.payload())))
+			})
+			.collect();
+		let call = if mode == LoadMode::Single && signed.len() == 1 {
+			let (pool_id, amount, signature) = signed.remove(0);
+			MicropaymentPoolCall::settle { pool_id, amount, signature }
+		} else {
+			MicropaymentPoolCall::settle_batch {
+				vouchers: signed.try_into().expect("at most 256 items, checked above; qed"),
+			}
+		};
+		let xt = chain.sign(&targets[*t], RuntimeCall::MicropaymentPool(call), *nonce);
+		let hash = Hash::from(sp_crypto_hashing::blake2_256(&xt.encode()));
+		Planned { xt, hash, vouchers: items.len() as u32 }
+	};
+	let threads = num_cpus();
+	let chunk = plans.len().div_ceil(threads).max(1);
+	std::thread::scope(|s| {
+		let handles: Vec<_> = plans
+			.chunks(chunk)
+			.map(|part| s.spawn(move || part.iter().map(sign).collect::<Vec<_>>()))
+			.collect();
+		handles.into_iter().flat_map(|h| h.join().expect("signing does not panic; qed")).collect()
+	})
+}
+
+/// Follows best blocks until every submitted transaction is seen, or none was for `stall`
+/// after submissions ended.
+#[allow(clippy::type_complexity)]
+async fn watch(
+	chain: Chain,
+	index: HashMap<Hash, usize>,
+	seen: Arc<Mutex<Vec<Option<Seen>>>>,
+	blocks: Arc<Mutex<Vec<(u32, Instant, Hash, u32, u32)>>>,
+	submitted: Arc<Mutex<Vec<Option<(Instant, Result<(), String>)>>>>,
+	done: Arc<tokio::sync::Notify>,
+	stall: Duration,
+) -> anyhow::Result<()> {
+	let mut heads = chain.subscribe_best_heads().await?;
+	let mut last_number: Option<u32> = None;
+	let mut finished = false;
+	let mut last_progress = Instant::now();
+	loop {
+		let next = tokio::select! {
+			h = heads.next() => Some(h.ok_or_else(|| anyhow!("head subscription ended"))?),
+			_ = done.notified(), if !finished => {
+				finished = true;
+				last_progress = Instant::now();
+				None
+			},
+			_ = tokio::time::sleep(Duration::from_secs(1)) => None,
+		};
+		if let Some(header) = next {
+			let header = header.map_err(|e| anyhow!("head subscription: {e}"))?;
+			let at = Instant::now();
+			let number = header.number;
+			// Blocks the subscription skipped, by number.
+			let mut hashes = Vec::new();
+			if let Some(last) = last_number {
+				for n in last + 1..number {
+					if let Some(h) = chain.block_hash(n).await? {
+						hashes.push((n, h));
+					}
+				}
+			}
+			hashes.push((number, header.hash()));
+			last_number = Some(number);
+			for (n, hash) in hashes {
+				let (ours, settled) = read_block(&chain, hash, at, &index, &seen).await?;
+				if ours > 0 {
+					last_progress = at;
+				}
+				blocks.lock().await.push((n, at, hash, ours, settled));
+			}
+		}
+		if finished {
+			let submitted = submitted.lock().await;
+			let seen = seen.lock().await;
+			let pending = submitted
+				.iter()
+				.zip(seen.iter())
+				.filter(|(s, seen)| matches!(s, Some((_, Ok(())))) && seen.is_none())
+				.count();
+			if pending == 0 || last_progress.elapsed() > stall {
+				return Ok(());
+			}
+		}
+	}
+}
+
+/// Marks our transactions in block `hash`; returns how many there were and the vouchers they
+/// settled.
+async fn read_block(
+	chain: &Chain,
+	hash: Hash,
+	at: Instant,
+	index: &HashMap<Hash, usize>,
+	seen: &Mutex<Vec<Option<Seen>>>,
+) -> anyhow::Result<(u32, u32)> {
+	let xts = chain.block_extrinsics(hash).await?;
+	let ours: Vec<(u32, usize)> = xts
+		.iter()
+		.enumerate()
+		.filter_map(|(i, xt)| {
+			index.get(&Hash::from(sp_crypto_hashing::blake2_256(xt))).map(|x| (i as u32, *x))
+		})
+		.collect();
+	if ours.is_empty() {
+		return Ok((0, 0));
+	}
+	let events = chain.events(hash).await?;
+	let mut seen = seen.lock().await;
+	let mut total = 0;
+	for (i, x) in &ours {
+		let mut s = Seen { at, settled: 0, failed_vouchers: 0, failed: false };
+		for record in &events {
+			if record.phase != frame_system::Phase::ApplyExtrinsic(*i) {
+				continue;
+			}
+			match &record.event {
+				RuntimeEvent::MicropaymentPool(PoolEvent::Settled { .. }) => s.settled += 1,
+				RuntimeEvent::MicropaymentPool(PoolEvent::SettlementFailed { .. }) => s.failed_vouchers += 1,
+				RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. }) => s.failed = true,
+				_ => {},
+			}
+		}
+		total += s.settled;
+		seen[*x] = Some(s);
+	}
+	Ok((ours.len() as u32, total))
+}
+
+/// `🎁 Prepared block for proposing at N (T ms) …; end: REASON; extrinsics_count: K` lines.
+fn proposal_times(log: &str) -> HashMap<u32, (f64, String)> {
+	let mut out = HashMap::new();
+	for line in log.lines() {
+		let Some(rest) = line.split("Prepared block for proposing at ").nth(1) else { continue };
+		let mut parts = rest.splitn(2, " (");
+		let number = parts.next().and_then(|n| n.trim().parse::<u32>().ok());
+		let ms = parts.next().and_then(|r| r.split(" ms)").next()).and_then(|m| m.trim().parse::<f64>().ok());
+		let reason = rest.split("end: ").nth(1).and_then(|r| r.split(';').next()).unwrap_or("").to_string();
+		if let (Some(number), Some(ms)) = (number, ms) {
+			out.insert(number, (ms, reason));
+		}
+	}
+	out
+}
+
+/// Vouchers settled per block over time, against the offered rate.
+fn plot_blocks(path: &std::path::Path, rows: &[BlockRow], rate: f64, mode: &str) -> anyhow::Result<()> {
+	use plotters::prelude::*;
+	let e = |e: &dyn std::fmt::Debug| anyhow!("plot: {e:?}");
+	let root = BitMapBackend::new(path, (900, 540)).into_drawing_area();
+	root.fill(&WHITE).map_err(|x| e(&x))?;
+	let max_t = rows.iter().map(|r| r.seen_s).fold(10.0, f64::max) * 1.05;
+	let max_v = rows.iter().map(|r| r.vouchers_settled as f64 / 6.0).fold(rate, f64::max) * 1.2;
+	let mut chart = ChartBuilder::on(&root)
+		.caption(format!("Load test ({mode}): vouchers settled per second, per block"), ("sans-serif", 20))
+		.margin(16)
+		.x_label_area_size(48)
+		.y_label_area_size(70)
+		.build_cartesian_2d(0.0..max_t, 0.0..max_v)
+		.map_err(|x| e(&x))?;
+	chart
+		.configure_mesh()
+		.x_desc("seconds since the first submission")
+		.y_desc("vouchers/s (block's vouchers ÷ 6 s)")
+		.draw()
+		.map_err(|x| e(&x))?;
+	let grey = RGBColor(120, 120, 120);
+	chart
+		.draw_series(LineSeries::new(vec![(0.0, rate), (max_t, rate)], grey.stroke_width(2)))
+		.map_err(|x| e(&x))?
+		.label(format!("offered: {rate} vouchers/s"))
+		.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], grey.stroke_width(2)));
+	let blue = RGBColor(31, 119, 180);
+	chart
+		.draw_series(rows.iter().map(|r| {
+			Rectangle::new([(r.seen_s - 2.5, 0.0), (r.seen_s + 2.5, r.vouchers_settled as f64 / 6.0)], blue.filled())
+		}))
+		.map_err(|x| e(&x))?
+		.label("settled (per block)")
+		.legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], blue.filled()));
+	chart
+		.configure_series_labels()
+		.position(SeriesLabelPosition::UpperRight)
+		.background_style(WHITE.mix(0.8))
+		.border_style(BLACK)
+		.draw()
+		.map_err(|x| e(&x))?;
+	root.present().map_err(|x| e(&x))
+}

@@ -1,0 +1,642 @@
+//! `mpool`: the micropayment pool from a shell. Viewers create pools, prove them to peers and
+//! sign vouchers; peers verify proofs and vouchers locally, keep the best voucher durably and
+//! settle it.
+
+mod args;
+mod output;
+
+use clap::{Args, Parser, Subcommand};
+use micropayment_pool_client::{
+	amount, verify_handshake, AccountId, Balance, Chain, ChainError, HandshakeBundle, Peer,
+	Policy, PoolId, SignedVoucher, Viewer, Wait,
+};
+use micropayment_pool_runtime::{MicropaymentPoolCall, RuntimeCall};
+use output::{Failure, Report};
+use pallet_micropayment_pool::Event as PoolEvent;
+use serde_json::json;
+use sp_core::{crypto::Ss58Codec, Pair};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  error (connection, file, bad value)
+  2  usage error
+  3  refused: a proof, signature or voucher check failed, or the chain rejected the call
+  4  not found (no such pool)";
+
+#[derive(Parser)]
+#[command(name = "mpool", version, about, after_help = EXIT_CODES)]
+struct Cli {
+	/// WebSocket RPC endpoint of a node.
+	#[arg(long, global = true, env = "MPOOL_URL", default_value = "ws://127.0.0.1:9944")]
+	url: String,
+	/// Print one JSON object instead of text (`"ok": true|false`).
+	#[arg(long, global = true)]
+	json: bool,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Create, inspect and close pools.
+	#[command(subcommand)]
+	Pool(PoolCmd),
+	/// Sign, verify and accept vouchers.
+	#[command(subcommand)]
+	Voucher(VoucherCmd),
+	/// Prove a pool to a peer (viewer) and check that proof (peer).
+	#[command(subcommand)]
+	Handshake(HandshakeCmd),
+	/// Settle a voucher on chain: from the peer's store, or a given voucher token.
+	Settle(SettleArgs),
+	/// Long-running peer processes.
+	#[command(subcommand)]
+	Peer(PeerCmd),
+}
+
+#[derive(Subcommand)]
+enum PeerCmd {
+	/// Accept voucher tokens arriving on stdin, one per line, into the store; print one result
+	/// line per token. Each accepted voucher is on disk before its line is printed, so killing
+	/// the process loses none. Ends at end of input; exits 3 if any token was refused.
+	Run {
+		/// The peer's voucher store (a JSON file, with the handshakes of its pools).
+		#[arg(long)]
+		store: String,
+		/// The peer's account.
+		#[arg(long)]
+		me: String,
+	},
+}
+
+#[derive(Args)]
+struct Signer {
+	/// Secret URI of the signing key, e.g. `//Alice` or a mnemonic.
+	#[arg(long, env = "MPOOL_SURI")]
+	suri: String,
+	/// Wait for finality instead of inclusion in a block.
+	#[arg(long)]
+	finalized: bool,
+}
+
+impl Signer {
+	fn wait(&self) -> Wait {
+		if self.finalized {
+			Wait::Finalized
+		} else {
+			Wait::InBlock
+		}
+	}
+}
+
+#[derive(Subcommand)]
+enum PoolCmd {
+	/// Lock a deposit and a collateral (> deposit) for a resource, until `duration` blocks.
+	Create {
+		#[command(flatten)]
+		signer: Signer,
+		/// What the pool pays for, e.g. a stream id.
+		#[arg(long)]
+		resource: String,
+		/// Most the pool pays out (planck, or e.g. `10UNIT`).
+		#[arg(long)]
+		deposit: String,
+		/// Forfeited on double spending; must exceed the deposit.
+		#[arg(long)]
+		collateral: String,
+		/// Blocks until expiry.
+		#[arg(long)]
+		duration: u32,
+	},
+	/// Show a pool as the chain holds it.
+	Show {
+		pool: PoolId,
+		/// Block hash to read at (default: best block).
+		#[arg(long)]
+		at: Option<String>,
+	},
+	/// Close an expired pool and release what is left to its owner.
+	Close {
+		pool: PoolId,
+		#[command(flatten)]
+		signer: Signer,
+	},
+}
+
+#[derive(Subcommand)]
+enum VoucherCmd {
+	/// Sign "pool owes TARGET a total of AMOUNT" (cumulative); prints a voucher token.
+	Sign {
+		/// Secret URI of the pool's owner.
+		#[arg(long, env = "MPOOL_SURI")]
+		suri: String,
+		#[arg(long)]
+		pool: PoolId,
+		/// The peer being paid.
+		#[arg(long)]
+		target: String,
+		/// Cumulative total owed to the peer.
+		#[arg(long)]
+		amount: String,
+		/// Genesis hash of the chain; read from the node if absent.
+		#[arg(long)]
+		genesis: Option<String>,
+	},
+	/// Check a voucher token's signature (owner read from the chain unless given).
+	Verify {
+		/// Voucher token (hex), a file holding one, or `-` for stdin.
+		token: String,
+		/// The pool owner's account; read from the chain if absent.
+		#[arg(long)]
+		owner: Option<String>,
+	},
+	/// Peer: check a voucher against the handshake in the store and keep it if it is the best.
+	Accept {
+		/// Voucher token (hex), a file holding one, or `-` for stdin.
+		token: String,
+		/// The peer's voucher store (a JSON file).
+		#[arg(long)]
+		store: String,
+		/// The peer's account.
+		#[arg(long)]
+		me: String,
+	},
+}
+
+#[derive(Subcommand)]
+enum HandshakeCmd {
+	/// Viewer: prove pool POOL to peer TARGET at the last finalized block; writes a bundle.
+	Prove {
+		#[arg(long)]
+		pool: PoolId,
+		/// The peer the bundle is for.
+		#[arg(long)]
+		target: String,
+		/// Block hash to prove at (default: the last finalized block).
+		#[arg(long)]
+		at: Option<String>,
+		/// Write the bundle (hex) to this file instead of stdout.
+		#[arg(long)]
+		out: Option<String>,
+	},
+	/// Peer: check a bundle against this node's finalized chain and print the pool's terms.
+	Verify {
+		/// Bundle (hex), a file holding one, or `-` for stdin.
+		bundle: String,
+		/// The peer's account: the bundle must be made for it.
+		#[arg(long)]
+		me: String,
+		/// Require this resource id.
+		#[arg(long)]
+		resource: Option<String>,
+		/// Require the pool to stay open this many blocks past the node's best block.
+		#[arg(long, default_value_t = 10)]
+		margin: u32,
+		/// Trust this block hash instead of asking the node which block it finalized.
+		#[arg(long)]
+		trusted: Option<String>,
+		/// Record the verified terms in this voucher store, ready for `voucher accept`.
+		#[arg(long)]
+		store: Option<String>,
+	},
+}
+
+#[derive(Args)]
+struct SettleArgs {
+	#[command(flatten)]
+	signer: Signer,
+	/// Settle the best voucher of this pool from `--store`.
+	#[arg(long, requires = "store")]
+	pool: Option<PoolId>,
+	/// The peer's voucher store.
+	#[arg(long)]
+	store: Option<String>,
+	/// Settle this voucher token instead.
+	#[arg(long, conflicts_with_all = ["pool", "store"])]
+	voucher: Option<String>,
+}
+
+#[tokio::main]
+async fn main() {
+	let cli = Cli::parse();
+	let code = match run(&cli).await {
+		Ok(report) => {
+			output::print(&report, cli.json);
+			0
+		},
+		Err(failure) => failure.print(cli.json),
+	};
+	std::process::exit(code);
+}
+
+async fn run(cli: &Cli) -> Result<Report, Failure> {
+	match &cli.command {
+		Command::Pool(cmd) => pool(cli, cmd).await,
+		Command::Voucher(cmd) => voucher(cli, cmd).await,
+		Command::Handshake(cmd) => handshake(cli, cmd).await,
+		Command::Settle(args) => settle(cli, args).await,
+		Command::Peer(PeerCmd::Run { store, me }) => peer_run(cli, store, me).await,
+	}
+}
+
+async fn peer_run(cli: &Cli, store: &str, me: &str) -> Result<Report, Failure> {
+	use std::io::BufRead;
+	let chain = connect(cli).await?;
+	let mut peer = Peer::open(store, args::account(me)?, chain.genesis_bytes())?;
+	let (mut accepted, mut refused) = (0u32, 0u32);
+	for line in std::io::stdin().lock().lines() {
+		let line = line?;
+		let token = line.trim();
+		if token.is_empty() {
+			continue;
+		}
+		let outcome = SignedVoucher::from_hex(token)
+			.map_err(|e| ("MalformedVoucher", e))
+			.and_then(|signed| peer.accept_voucher(&signed).map_err(|e| (voucher_code(&e), e.to_string())));
+		match outcome {
+			Ok(a) => {
+				accepted += 1;
+				if cli.json {
+					println!(
+						"{}",
+						json!({ "ok": true, "pool_id": a.pool_id, "amount": a.amount.to_string(), "unsettled": a.unsettled.to_string() })
+					);
+				} else {
+					println!("accepted: pool {} owes {} in all", a.pool_id, amount::format(a.amount));
+				}
+			},
+			Err((code, message)) => {
+				refused += 1;
+				if cli.json {
+					println!("{}", json!({ "ok": false, "error": code, "message": message }));
+				} else {
+					println!("refused: {code}: {message}");
+				}
+			},
+		}
+	}
+	if refused > 0 {
+		return Err(Failure::refused("Refused", format!("{refused} of {} vouchers refused", accepted + refused)));
+	}
+	Ok(Report::new(json!({ "accepted": accepted })).line(format!("accepted {accepted} vouchers")))
+}
+
+/// Chain errors: the chain saying no is a refusal, the rest are errors.
+fn chain_err(e: ChainError) -> Failure {
+	match &e {
+		ChainError::Dispatch { .. } =>
+			Failure::refused(e.dispatch_error().unwrap_or("DispatchError"), &e),
+		ChainError::Rejected(_) | ChainError::Dropped(_) => Failure::refused("Rejected", &e),
+		_ => Failure::Error(e.into()),
+	}
+}
+
+async fn connect(cli: &Cli) -> Result<Chain, Failure> {
+	Chain::connect(&cli.url).await.map_err(|e| Failure::Error(anyhow::anyhow!("{}: {e}", cli.url)))
+}
+
+async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
+	let chain = connect(cli).await?;
+	match cmd {
+		PoolCmd::Create { signer, resource, deposit, collateral, duration } => {
+			let call = MicropaymentPoolCall::create_pool {
+				resource_id: resource
+					.as_bytes()
+					.to_vec()
+					.try_into()
+					.map_err(|_| anyhow::anyhow!("resource id too long"))?,
+				deposit: args::balance(deposit)?,
+				collateral: args::balance(collateral)?,
+				duration: *duration,
+			};
+			let included = chain
+				.submit(&args::pair(&signer.suri)?, RuntimeCall::MicropaymentPool(call), signer.wait())
+				.await
+				.map_err(chain_err)?;
+			let (pool_id, expiry) = included
+				.pool_events()
+				.find_map(|e| match e {
+					PoolEvent::PoolCreated { pool_id, expiry, .. } => Some((*pool_id, *expiry)),
+					_ => None,
+				})
+				.ok_or_else(|| anyhow::anyhow!("no PoolCreated event"))?;
+			Ok(Report::new(json!({
+				"pool_id": pool_id,
+				"expiry": expiry,
+				"block_hash": included.block_hash,
+				"fee": included.fee.to_string(),
+			}))
+			.line(format!("created pool {pool_id} (expires at block {expiry})"))
+			.line(format!("in block {:?}, fee {}", included.block_hash, amount::format(included.fee))))
+		},
+		PoolCmd::Show { pool, at } => {
+			let at = at.as_deref().map(args::hash).transpose()?;
+			let record = chain
+				.pool(*pool, at)
+				.await
+				.map_err(chain_err)?
+				.ok_or_else(|| Failure::NotFound(format!("pool {pool}")))?;
+			let resource = String::from_utf8_lossy(&record.resource_id).into_owned();
+			Ok(Report::new(json!({
+				"pool_id": pool,
+				"owner": record.owner.to_ss58check(),
+				"resource_id": resource,
+				"deposit": record.deposit.to_string(),
+				"collateral": record.collateral.to_string(),
+				"expiry": record.expiry,
+				"payees": record.payees,
+				"overdrawn": record.overdrawn,
+			}))
+			.line(format!("pool {pool}"))
+			.line(format!("  owner       {}", record.owner.to_ss58check()))
+			.line(format!("  resource    {resource}"))
+			.line(format!("  deposit     {}", amount::format(record.deposit)))
+			.line(format!("  collateral  {}", amount::format(record.collateral)))
+			.line(format!("  expiry      block {}", record.expiry))
+			.line(format!("  payees      {}", record.payees))
+			.line(format!("  overdrawn   {}", record.overdrawn)))
+		},
+		PoolCmd::Close { pool, signer } => {
+			let call = MicropaymentPoolCall::close_pool { pool_id: *pool };
+			let included = chain
+				.submit(&args::pair(&signer.suri)?, RuntimeCall::MicropaymentPool(call), signer.wait())
+				.await
+				.map_err(chain_err)?;
+			let (deposit, collateral, slashed) = included
+				.pool_events()
+				.find_map(|e| match e {
+					PoolEvent::PoolClosed {
+						refunded_deposit, refunded_collateral, slashed, ..
+					} => Some((*refunded_deposit, *refunded_collateral, *slashed)),
+					_ => None,
+				})
+				.ok_or_else(|| anyhow::anyhow!("no PoolClosed event"))?;
+			Ok(Report::new(json!({
+				"pool_id": pool,
+				"refunded_deposit": deposit.to_string(),
+				"refunded_collateral": collateral.to_string(),
+				"slashed": slashed.to_string(),
+				"block_hash": included.block_hash,
+			}))
+			.line(format!(
+				"closed pool {pool}: refunded {} deposit and {} collateral, slashed {}",
+				amount::format(deposit),
+				amount::format(collateral),
+				amount::format(slashed)
+			)))
+		},
+	}
+}
+
+fn voucher_json(signed: &SignedVoucher) -> serde_json::Value {
+	let v = &signed.voucher;
+	json!({
+		"token": signed.to_hex(),
+		"genesis_hash": format!("0x{}", hex::encode(v.genesis_hash)),
+		"pool_id": v.pool_id,
+		"target": AccountId::from(v.target).to_ss58check(),
+		"amount": v.amount.to_string(),
+		"payload": format!("0x{}", hex::encode(v.payload())),
+	})
+}
+
+async fn voucher(cli: &Cli, cmd: &VoucherCmd) -> Result<Report, Failure> {
+	match cmd {
+		VoucherCmd::Sign { suri, pool, target, amount: value, genesis } => {
+			let genesis = match genesis {
+				Some(hash) => args::hash(hash)?.0,
+				None => connect(cli).await?.genesis_bytes(),
+			};
+			let viewer = Viewer::new(args::pair(suri)?, genesis, *pool);
+			let signed = viewer.sign(&args::account(target)?, args::balance(value)?);
+			Ok(Report::new(voucher_json(&signed)).line(signed.to_hex()))
+		},
+		VoucherCmd::Verify { token, owner } => {
+			let signed = SignedVoucher::from_hex(&args::read_input(token)?)
+				.map_err(|e| Failure::refused("MalformedVoucher", e))?;
+			let chain = connect(cli).await?;
+			if signed.voucher.genesis_hash != chain.genesis_bytes() {
+				return Err(Failure::refused("WrongChain", "voucher is for another chain"));
+			}
+			let owner = match owner {
+				Some(owner) => args::account(owner)?,
+				None =>
+					chain
+						.pool(signed.voucher.pool_id, None)
+						.await
+						.map_err(chain_err)?
+						.ok_or_else(|| Failure::NotFound(format!("pool {}", signed.voucher.pool_id)))?
+						.owner,
+			};
+			if !signed.is_signed_by(&owner) {
+				return Err(Failure::refused("BadSignature", "signature is not the pool owner's"));
+			}
+			let mut out = voucher_json(&signed);
+			out["owner"] = json!(owner.to_ss58check());
+			Ok(Report::new(out).line(format!(
+				"valid: pool {} owes {} a total of {}",
+				signed.voucher.pool_id,
+				AccountId::from(signed.voucher.target).to_ss58check(),
+				amount::format(signed.voucher.amount)
+			)))
+		},
+		VoucherCmd::Accept { token, store, me } => {
+			let signed = SignedVoucher::from_hex(&args::read_input(token)?)
+				.map_err(|e| Failure::refused("MalformedVoucher", e))?;
+			let chain = connect(cli).await?;
+			let mut peer = Peer::open(store, args::account(me)?, chain.genesis_bytes())?;
+			let accepted = peer
+				.accept_voucher(&signed)
+				.map_err(|e| Failure::refused(voucher_code(&e), e))?;
+			Ok(Report::new(json!({
+				"pool_id": accepted.pool_id,
+				"amount": accepted.amount.to_string(),
+				"increment": accepted.increment.to_string(),
+				"unsettled": accepted.unsettled.to_string(),
+				"deposit": accepted.deposit.to_string(),
+			}))
+			.line(format!(
+				"accepted: pool {} now owes {} (+{}), unsettled {} of deposit {}",
+				accepted.pool_id,
+				amount::format(accepted.amount),
+				amount::format(accepted.increment),
+				amount::format(accepted.unsettled),
+				amount::format(accepted.deposit)
+			)))
+		},
+	}
+}
+
+fn voucher_code(e: &micropayment_pool_client::VoucherError) -> &'static str {
+	use micropayment_pool_client::VoucherError::*;
+	match e {
+		UnknownPool(_) => "UnknownPool",
+		WrongChain => "WrongChain",
+		WrongTarget => "WrongTarget",
+		BadSignature => "BadSignature",
+		Stale { .. } => "StaleVoucher",
+		ExceedsDeposit { .. } => "ExceedsDeposit",
+		Store(_) => "Store",
+	}
+}
+
+async fn handshake(cli: &Cli, cmd: &HandshakeCmd) -> Result<Report, Failure> {
+	let chain = connect(cli).await?;
+	match cmd {
+		HandshakeCmd::Prove { pool, target, at, out } => {
+			let at = at.as_deref().map(args::hash).transpose()?;
+			let target = args::account(target)?;
+			if chain.pool(*pool, at).await.map_err(chain_err)?.is_none() {
+				return Err(Failure::NotFound(format!("pool {pool}")));
+			}
+			let bundle = chain.handshake_bundle(*pool, &target, at).await.map_err(chain_err)?;
+			let hex = bundle.to_hex();
+			let mut report = Report::new(json!({
+				"pool_id": pool,
+				"block_hash": bundle.block_hash,
+				"proof_nodes": bundle.proof.len(),
+				"proof_bytes": bundle.proof_size(),
+				"bundle_bytes": bundle.to_bytes().len(),
+			}));
+			match out {
+				Some(path) => {
+					std::fs::write(path, &hex)?;
+					report.json["file"] = json!(path);
+					report = report.line(format!(
+						"wrote {path}: pool {pool} at block {:?}, proof {} nodes / {} bytes",
+						bundle.block_hash,
+						bundle.proof.len(),
+						bundle.proof_size()
+					));
+				},
+				None => {
+					report.json["bundle"] = json!(hex);
+					report = report.line(hex);
+				},
+			}
+			Ok(report)
+		},
+		HandshakeCmd::Verify { bundle, me, resource, margin, trusted, store } => {
+			let started = std::time::Instant::now();
+			let bundle = HandshakeBundle::from_hex(&args::read_input(bundle)?)
+				.map_err(|e| Failure::refused(handshake_code(&e), e))?;
+			let trusted = match trusted {
+				Some(hash) => args::hash(hash)?,
+				None => chain
+					.trusted_hash(&bundle)
+					.await
+					.map_err(chain_err)?
+					.map_err(|e| Failure::refused(handshake_code(&e), e))?,
+			};
+			let me = args::account(me)?;
+			let now = chain.header(None).await.map_err(chain_err)?.number;
+			let policy = Policy {
+				me: me.clone(),
+				now: Some(now),
+				min_remaining_blocks: *margin,
+				resource_id: resource.as_ref().map(|r| r.as_bytes().to_vec()),
+			};
+			let terms = verify_handshake(&bundle, trusted, &policy)
+				.map_err(|e| Failure::refused(handshake_code(&e), e))?;
+			let elapsed = started.elapsed();
+			if let Some(store) = store {
+				let mut peer = Peer::open(store, me, chain.genesis_bytes())?;
+				peer.record_handshake(terms.clone())?;
+			}
+			let mut out = serde_json::to_value(&terms)?;
+			out["resource"] = json!(String::from_utf8_lossy(&terms.resource_id));
+			out["verify_ms"] = json!(elapsed.as_secs_f64() * 1e3);
+			Ok(Report::new(out)
+				.line(format!(
+					"valid: pool {} of {} at finalized block {}",
+					terms.pool_id,
+					terms.owner.to_ss58check(),
+					terms.block_number
+				))
+				.line(format!("  resource    {}", String::from_utf8_lossy(&terms.resource_id)))
+				.line(format!("  deposit     {}", amount::format(terms.deposit)))
+				.line(format!("  collateral  {}", amount::format(terms.collateral)))
+				.line(format!("  expiry      block {} (now {now})", terms.expiry))
+				.line(format!("  paid to me  {}", amount::format(terms.paid_to_me)))
+				.line(format!("  checked in  {:.2} ms", elapsed.as_secs_f64() * 1e3)))
+		},
+	}
+}
+
+fn handshake_code(e: &micropayment_pool_client::HandshakeError) -> &'static str {
+	use micropayment_pool_client::HandshakeError::*;
+	match e {
+		Malformed(_) => "MalformedBundle",
+		TooLarge { .. } => "TooLarge",
+		UnsupportedVersion(_) => "UnsupportedVersion",
+		WrongTarget => "WrongTarget",
+		HeaderMismatch { .. } => "HeaderMismatch",
+		UnfinalizedBlock { .. } => "UnfinalizedBlock",
+		UnknownBlock { .. } => "UnknownBlock",
+		BadProof(_) => "BadProof",
+		UnknownPool(_) => "UnknownPool",
+		MalformedPool(_) => "MalformedPool",
+		Expired { .. } => "Expired",
+		ExpiresTooSoon { .. } => "ExpiresTooSoon",
+		WrongResource { .. } => "WrongResource",
+		CollateralNotAboveDeposit { .. } => "CollateralNotAboveDeposit",
+		Overdrawn => "Overdrawn",
+		Exhausted => "Exhausted",
+	}
+}
+
+async fn settle(cli: &Cli, args: &SettleArgs) -> Result<Report, Failure> {
+	let chain = connect(cli).await?;
+	let pair = args::pair(&args.signer.suri)?;
+	let me: AccountId = pair.public().into();
+	let mut peer = match &args.store {
+		Some(store) => Some(Peer::open(store, me.clone(), chain.genesis_bytes())?),
+		None => None,
+	};
+	let signed = match (&args.voucher, &peer, args.pool) {
+		(Some(token), _, _) => SignedVoucher::from_hex(&args::read_input(token)?)
+			.map_err(|e| Failure::refused("MalformedVoucher", e))?,
+		(None, Some(peer), Some(pool)) => peer
+			.unsettled(pool)
+			.ok_or_else(|| Failure::refused("NothingToSettle", format!("no unsettled voucher for pool {pool}")))?,
+		_ => return Err(anyhow::anyhow!("give --voucher TOKEN, or --pool ID with --store FILE").into()),
+	};
+	let pool_id = signed.voucher.pool_id;
+	let call = MicropaymentPoolCall::settle {
+		pool_id,
+		amount: signed.voucher.amount,
+		signature: signed.signature.clone(),
+	};
+	let included = chain
+		.submit(&pair, RuntimeCall::MicropaymentPool(call), args.signer.wait())
+		.await
+		.map_err(chain_err)?;
+	let paid: Balance = included
+		.pool_events()
+		.find_map(|e| match e {
+			PoolEvent::Settled { paid, .. } => Some(*paid),
+			_ => None,
+		})
+		.ok_or_else(|| anyhow::anyhow!("no Settled event"))?;
+	let overdrawn = included.pool_events().any(|e| matches!(e, PoolEvent::PoolOverdrawn { .. }));
+	if let Some(peer) = peer.as_mut() {
+		peer.mark_settled(pool_id, signed.voucher.amount)?;
+	}
+	Ok(Report::new(json!({
+		"pool_id": pool_id,
+		"amount": signed.voucher.amount.to_string(),
+		"paid": paid.to_string(),
+		"fee": included.fee.to_string(),
+		"overdrawn": overdrawn,
+		"block_hash": included.block_hash,
+	}))
+	.line(format!(
+		"settled pool {pool_id}: paid {} (voucher total {}), fee {}{}",
+		amount::format(paid),
+		amount::format(signed.voucher.amount),
+		amount::format(included.fee),
+		if overdrawn { " — pool was overdrawn, paid from its collateral" } else { "" }
+	)))
+}
+

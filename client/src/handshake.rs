@@ -1,0 +1,277 @@
+//! The handshake: a viewer proves to a new peer, off-chain, that its pool exists and what it
+//! holds, and the peer checks the proof locally against a block it already trusts.
+//!
+//! The proof is the node's own `state_getReadProof` for two keys at a finalized block: the pool
+//! record and the peer's `Paid` record. The peer hashes the header, compares it with the hash its
+//! own node finalized at that height, checks the proof against the header's state root and reads
+//! the pool from it. Nothing the viewer sends is believed unless it hashes to that trusted block.
+
+use crate::{verify::decode_hex, AccountId, Balance, BlockNumber, Hash, Header, PoolRecord};
+use codec::{Decode, DecodeAll, Encode};
+use micropayment_pool_primitives::{
+	keys::{paid_key, pool_key, PALLET_PREFIX},
+	PoolId,
+};
+use sp_runtime::traits::{BlakeTwo256, Hash as _};
+use sp_state_machine::read_proof_check;
+use sp_trie::StorageProof;
+
+/// Version of the bundle's encoding.
+pub const BUNDLE_VERSION: u8 = 1;
+/// Largest bundle a peer decodes. A pool proof is ~1-3 KiB; this leaves room for deep tries.
+pub const MAX_BUNDLE_LEN: usize = 256 * 1024;
+
+/// What a viewer hands a new peer: a finalized header and the storage proof of its pool.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct HandshakeBundle {
+	/// [`BUNDLE_VERSION`].
+	pub version: u8,
+	/// The viewer's pool.
+	pub pool_id: PoolId,
+	/// The peer the bundle was made for (its `Paid` record is in the proof).
+	pub target: [u8; 32],
+	/// Hash of `header`.
+	pub block_hash: Hash,
+	/// The SCALE-encoded header of a finalized block.
+	pub header: Vec<u8>,
+	/// Trie nodes proving `Pools[pool_id]` and `Paid[pool_id][target]` at that block.
+	pub proof: Vec<Vec<u8>>,
+}
+
+impl HandshakeBundle {
+	/// Total size of the proof's trie nodes, in bytes.
+	pub fn proof_size(&self) -> usize {
+		self.proof.iter().map(Vec::len).sum()
+	}
+
+	/// The bundle as bytes, to send to a peer.
+	pub fn to_bytes(&self) -> Vec<u8> {
+		self.encode()
+	}
+
+	/// `0x`-prefixed hex of [`HandshakeBundle::to_bytes`].
+	pub fn to_hex(&self) -> String {
+		format!("0x{}", hex::encode(self.encode()))
+	}
+
+	/// Parses bytes from a stranger: bounded in size, exact (no trailing bytes), known version.
+	pub fn from_bytes(bytes: &[u8]) -> Result<Self, HandshakeError> {
+		if bytes.len() > MAX_BUNDLE_LEN {
+			return Err(HandshakeError::TooLarge { size: bytes.len(), max: MAX_BUNDLE_LEN });
+		}
+		let bundle = Self::decode_all(&mut &bytes[..])
+			.map_err(|e| HandshakeError::Malformed(e.to_string()))?;
+		if bundle.version != BUNDLE_VERSION {
+			return Err(HandshakeError::UnsupportedVersion(bundle.version));
+		}
+		Ok(bundle)
+	}
+
+	/// Parses [`HandshakeBundle::to_hex`].
+	pub fn from_hex(text: &str) -> Result<Self, HandshakeError> {
+		if text.len() > 2 * MAX_BUNDLE_LEN + 2 {
+			return Err(HandshakeError::TooLarge { size: text.len() / 2, max: MAX_BUNDLE_LEN });
+		}
+		Self::from_bytes(&decode_hex(text).map_err(HandshakeError::Malformed)?)
+	}
+
+	/// The header, decoded exactly.
+	pub fn decode_header(&self) -> Result<Header, HandshakeError> {
+		Header::decode_all(&mut &self.header[..])
+			.map_err(|e| HandshakeError::Malformed(format!("header: {e}")))
+	}
+}
+
+/// What a peer requires of a pool before serving its owner.
+#[derive(Clone, Debug)]
+pub struct Policy {
+	/// The peer: the bundle must be made for it.
+	pub me: AccountId,
+	/// The peer's view of the current block; the bundle's block if `None`.
+	pub now: Option<BlockNumber>,
+	/// The pool must stay open at least this many blocks after `now`, so the peer can settle.
+	pub min_remaining_blocks: BlockNumber,
+	/// The resource the viewer asked for; any if `None`.
+	pub resource_id: Option<Vec<u8>>,
+}
+
+impl Policy {
+	/// Requires nothing beyond a valid proof of a live, sound pool for `me`.
+	pub fn new(me: AccountId) -> Self {
+		Self { me, now: None, min_remaining_blocks: 0, resource_id: None }
+	}
+}
+
+/// The pool's terms as the proof shows them: what the peer can rely on.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PoolTerms {
+	pub pool_id: PoolId,
+	pub owner: AccountId,
+	#[serde(with = "hex_bytes")]
+	pub resource_id: Vec<u8>,
+	/// Deposit left at the proven block.
+	#[serde(with = "u128_string")]
+	pub deposit: Balance,
+	#[serde(with = "u128_string")]
+	pub collateral: Balance,
+	pub expiry: BlockNumber,
+	pub payees: u32,
+	/// What the pool had already paid this peer at the proven block.
+	#[serde(with = "u128_string")]
+	pub paid_to_me: Balance,
+	pub block_number: BlockNumber,
+	pub block_hash: Hash,
+}
+
+/// Why a handshake was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HandshakeError {
+	#[error("malformed bundle: {0}")]
+	Malformed(String),
+	#[error("bundle of {size} bytes exceeds the {max}-byte limit")]
+	TooLarge { size: usize, max: usize },
+	#[error("unsupported bundle version {0}")]
+	UnsupportedVersion(u8),
+	#[error("bundle was made for another peer")]
+	WrongTarget,
+	#[error("header hashes to {actual:?}, not the bundle's block hash {claimed:?}")]
+	HeaderMismatch { claimed: Hash, actual: Hash },
+	#[error("block {number} is not finalized yet (finalized: {finalized})")]
+	UnfinalizedBlock { number: BlockNumber, finalized: BlockNumber },
+	#[error("block {hash:?} is unknown to the trusted node (its block {number} is {trusted:?})")]
+	UnknownBlock { number: BlockNumber, hash: Hash, trusted: Option<Hash> },
+	#[error("storage proof does not check against the state root: {0}")]
+	BadProof(String),
+	#[error("pool {0} does not exist at the proven block")]
+	UnknownPool(PoolId),
+	#[error("pool record does not decode: {0}")]
+	MalformedPool(String),
+	#[error("pool expired at block {expiry} (now {now})")]
+	Expired { expiry: BlockNumber, now: BlockNumber },
+	#[error("pool expires at block {expiry}: fewer than {margin} blocks after {now}")]
+	ExpiresTooSoon { expiry: BlockNumber, now: BlockNumber, margin: BlockNumber },
+	#[error("pool pays for resource {actual:?}, not {expected:?}")]
+	WrongResource { expected: String, actual: String },
+	#[error("collateral {collateral} does not exceed deposit {deposit}")]
+	CollateralNotAboveDeposit { deposit: Balance, collateral: Balance },
+	#[error("pool is overdrawn: its owner double-spent and its collateral is forfeited")]
+	Overdrawn,
+	#[error("pool has no deposit left")]
+	Exhausted,
+}
+
+/// Checks a bundle against `trusted`, the hash the peer's own node finalized at the bundle's
+/// height, and `policy`; returns the pool's terms.
+///
+/// Pure and local: no network, no clock. Each failure is a distinct [`HandshakeError`].
+pub fn verify_handshake(
+	bundle: &HandshakeBundle,
+	trusted: Hash,
+	policy: &Policy,
+) -> Result<PoolTerms, HandshakeError> {
+	if bundle.version != BUNDLE_VERSION {
+		return Err(HandshakeError::UnsupportedVersion(bundle.version));
+	}
+	let me: &[u8; 32] = policy.me.as_ref();
+	if &bundle.target != me {
+		return Err(HandshakeError::WrongTarget);
+	}
+	let actual = BlakeTwo256::hash(&bundle.header);
+	if actual != bundle.block_hash {
+		return Err(HandshakeError::HeaderMismatch { claimed: bundle.block_hash, actual });
+	}
+	let header = bundle.decode_header()?;
+	if actual != trusted {
+		return Err(HandshakeError::UnknownBlock {
+			number: header.number,
+			hash: actual,
+			trusted: Some(trusted),
+		});
+	}
+
+	let pool_key = pool_key(PALLET_PREFIX, bundle.pool_id);
+	let paid_key = paid_key(PALLET_PREFIX, bundle.pool_id, me);
+	let proof = StorageProof::new(bundle.proof.iter().cloned());
+	let values = read_proof_check::<BlakeTwo256, _>(header.state_root, proof, [&pool_key[..], &paid_key[..]])
+		.map_err(|e| HandshakeError::BadProof(e.to_string()))?;
+	let value = |key: &[u8]| values.get(key).cloned().flatten();
+
+	let pool = value(&pool_key).ok_or(HandshakeError::UnknownPool(bundle.pool_id))?;
+	let pool = PoolRecord::decode_all(&mut &pool[..])
+		.map_err(|e| HandshakeError::MalformedPool(e.to_string()))?;
+	let paid_to_me = match value(&paid_key) {
+		Some(paid) => Balance::decode_all(&mut &paid[..])
+			.map_err(|e| HandshakeError::MalformedPool(format!("paid record: {e}")))?,
+		None => 0,
+	};
+
+	let now = policy.now.unwrap_or(header.number).max(header.number);
+	if now >= pool.expiry {
+		return Err(HandshakeError::Expired { expiry: pool.expiry, now });
+	}
+	if pool.expiry - now < policy.min_remaining_blocks {
+		return Err(HandshakeError::ExpiresTooSoon {
+			expiry: pool.expiry,
+			now,
+			margin: policy.min_remaining_blocks,
+		});
+	}
+	if let Some(expected) = &policy.resource_id {
+		if expected[..] != pool.resource_id[..] {
+			return Err(HandshakeError::WrongResource {
+				expected: String::from_utf8_lossy(expected).into_owned(),
+				actual: String::from_utf8_lossy(&pool.resource_id).into_owned(),
+			});
+		}
+	}
+	if pool.overdrawn {
+		return Err(HandshakeError::Overdrawn);
+	}
+	if pool.collateral <= pool.deposit {
+		return Err(HandshakeError::CollateralNotAboveDeposit {
+			deposit: pool.deposit,
+			collateral: pool.collateral,
+		});
+	}
+	if pool.deposit == 0 {
+		return Err(HandshakeError::Exhausted);
+	}
+	Ok(PoolTerms {
+		pool_id: bundle.pool_id,
+		owner: pool.owner,
+		resource_id: pool.resource_id.into_inner(),
+		deposit: pool.deposit,
+		collateral: pool.collateral,
+		expiry: pool.expiry,
+		payees: pool.payees,
+		paid_to_me,
+		block_number: header.number,
+		block_hash: actual,
+	})
+}
+
+/// Serde helpers: u128 as a decimal string (JSON numbers lose precision beyond 2^53).
+pub(crate) mod u128_string {
+	use serde::{Deserialize, Deserializer, Serializer};
+
+	pub fn serialize<S: Serializer>(value: &u128, s: S) -> Result<S::Ok, S::Error> {
+		s.serialize_str(&value.to_string())
+	}
+
+	pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
+		String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+	}
+}
+
+/// Serde helpers: bytes as `0x` hex.
+pub(crate) mod hex_bytes {
+	use serde::{Deserialize, Deserializer, Serializer};
+
+	pub fn serialize<S: Serializer>(value: &[u8], s: S) -> Result<S::Ok, S::Error> {
+		s.serialize_str(&format!("0x{}", hex::encode(value)))
+	}
+
+	pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+		crate::verify::decode_hex(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+	}
+}

@@ -1,0 +1,190 @@
+//! The peer's check of a handshake bundle: every way a stranger's bundle can be wrong is
+//! refused with its own error, and nothing panics.
+
+mod common;
+
+use codec::Encode;
+use common::*;
+use micropayment_pool_client::{
+	handshake::MAX_BUNDLE_LEN, verify_handshake, HandshakeBundle, HandshakeError as E, Hash,
+	Policy,
+};
+
+fn policy() -> Policy {
+	Policy::new(bob())
+}
+
+#[test]
+fn valid_bundle_yields_the_pool_terms() {
+	let (bundle, trusted) = bundle(Some(&pool(100, 150, 500)), Some(30));
+	let terms = verify_handshake(&bundle, trusted, &policy()).expect("valid bundle");
+	assert_eq!(terms.owner, alice());
+	assert_eq!(terms.resource_id, b"stream-1");
+	assert_eq!((terms.deposit, terms.collateral, terms.expiry), (100, 150, 500));
+	assert_eq!(terms.paid_to_me, 30);
+	assert_eq!((terms.block_number, terms.block_hash), (BLOCK, trusted));
+	// Round trip through bytes, as it travels.
+	let again = HandshakeBundle::from_bytes(&bundle.to_bytes()).expect("decodes");
+	assert_eq!(verify_handshake(&again, trusted, &policy()), Ok(terms));
+}
+
+#[test]
+fn absent_paid_record_is_proven_zero() {
+	let (bundle, trusted) = bundle(Some(&pool(100, 150, 500)), None);
+	assert_eq!(verify_handshake(&bundle, trusted, &policy()).map(|t| t.paid_to_me), Ok(0));
+}
+
+#[test]
+fn tampered_proof_node_is_refused() {
+	let (mut bundle, trusted) = bundle(Some(&pool(100, 150, 500)), None);
+	let last = bundle.proof.len() - 1;
+	let node = &mut bundle.proof[last];
+	let at = node.len() / 2;
+	node[at] ^= 0x01;
+	assert!(matches!(verify_handshake(&bundle, trusted, &policy()), Err(E::BadProof(_))));
+}
+
+#[test]
+fn missing_proof_node_is_refused() {
+	let (good, trusted) = bundle(Some(&pool(100, 150, 500)), None);
+	for i in 0..good.proof.len() {
+		let mut bundle = good.clone();
+		bundle.proof.remove(i);
+		assert!(
+			matches!(verify_handshake(&bundle, trusted, &policy()), Err(E::BadProof(_))),
+			"node {i} removed"
+		);
+	}
+}
+
+#[test]
+fn proof_against_another_root_is_refused() {
+	// The header (trusted) commits to a state where the pool has a smaller deposit; the proof
+	// is of a richer pool. The proof's nodes do not hash to the header's root.
+	let (real, trusted) = bundle(Some(&pool(10, 15, 500)), None);
+	let (forged, _) = bundle(Some(&pool(1_000, 1_500, 500)), None);
+	let bundle = HandshakeBundle { proof: forged.proof, ..real };
+	assert!(matches!(verify_handshake(&bundle, trusted, &policy()), Err(E::BadProof(_))));
+}
+
+#[test]
+fn header_must_hash_to_the_claimed_and_trusted_block() {
+	let (mut bundle, trusted) = bundle(Some(&pool(100, 150, 500)), None);
+	let mut other = bundle.clone();
+	other.block_hash = Hash::repeat_byte(9);
+	assert!(matches!(verify_handshake(&other, trusted, &policy()), Err(E::HeaderMismatch { .. })));
+	// A consistent bundle for a block the peer does not trust.
+	assert!(matches!(
+		verify_handshake(&bundle, Hash::repeat_byte(3), &policy()),
+		Err(E::UnknownBlock { number: BLOCK, .. })
+	));
+	bundle.header.push(0);
+	bundle.block_hash = sp_crypto_hashing::blake2_256(&bundle.header).into();
+	assert!(matches!(verify_handshake(&bundle, bundle.block_hash, &policy()), Err(E::Malformed(_))));
+}
+
+#[test]
+fn missing_pool_is_refused() {
+	let (bundle, trusted) = bundle(None, None);
+	assert_eq!(verify_handshake(&bundle, trusted, &policy()), Err(E::UnknownPool(POOL)));
+}
+
+#[test]
+fn expired_or_soon_expiring_pool_is_refused() {
+	let (bundle_, trusted) = bundle(Some(&pool(100, 150, BLOCK)), None);
+	assert_eq!(
+		verify_handshake(&bundle_, trusted, &policy()),
+		Err(E::Expired { expiry: BLOCK, now: BLOCK })
+	);
+	let (bundle_, trusted) = bundle(Some(&pool(100, 150, BLOCK + 20)), None);
+	let mut strict = policy();
+	strict.min_remaining_blocks = 21;
+	assert_eq!(
+		verify_handshake(&bundle_, trusted, &strict),
+		Err(E::ExpiresTooSoon { expiry: BLOCK + 20, now: BLOCK, margin: 21 })
+	);
+	strict.min_remaining_blocks = 20;
+	assert!(verify_handshake(&bundle_, trusted, &strict).is_ok());
+	// The peer's own clock counts when it is ahead of the proven block.
+	strict.now = Some(BLOCK + 5);
+	assert!(matches!(verify_handshake(&bundle_, trusted, &strict), Err(E::ExpiresTooSoon { .. })));
+}
+
+#[test]
+fn wrong_resource_is_refused() {
+	let (bundle, trusted) = bundle(Some(&pool(100, 150, 500)), None);
+	let mut p = policy();
+	p.resource_id = Some(b"stream-2".to_vec());
+	assert!(matches!(verify_handshake(&bundle, trusted, &p), Err(E::WrongResource { .. })));
+	p.resource_id = Some(b"stream-1".to_vec());
+	assert!(verify_handshake(&bundle, trusted, &p).is_ok());
+}
+
+#[test]
+fn unsound_pools_are_refused() {
+	let (b, t) = bundle(Some(&pool(100, 100, 500)), None);
+	assert_eq!(
+		verify_handshake(&b, t, &policy()),
+		Err(E::CollateralNotAboveDeposit { deposit: 100, collateral: 100 })
+	);
+	let mut overdrawn = pool(0, 50, 500);
+	overdrawn.overdrawn = true;
+	let (b, t) = bundle(Some(&overdrawn), None);
+	assert_eq!(verify_handshake(&b, t, &policy()), Err(E::Overdrawn));
+	let (b, t) = bundle(Some(&pool(0, 50, 500)), None);
+	assert_eq!(verify_handshake(&b, t, &policy()), Err(E::Exhausted));
+}
+
+#[test]
+fn bundle_for_another_peer_is_refused() {
+	let (bundle, trusted) = bundle(Some(&pool(100, 150, 500)), None);
+	let charlie = Policy::new(sp_keyring::Sr25519Keyring::Charlie.to_account_id());
+	assert_eq!(verify_handshake(&bundle, trusted, &charlie), Err(E::WrongTarget));
+	// Relabelled for Charlie, the proof must still tell the truth about Charlie: the proof of
+	// Bob's absent record also proves that no peer of this pool was paid, Charlie included.
+	let relabelled = HandshakeBundle { target: *charlie.me.as_ref(), ..bundle };
+	assert_eq!(verify_handshake(&relabelled, trusted, &charlie).map(|t| t.paid_to_me), Ok(0));
+}
+
+#[test]
+fn malformed_bytes_are_refused() {
+	let (bundle, _) = bundle(Some(&pool(100, 150, 500)), None);
+	let bytes = bundle.to_bytes();
+	assert!(matches!(HandshakeBundle::from_bytes(&bytes[..bytes.len() - 1]), Err(E::Malformed(_))));
+	let mut trailing = bytes.clone();
+	trailing.push(0);
+	assert!(matches!(HandshakeBundle::from_bytes(&trailing), Err(E::Malformed(_))));
+	let mut v2 = bytes.clone();
+	v2[0] = 2;
+	assert_eq!(HandshakeBundle::from_bytes(&v2), Err(E::UnsupportedVersion(2)));
+	let huge = vec![0u8; MAX_BUNDLE_LEN + 1];
+	assert!(matches!(HandshakeBundle::from_bytes(&huge), Err(E::TooLarge { .. })));
+	assert!(matches!(HandshakeBundle::from_hex("0xnothex"), Err(E::Malformed(_))));
+	// A length prefix claiming 2^30 proof nodes must not allocate them.
+	let mut lying = vec![1u8];
+	lying.extend(7u64.encode());
+	lying.extend([0u8; 64]);
+	lying.extend([0xfe, 0xff, 0xff, 0xff]);
+	assert!(matches!(HandshakeBundle::from_bytes(&lying), Err(E::Malformed(_))));
+}
+
+#[test]
+fn every_single_byte_tamper_is_refused() {
+	let (bundle, trusted) = bundle(Some(&pool(100, 150, 500)), Some(30));
+	let bytes = bundle.to_bytes();
+	let mut checked = 0;
+	for at in 0..bytes.len() {
+		for flip in [0x01u8, 0x80] {
+			let mut tampered = bytes.clone();
+			tampered[at] ^= flip;
+			if let Ok(b) = HandshakeBundle::from_bytes(&tampered) {
+				assert!(
+					verify_handshake(&b, trusted, &policy()).is_err(),
+					"byte {at} ^ {flip:#x} was accepted"
+				);
+			}
+			checked += 1;
+		}
+	}
+	assert_eq!(checked, 2 * bytes.len());
+}

@@ -1,0 +1,186 @@
+//! The peer's voucher handling: signature, chain, target, freshness and risk checks, batch
+//! verification, and a store that keeps the best voucher across restarts.
+
+use micropayment_pool_client::{
+	peer::PoolEntry, verify::SignedVoucher, AccountId, Hash, Peer, PoolTerms, Viewer,
+	VoucherError as E,
+};
+use sp_core::Pair;
+use sp_keyring::Sr25519Keyring;
+use tempfile::TempDir;
+
+const GENESIS: [u8; 32] = [0x42; 32];
+const POOL: u64 = 3;
+
+fn bob() -> AccountId {
+	Sr25519Keyring::Bob.to_account_id()
+}
+
+fn terms(deposit: u128, paid_to_me: u128) -> PoolTerms {
+	PoolTerms {
+		pool_id: POOL,
+		owner: Sr25519Keyring::Alice.to_account_id(),
+		resource_id: b"stream".to_vec(),
+		deposit,
+		collateral: deposit * 2,
+		expiry: 1_000,
+		payees: 0,
+		paid_to_me,
+		block_number: 10,
+		block_hash: Hash::repeat_byte(1),
+	}
+}
+
+fn viewer(genesis: [u8; 32]) -> Viewer {
+	Viewer::new(Sr25519Keyring::Alice.pair(), genesis, POOL)
+}
+
+fn peer(dir: &TempDir) -> Peer {
+	let mut peer = Peer::open(dir.path().join("bob.json"), bob(), GENESIS).expect("opens");
+	peer.record_handshake(terms(1_000, 0)).expect("records");
+	peer
+}
+
+fn best(peer: &Peer) -> Option<u128> {
+	peer.pools().get(&POOL).and_then(PoolEntry::best_voucher).map(|v| v.voucher.amount)
+}
+
+#[test]
+fn accepts_increasing_vouchers_and_refuses_stale_ones() {
+	let dir = TempDir::new().expect("tmp");
+	let mut peer = peer(&dir);
+	let mut alice = viewer(GENESIS);
+	let first = alice.pay(&bob(), 10).expect("signs");
+	let accepted = peer.accept_voucher(&first).expect("good voucher");
+	assert_eq!((accepted.amount, accepted.increment, accepted.unsettled), (10, 10, 10));
+	let second = alice.pay(&bob(), 15).expect("signs");
+	assert_eq!(peer.accept_voucher(&second).map(|a| a.increment), Ok(15));
+	assert_eq!(peer.accept_voucher(&first), Err(E::Stale { amount: 10, best: 25 }));
+	assert_eq!(peer.accept_voucher(&second), Err(E::Stale { amount: 25, best: 25 }));
+	assert_eq!(best(&peer), Some(25));
+}
+
+#[test]
+fn tampered_voucher_is_refused_and_not_kept() {
+	let dir = TempDir::new().expect("tmp");
+	let mut peer = peer(&dir);
+	let mut signed = viewer(GENESIS).sign(&bob(), 50);
+	signed.voucher.amount = 500;
+	assert_eq!(peer.accept_voucher(&signed), Err(E::BadSignature));
+	// Signed by someone other than the pool's owner.
+	let eve = Viewer::new(Sr25519Keyring::Eve.pair(), GENESIS, POOL).sign(&bob(), 50);
+	assert_eq!(peer.accept_voucher(&eve), Err(E::BadSignature));
+	// A garbage signature of the right shape.
+	let mut junk = viewer(GENESIS).sign(&bob(), 50);
+	junk.signature = sp_runtime::MultiSignature::Sr25519(sp_core::sr25519::Signature::from_raw([7; 64]));
+	assert_eq!(peer.accept_voucher(&junk), Err(E::BadSignature));
+	assert_eq!(best(&peer), None);
+	let reopened = Peer::open(peer.path(), bob(), GENESIS).expect("reopens");
+	assert_eq!(best(&reopened), None);
+}
+
+#[test]
+fn voucher_from_another_chain_is_refused() {
+	let dir = TempDir::new().expect("tmp");
+	let mut peer = peer(&dir);
+	let foreign = viewer([0x99; 32]).sign(&bob(), 50);
+	assert_eq!(peer.accept_voucher(&foreign), Err(E::WrongChain));
+	// Relabelled to this chain, its signature no longer matches.
+	let mut relabelled = foreign.clone();
+	relabelled.voucher.genesis_hash = GENESIS;
+	assert_eq!(peer.accept_voucher(&relabelled), Err(E::BadSignature));
+}
+
+#[test]
+fn voucher_for_another_peer_or_pool_is_refused() {
+	let dir = TempDir::new().expect("tmp");
+	let mut peer = peer(&dir);
+	let charlie = Sr25519Keyring::Charlie.to_account_id();
+	assert_eq!(peer.accept_voucher(&viewer(GENESIS).sign(&charlie, 5)), Err(E::WrongTarget));
+	let other_pool = Viewer::new(Sr25519Keyring::Alice.pair(), GENESIS, POOL + 1).sign(&bob(), 5);
+	assert_eq!(peer.accept_voucher(&other_pool), Err(E::UnknownPool(POOL + 1)));
+}
+
+#[test]
+fn exposure_is_bounded_by_the_deposit() {
+	let dir = TempDir::new().expect("tmp");
+	let mut peer = Peer::open(dir.path().join("bob.json"), bob(), GENESIS).expect("opens");
+	// 200 already settled on chain, 1,000 deposit left.
+	peer.record_handshake(terms(1_000, 200)).expect("records");
+	let alice = viewer(GENESIS);
+	assert_eq!(peer.accept_voucher(&alice.sign(&bob(), 150)), Err(E::Stale { amount: 150, best: 200 }));
+	assert_eq!(peer.accept_voucher(&alice.sign(&bob(), 1_200)).map(|a| a.unsettled), Ok(1_000));
+	assert_eq!(
+		peer.accept_voucher(&alice.sign(&bob(), 1_201)),
+		Err(E::ExceedsDeposit { unsettled: 1_001, deposit: 1_000 })
+	);
+	peer.mark_settled(POOL, 1_200).expect("marks");
+	assert_eq!(peer.unsettled(POOL), None);
+}
+
+#[test]
+fn batch_reports_each_voucher_in_order() {
+	let dir = TempDir::new().expect("tmp");
+	let mut peer = peer(&dir);
+	let alice = viewer(GENESIS);
+	let mut tampered = alice.sign(&bob(), 40);
+	tampered.voucher.amount = 41;
+	let batch = vec![
+		alice.sign(&bob(), 10),
+		alice.sign(&bob(), 20),
+		tampered,
+		alice.sign(&bob(), 15),
+		viewer([1; 32]).sign(&bob(), 30),
+		alice.sign(&bob(), 30),
+	];
+	let results = peer.accept_vouchers(&batch).expect("store writes");
+	assert_eq!(results[0].as_ref().map(|a| a.amount), Ok(10));
+	assert_eq!(results[1].as_ref().map(|a| a.increment), Ok(10));
+	assert_eq!(results[2], Err(E::BadSignature));
+	assert_eq!(results[3], Err(E::Stale { amount: 15, best: 20 }));
+	assert_eq!(results[4], Err(E::WrongChain));
+	assert_eq!(results[5].as_ref().map(|a| a.amount), Ok(30));
+	assert_eq!(best(&peer), Some(30));
+
+	// All good: the batch check passes in one go.
+	let good: Vec<SignedVoucher> = (31..=40).map(|a| alice.sign(&bob(), a)).collect();
+	assert!(peer.accept_vouchers(&good).expect("writes").iter().all(Result::is_ok));
+	assert_eq!(best(&peer), Some(40));
+}
+
+#[test]
+fn store_survives_restart_and_refuses_foreign_or_corrupt_files() {
+	let dir = TempDir::new().expect("tmp");
+	let path = dir.path().join("bob.json");
+	{
+		let mut peer = peer(&dir);
+		peer.accept_voucher(&viewer(GENESIS).sign(&bob(), 77)).expect("accepts");
+		// Dropped without any shutdown: the write happened before `accept_voucher` returned.
+	}
+	let peer = Peer::open(&path, bob(), GENESIS).expect("reopens");
+	let unsettled = peer.unsettled(POOL).expect("best voucher survived");
+	assert_eq!(unsettled.voucher.amount, 77);
+	assert!(unsettled.is_signed_by(&Sr25519Keyring::Alice.to_account_id()));
+	assert!(!path.with_extension("tmp").exists());
+
+	let charlie = Sr25519Keyring::Charlie.to_account_id();
+	assert!(matches!(Peer::open(&path, charlie, GENESIS), Err(E::Store(_))));
+	assert!(matches!(Peer::open(&path, bob(), [0; 32]), Err(E::Store(_))));
+
+	std::fs::write(&path, b"{ not json").expect("writes");
+	assert!(matches!(Peer::open(&path, bob(), GENESIS), Err(E::Store(_))));
+	// Refused, not overwritten.
+	assert_eq!(std::fs::read(&path).expect("reads"), b"{ not json");
+}
+
+#[test]
+fn honest_viewer_never_promises_beyond_its_deposit() {
+	let mut alice = viewer(GENESIS);
+	let charlie = Sr25519Keyring::Charlie.to_account_id();
+	alice.pay_within(&bob(), 60, 100).expect("within");
+	alice.pay_within(&charlie, 40, 100).expect("within");
+	assert!(alice.pay_within(&bob(), 1, 100).is_err());
+	assert_eq!(alice.promised(), 100);
+	assert_eq!(alice.owed().get(&bob()), Some(&60));
+	let _ = Sr25519Keyring::Alice.pair().public();
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# The `mpool` CLI against a real dev node: the viewer creates a pool and proves it, the peer
+# verifies the proof against its node, the viewer signs vouchers, the peer verifies, accepts
+# and settles them. Tampered, replayed and foreign inputs must be refused with exit code 3.
+#
+# Usage: scripts/cli-round.sh   (MPOOL_NODE_BIN / MPOOL_BIN override the release binaries)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/lib/env.sh
+target="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)"
+node_bin="${MPOOL_NODE_BIN:-$target/release/mpool-node}"
+mpool_bin="${MPOOL_BIN:-$target/release/mpool}"
+[ -x "$node_bin" ] && [ -x "$mpool_bin" ] || {
+	mpool_export_wasm_env
+	mpool_build
+}
+
+source scripts/lib/node.sh
+work="$(mktemp -d)"
+mpool_start_dev_node "$work/node.log"
+cleanup() {
+	mpool_stop_dev_node
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+check() { # check NAME EXPECTED_EXIT -- COMMAND...: runs it, keeps stdout in $out
+	local name="$1" want="$2"
+	shift 3
+	set +e
+	out="$("$@" 2>"$work/stderr")"
+	local got=$?
+	set -e
+	# "3:BadProof" also requires that error in the JSON output.
+	local want_error="${want#*:}"
+	want="${want%%:*}"
+	if [ "$want_error" != "$want" ] && [ "$got" = "$want" ]; then
+		got_error="$(node -e 'try{console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).error)}catch(e){console.log("?")}' <<<"$out")"
+		[ "$got_error" = "$want_error" ] || got="$got ($got_error, want $want_error)"
+	fi
+	if [ "$got" = "$want" ]; then
+		passed=$((passed + 1))
+		echo "ok   $name"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $name: exit $got, want $want"
+		sed 's/^/     /' "$work/stderr"
+		echo "$out" | sed 's/^/     /'
+	fi
+}
+field() { node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d[process.argv[1]])' "$1" <<<"$out"; }
+equals() { # equals NAME ACTUAL EXPECTED
+	if [ "$2" = "$3" ]; then
+		passed=$((passed + 1))
+		echo "ok   $1"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $1: got $2, want $3"
+	fi
+}
+
+log "waiting for the dev node on $MPOOL_URL"
+for _ in $(seq 1 120); do
+	set +e
+	"$mpool_bin" pool show 999999 >/dev/null 2>&1
+	code=$?
+	set -e
+	[ "$code" = 4 ] && break
+	sleep 0.5
+done
+[ "$code" = 4 ] || { echo "node did not start"; tail -20 "$work/node.log"; exit 1; }
+
+m() { "$mpool_bin" --json "$@"; }
+UNIT=1000000000000
+
+log "viewer: create a pool (finalized), prove it to Bob"
+check "pool create" 0 -- m pool create --suri //Alice --resource stream-1 --deposit 10UNIT \
+	--collateral 20UNIT --duration 100 --finalized
+pool="$(field pool_id)"
+check "pool show" 0 -- m pool show "$pool"
+equals "pool deposit" "$(field deposit)" "$((10 * UNIT))"
+check "unknown pool is not found" 4 -- m pool show 424242
+check "handshake prove" 0 -- m handshake prove --pool "$pool" --target //Bob --out "$work/bundle.hex"
+echo "     proof $(field proof_nodes) nodes, $(field proof_bytes) bytes"
+
+log "peer: verify the bundle against its node"
+check "handshake verify" 0 -- m handshake verify "$work/bundle.hex" --me //Bob --resource stream-1 \
+	--store "$work/bob.json"
+equals "verified owner" "$(field owner)" 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY
+echo "     checked in $(field verify_ms) ms"
+check "bundle for another peer" 3:WrongTarget -- m handshake verify "$work/bundle.hex" --me //Charlie
+check "wrong resource" 3:WrongResource -- m handshake verify "$work/bundle.hex" --me //Bob --resource other
+bundle="$(cat "$work/bundle.hex")"
+# Flip one hex digit in the last proof node.
+tampered="${bundle:0:${#bundle}-10}$( [ "${bundle: -10:1}" = 0 ] && echo 1 || echo 0)${bundle: -9}"
+check "tampered bundle" 3:BadProof -- m handshake verify "$tampered" --me //Bob
+check "untrusted block" 3:UnknownBlock -- m handshake verify "$work/bundle.hex" --me //Bob --trusted 0x$(printf '1%.0s' $(seq 64))
+
+log "viewer signs vouchers; peer verifies and accepts them"
+check "voucher sign 1 UNIT" 0 -- m voucher sign --suri //Alice --pool "$pool" --target //Bob --amount 1UNIT
+v1="$(field token)"
+check "voucher verify" 0 -- m voucher verify "$v1"
+check "voucher accept 1 UNIT" 0 -- m voucher accept "$v1" --store "$work/bob.json" --me //Bob
+check "voucher sign 2.5 UNIT" 0 -- m voucher sign --suri //Alice --pool "$pool" --target //Bob --amount 2.5UNIT
+v2="$(field token)"
+check "voucher accept 2.5 UNIT" 0 -- m voucher accept "$v2" --store "$work/bob.json" --me //Bob
+equals "increment" "$(field increment)" "$((3 * UNIT / 2))"
+check "replayed voucher" 3:StaleVoucher -- m voucher accept "$v1" --store "$work/bob.json" --me //Bob
+# The amount is the 16 bytes before the 65-byte signature: bump its lowest byte.
+tv="${v1:0:${#v1}-162}$( [ "${v1: -162:1}" = f ] && echo e || echo f)${v1: -161}"
+check "tampered voucher" 3:BadSignature -- m voucher verify "$tv"
+check "voucher by a non-owner" 0 -- m voucher sign --suri //Eve --pool "$pool" --target //Bob --amount 9UNIT
+check "non-owner voucher refused" 3:BadSignature -- m voucher accept "$(field token)" --store "$work/bob.json" --me //Bob
+check "voucher for another chain" 0 -- m voucher sign --suri //Alice --pool "$pool" --target //Bob \
+	--amount 9UNIT --genesis 0x$(printf 'ab%.0s' $(seq 32))
+check "other chain's voucher refused" 3:WrongChain -- m voucher verify "$(field token)"
+
+log "peer settles its best voucher"
+check "settle from store" 0 -- m settle --suri //Bob --pool "$pool" --store "$work/bob.json"
+equals "settled paid" "$(field paid)" "$((5 * UNIT / 2))"
+check "nothing left to settle" 3:NothingToSettle -- m settle --suri //Bob --pool "$pool" --store "$work/bob.json"
+check "chain refuses a stale voucher" 3:StaleVoucher -- m settle --suri //Bob --voucher "$v1"
+check "pool after settlement" 0 -- m pool show "$pool"
+equals "deposit left" "$(field deposit)" "$((10 * UNIT - 5 * UNIT / 2))"
+check "close before expiry" 3:PoolNotExpired -- m pool close "$pool" --suri //Alice
+
+echo "cli round: test result: $([ $failed = 0 ] && echo ok || echo FAILED). $passed passed; $failed failed;"
+[ "$failed" = 0 ]
