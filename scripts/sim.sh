@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The streaming simulator (issue E) against a fresh dev node: the pool, pool + batch settlement
+# and payment-channel modes side by side, double spending with a colluding peer, bad peers.
+#
+#   scripts/sim.sh              # the documented run: writes docs/results/ and the summary in
+#                               # docs/results.md (about 15 minutes, real time)
+#   scripts/sim.sh --smoke      # a short run of every mode into a temporary directory (~2 min),
+#                               # as scripts/test.sh runs it
+#   scripts/sim.sh -- ARGS...   # your own `mpool-sim stream` arguments
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/lib/env.sh
+source scripts/lib/node.sh
+mpool_export_wasm_env
+
+case "${1:-}" in
+	--smoke)
+		out="$(mktemp -d)"
+		args=(--viewers 3 --peers 6 --bad-peers 2 --session 200 --time-scale 0.1 --double-spend 1.5 --out "$out")
+		;;
+	--)
+		shift
+		args=("$@")
+		;;
+	"")
+		args=(--viewers 8 --peers 16 --bad-peers 2 --session 600 --time-scale 1 --out docs/results
+			--results-md docs/results.md)
+		;;
+	*)
+		echo "usage: scripts/sim.sh [--smoke | -- mpool-sim stream args]" >&2
+		exit 2
+		;;
+esac
+if [ -z "${MPOOL_SKIP_BUILD:-}" ]; then
+	mpool_build
+fi
+bash scripts/setup.sh >/dev/null
+logfile="$(mktemp -t mpool-sim-node.XXXXXX.log)"
+mpool_start_dev_node "$logfile"
+log "mpool-sim stream ${args[*]}"
+"$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/mpool-sim" stream "${args[@]}"
