@@ -7,7 +7,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 source scripts/lib/env.sh
 mpool_export_wasm_env
-log "cargo build --release -p micropayment-pool-node (first build: ~30 min on 2 cores)"
-cargo build --release --locked -p micropayment-pool-node
+mpool_build
 log "polkadot.js apps: https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944#/extrinsics"
 exec "${CARGO_TARGET_DIR:-target}/release/mpool-node" --dev --rpc-port 9944 "$@"

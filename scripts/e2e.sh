@@ -6,8 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/env.sh
 mpool_export_wasm_env
 if [ -z "${MPOOL_NODE_BIN:-}" ]; then
-	log "cargo build --release -p micropayment-pool-node"
-	cargo build --release --locked -p micropayment-pool-node
+	mpool_build
 fi
 cd scripts/e2e
 [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || {

@@ -6,7 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 source scripts/lib/env.sh
 mpool_export_wasm_env
-cargo build --release --locked -p micropayment-pool-node
+mpool_build
 bin="${CARGO_TARGET_DIR:-target}/release/mpool-node"
 base="$(mktemp -d -t mpool-local-XXXX)"
 pids=()

@@ -19,8 +19,9 @@ apt_install() {
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# 1. System packages: protoc for sc-network (litep2p); node/npm for the JS end-to-end tests.
-apt_install protobuf-compiler pkg-config ca-certificates
+# 1. System packages: protoc for sc-network (litep2p); a TrueType font for the simulator's
+#    plots; node/npm for the JS end-to-end tests.
+apt_install protobuf-compiler pkg-config ca-certificates fonts-dejavu-core
 command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
 
 # 2. Host Rust toolchain.

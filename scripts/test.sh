@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command: setup, then every test — unit and runtime tests (the wasm runtime
-# build included), the pallet's benchmarks as tests, and the end-to-end suite against the real
-# node with @polkadot/api. Everything builds in the release profile, so the node and the tests
-# share one build of polkadot-sdk.
+# build included), the pallet's benchmarks as tests, the end-to-end and fault suites against the
+# real node with @polkadot/api, the `mpool` CLI round and a short run of the streaming simulator.
+# Everything builds in the release profile, so the node and the tests share one build of
+# polkadot-sdk.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
@@ -17,8 +18,7 @@ run_tests() {
 	"$@" 2>&1 | tee -a "$output"
 }
 
-log "cargo build --release --workspace --bins (the node, with the wasm runtime)"
-cargo build --release --locked --workspace --bins
+mpool_build
 
 log "cargo test --release --workspace (primitives, pallet, runtime)"
 run_tests cargo test --release --locked --workspace
@@ -28,6 +28,12 @@ run_tests cargo test --release --locked -p pallet-micropayment-pool --features r
 
 log "end-to-end: the dev node and the two-validator local chain, driven by @polkadot/api"
 MPOOL_NODE_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/mpool-node" run_tests bash scripts/e2e.sh
+
+log "mpool CLI round against the dev node (prove, verify, sign, accept, settle)"
+MPOOL_NODE_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/mpool-node" run_tests bash scripts/cli-round.sh
+
+log "streaming simulator smoke run: pool, pool + batch, channel; double spend; bad peers"
+MPOOL_SKIP_BUILD=1 run_tests bash scripts/sim.sh --smoke
 
 # cargo prints `test result: ... N passed; M failed`, node's runner `# pass N` / `# fail M`.
 sum() { grep -oE "$1" "$output" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}'; }

@@ -6,13 +6,14 @@ export async function connect(ws) {
 }
 
 /**
- * Signs and submits `tx` as `signer`, resolves when it is in a block with
- * { blockHash, events, fee, error } where `error` is the decoded module error name (or null).
+ * Signs and submits `tx` as `signer` (with `options`, e.g. an explicit `nonce`), resolves when it
+ * is in a block with { blockHash, events, fee, error } where `error` is the decoded module error
+ * name (or null).
  */
-export function submit(api, tx, signer) {
+export function submit(api, tx, signer, options = { nonce: -1 }) {
   return new Promise((ok, fail) => {
     let unsub = () => {};
-    tx.signAndSend(signer, { nonce: -1 }, (result) => {
+    tx.signAndSend(signer, options, (result) => {
       if (result.status.isInBlock || result.status.isFinalized) {
         unsub();
         const events = result.events.map(({ event }) => event);

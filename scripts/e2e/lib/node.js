@@ -38,13 +38,31 @@ export function freePort() {
   });
 }
 
-async function rpc(port, method, params = []) {
+/** POSTs `body` (a string) to the node's RPC port: { status, json } (json null if none). */
+export async function post(port, body) {
   const response = await fetch(`http://127.0.0.1:${port}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    body,
   });
-  return (await response.json()).result;
+  const text = await response.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // not JSON (e.g. an HTTP error page)
+  }
+  return { status: response.status, json };
+}
+
+/** A JSON-RPC call's whole response: { result } or { error: { code, message } }. */
+export async function rpcRaw(port, method, params = []) {
+  const { status, json } = await post(port, JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }));
+  return json ?? { error: { code: status, message: `HTTP ${status}` } };
+}
+
+async function rpc(port, method, params = []) {
+  return (await rpcRaw(port, method, params)).result;
 }
 
 /**
@@ -77,6 +95,14 @@ export async function startNode(name, args, { timeoutMs = 120_000, basePath } = 
     exited = { code, signal };
     running.delete(child);
   });
+  // SIGKILL, as a power cut would: no shutdown, the base path stays for a restart.
+  const kill = async () => {
+    if (!exited) {
+      const done = new Promise((ok) => child.once('exit', ok));
+      child.kill('SIGKILL');
+      await done;
+    }
+  };
   const stop = async () => {
     if (!exited) {
       const done = new Promise((ok) => child.once('exit', ok));
@@ -101,5 +127,15 @@ export async function startNode(name, args, { timeoutMs = 120_000, basePath } = 
     }
     await new Promise((ok) => setTimeout(ok, 250));
   }
-  return { ws: `ws://127.0.0.1:${rpcPort}`, rpcPort, p2pPort, stop, rpc: (m, p) => rpc(rpcPort, m, p) };
+  return {
+    ws: `ws://127.0.0.1:${rpcPort}`,
+    rpcPort,
+    p2pPort,
+    base,
+    stop,
+    kill,
+    rpc: (m, p) => rpc(rpcPort, m, p),
+    rpcRaw: (m, p) => rpcRaw(rpcPort, m, p),
+    post: (body) => post(rpcPort, body),
+  };
 }

@@ -54,7 +54,7 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
   });
 
   it('exposes the pallet with its documented calls', () => {
-    for (const call of ['createPool', 'settle', 'closePool']) {
+    for (const call of ['createPool', 'settle', 'closePool', 'topUp', 'extend', 'settleBatch']) {
       assert.equal(typeof api.tx.micropaymentPool[call], 'function', call);
     }
     assert.ok(api.tx.micropaymentPool.settle.meta.docs.length > 0, 'call docs ship in metadata');
@@ -165,6 +165,9 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     assert.equal(early.error, 'PoolNotExpired');
     await waitForBlock(api, poolCreatedAt + DURATION);
     const before = await freeBalance(api, alice.address);
+    const storage = JSON.stringify({ micropaymentPool: 'PoolStorage' });
+    const storageHeld = (await heldBy(api, alice.address))[storage] ?? 0n;
+    assert.ok(storageHeld > 0n, 'the pool record holds a storage deposit');
     const r = await submit(api, api.tx.micropaymentPool.closePool(poolId), alice);
     assert.equal(r.error, null);
     const closed = poolEvents(r.events).find((e) => e.method === 'PoolClosed');
@@ -172,7 +175,13 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     assert.equal(closed.data.refunded_deposit.toBigInt(), unpaid);
     assert.equal(closed.data.refunded_collateral.toBigInt(), 150n * UNIT);
     assert.equal(closed.data.slashed.toBigInt(), 0n);
-    assert.equal(await freeBalance(api, alice.address), before + unpaid + 150n * UNIT - r.fee);
+    // One of Alice's two pools closed: half of her storage deposit comes back too.
+    const storageBack = storageHeld - ((await heldBy(api, alice.address))[storage] ?? 0n);
+    assert.equal(storageBack, storageHeld / 2n);
+    assert.equal(
+      await freeBalance(api, alice.address),
+      before + unpaid + 150n * UNIT + storageBack - r.fee,
+    );
     assert.ok((await api.query.micropaymentPool.pools(poolId)).isNone);
     assert.ok((await api.query.micropaymentPool.paid(poolId, bob.address)).isNone);
   });
