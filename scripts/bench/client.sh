@@ -2,6 +2,7 @@
 # Criterion benchmarks of the off-chain toolkit: voucher verification (raw sr25519, ours, batch)
 # and the handshake (proof check alone; fetch from a local dev node + check). Starts its own dev
 # node for the second. Reports land in target/criterion; figures go in docs/results.md.
+# (`--workspace`: the same feature resolution as the release build, so no SDK crate is rebuilt.)
 #
 # Usage: scripts/bench/client.sh [criterion args, e.g. --quick]
 set -euo pipefail
@@ -19,7 +20,7 @@ pool="$("$target/release/mpool" --json pool create --suri //Alice --resource ben
 	--collateral 20UNIT --duration 1000 --finalized | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).pool_id)')"
 
 log "cargo bench --bench verify"
-cargo bench --locked -p micropayment-pool-client --bench verify -- "$@"
+cargo bench --locked --workspace --bench verify -- "$@"
 log "cargo bench --bench handshake (pool $pool on the dev node)"
 MPOOL_BENCH_URL="$MPOOL_URL" MPOOL_BENCH_POOL="$pool" \
-	cargo bench --locked -p micropayment-pool-client --bench handshake -- "$@"
+	cargo bench --locked --workspace --bench handshake -- "$@"
