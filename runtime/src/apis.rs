@@ -177,8 +177,12 @@ impl_runtime_apis! {
 			MicropaymentPool::claimable(pool_id, &target, amount)
 		}
 
-		fn voucher_payload(pool_id: u64, target: AccountId, amount: Balance) -> Vec<u8> {
-			MicropaymentPool::voucher(pool_id, &target, amount).payload().to_vec()
+		fn voucher_payload(
+			pool_id: u64,
+			target: AccountId,
+			amount: Balance,
+		) -> [u8; pallet_micropayment_pool::PAYLOAD_LEN] {
+			MicropaymentPool::voucher(pool_id, &target, amount).payload()
 		}
 	}
 

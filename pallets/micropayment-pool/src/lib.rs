@@ -47,7 +47,7 @@ pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmarking::BenchmarkHelper;
-pub use micropayment_pool_primitives::{PayloadForm, PoolId, Voucher};
+pub use micropayment_pool_primitives::{PayloadForm, PoolId, Voucher, PAYLOAD_LEN};
 pub use pallet::*;
 pub use types::{Claim, Pool};
 pub use weights::WeightInfo;

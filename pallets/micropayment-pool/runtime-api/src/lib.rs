@@ -3,11 +3,8 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
-extern crate alloc;
-
-use alloc::vec::Vec;
 use codec::Codec;
-pub use pallet_micropayment_pool::{Claim, Pool, PoolId};
+pub use pallet_micropayment_pool::{Claim, Pool, PoolId, PAYLOAD_LEN};
 
 sp_api::decl_runtime_apis! {
 	/// Queries of the micropayment pool.
@@ -32,6 +29,10 @@ sp_api::decl_runtime_apis! {
 
 		/// The exact bytes a pool owner signs to owe `target` a cumulative `amount` from
 		/// `pool_id` on this chain (genesis hash included): sign them raw or `<Bytes>`-wrapped.
-		fn voucher_payload(pool_id: PoolId, target: AccountId, amount: Balance) -> Vec<u8>;
+		///
+		/// A fixed-size array rather than a `Vec<u8>`: polkadot.js keeps a runtime call's
+		/// `Vec<u8>` result with its SCALE length prefix, so a wallet would sign the wrong bytes;
+		/// `[u8; 104]` reaches every client as exactly the payload.
+		fn voucher_payload(pool_id: PoolId, target: AccountId, amount: Balance) -> [u8; PAYLOAD_LEN];
 	}
 }
