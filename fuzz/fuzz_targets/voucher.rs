@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use codec::{Decode, DecodeAll, Encode};
+use codec::{DecodeAll, Encode};
 use libfuzzer_sys::fuzz_target;
 use micropayment_pool_primitives::{verify_voucher, Voucher, PAYLOAD_LEN};
 use sp_core::{sr25519, Pair};

@@ -23,12 +23,21 @@ pub fn account_of(pair: &sr25519::Pair) -> AccountId {
 /// Submits transactions with locally allocated nonces.
 pub struct Fleet {
 	pub chain: Arc<Chain>,
+	url: String,
 	nonces: Mutex<HashMap<AccountId, u32>>,
 }
 
 impl Fleet {
-	pub fn new(chain: Arc<Chain>) -> Self {
-		Self { chain, nonces: Mutex::new(HashMap::new()) }
+	pub fn new(chain: Arc<Chain>, url: &str) -> Self {
+		Self { chain, url: url.to_string(), nonces: Mutex::new(HashMap::new()) }
+	}
+
+	/// A connection of one viewer's or peer's own: in the field each of them talks to its own
+	/// node. Sharing the fleet's connection would also queue a handshake's replies behind other
+	/// actors' traffic and subscription notifications, which the node's RPC server (no
+	/// `TCP_NODELAY` in sc-rpc-server 33) can hold back by a delayed ACK (~40 ms).
+	pub async fn own_link(&self) -> Result<Arc<Chain>, ChainError> {
+		Ok(Arc::new(Chain::connect(&self.url).await?))
 	}
 
 	/// The next nonce of `who`: from the node the first time, then counted here.

@@ -126,7 +126,7 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 	let extrinsics = vouchers.div_ceil(batch);
 
 	let chain = Arc::new(Chain::connect(url).await.with_context(|| url.to_string())?);
-	let fleet = Fleet::new(chain.clone());
+	let fleet = Fleet::new(chain.clone(), url);
 	let spinner = ProgressBar::new_spinner();
 	spinner.enable_steady_tick(Duration::from_millis(120));
 
@@ -146,11 +146,11 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 	let mut creations = Vec::new();
 	for (o, owner) in owners.iter().enumerate() {
 		let count = (args.pools - o * 32).min(32);
-		let (chain, owner) = (chain.clone(), owner.clone());
+		let (chain, owner, url) = (chain.clone(), owner.clone(), url.to_string());
 		creations.push(tokio::spawn(async move {
 			let who = account_of(&owner);
 			let already = chain.owner_pools(&who, None).await?.len();
-			let fleet = Fleet::new(chain.clone());
+			let fleet = Fleet::new(chain.clone(), &url);
 			for k in already..count {
 				let call = RuntimeCall::MicropaymentPool(MicropaymentPoolCall::create_pool {
 					resource_id: b"load".to_vec().try_into().map_err(|_| anyhow!("resource"))?,

@@ -138,7 +138,7 @@ async fn stream_cmd(cli: &Cli, args: &StreamArgs) -> anyhow::Result<bool> {
 	let stores = tempdir("mpool-sim")?;
 
 	let chain = Arc::new(Chain::connect(&cli.url).await.with_context(|| cli.url.clone())?);
-	let fleet = Arc::new(Fleet::new(chain.clone()));
+	let fleet = Arc::new(Fleet::new(chain.clone(), &cli.url));
 	let multi = MultiProgress::new();
 	let setup = multi.add(ProgressBar::new_spinner());
 	setup.enable_steady_tick(std::time::Duration::from_millis(120));

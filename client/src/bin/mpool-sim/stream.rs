@@ -19,8 +19,8 @@
 use crate::fleet::{account_of, key, Fleet};
 use anyhow::{anyhow, bail, ensure, Context};
 use micropayment_pool_client::{
-	verify_handshake, AccountId, Balance, BlockNumber, HandshakeBundle, Hash, Peer, Policy, PoolId,
-	PoolTerms, SignedVoucher, Viewer, Wait,
+	verify_handshake, AccountId, Balance, BlockNumber, Chain, HandshakeBundle, Hash, Peer, Policy,
+	PoolId, PoolTerms, SignedVoucher, Viewer, Wait,
 };
 use micropayment_pool_runtime::{MicropaymentPoolCall, RuntimeCall};
 use pallet_micropayment_pool::Event as PoolEvent;
@@ -152,6 +152,8 @@ pub struct SimPeer {
 	pub account: AccountId,
 	pub bad: bool,
 	pub store: Mutex<Peer>,
+	/// The peer's own node connection: where it checks handshakes and channels.
+	pub node: Arc<Chain>,
 }
 
 impl SimPeer {
@@ -280,7 +282,15 @@ pub async fn run(
 		let path = store_dir.join(format!("{}-peer-{i}.json", mode.name()));
 		let store = Peer::open(&path, account.clone(), genesis)?;
 		// The first `bad_peers` peers cheat; viewers pick peers at random.
-		peers.push(Arc::new(SimPeer { index: i, pair, account, bad: i < work.bad_peers, store: Mutex::new(store) }));
+		let node = fleet.own_link().await?;
+		peers.push(Arc::new(SimPeer {
+			index: i,
+			pair,
+			account,
+			bad: i < work.bad_peers,
+			store: Mutex::new(store),
+			node,
+		}));
 	}
 	let resource = format!("stream-{}", mode.name()).into_bytes();
 	let ctx = Arc::new(Ctx {
@@ -357,6 +367,8 @@ async fn session(
 	let mut pools = Vec::new();
 	let total = work.total_chunks();
 	let session_wall = work.wall(work.session_secs);
+	// The viewer's own node connection, for its handshake proofs.
+	let link = ctx.fleet.own_link().await?;
 	let started = Instant::now();
 
 	// Pool modes: one pool for the whole resource, before the first peer. It must be finalized
@@ -392,14 +404,14 @@ async fn session(
 		let (pool_id, mut viewer) = match ctx.mode {
 			Mode::Pool | Mode::PoolBatch => {
 				let pool = &pools[0];
-				handshake(&ctx, pool.id, &peer).await?;
+				handshake(&ctx, &link, pool.id, &peer).await?;
 				(pool.id, None)
 			},
 			Mode::Channel => {
 				let remaining = session_wall.saturating_sub(started.elapsed());
 				let deposit = work.chunk_value.saturating_mul(work.stint_chunks() as Balance);
 				let channel = create(&ctx, v, &pair, deposit, work.blocks_for(remaining), Wait::InBlock).await?;
-				open_channel(&ctx, &channel, &pair, &peer).await?;
+				open_channel(&channel, &pair, &peer).await?;
 				let id = channel.id;
 				pools.push(channel);
 				(id, Some(Viewer::new(pair.clone(), ctx.fleet.chain.genesis_bytes(), id)))
@@ -503,13 +515,17 @@ async fn create(
 
 /// The off-chain handshake: the viewer proves its pool at the last finalized block, the peer
 /// checks the proof against the block its own node finalized and keeps the terms.
-async fn handshake(ctx: &Ctx, pool_id: PoolId, peer: &SimPeer) -> anyhow::Result<PoolTerms> {
-	let chain = &ctx.fleet.chain;
-	// Viewer side.
-	let bytes = chain.handshake_bundle(pool_id, &peer.account, None).await?.to_bytes();
-	// Peer side: only the bytes cross.
+async fn handshake(
+	ctx: &Ctx,
+	viewer_link: &Chain,
+	pool_id: PoolId,
+	peer: &SimPeer,
+) -> anyhow::Result<PoolTerms> {
+	// Viewer side, on the viewer's connection.
+	let bytes = viewer_link.handshake_bundle(pool_id, &peer.account, None).await?.to_bytes();
+	// Peer side, on the peer's: only the bytes cross.
 	let bundle = HandshakeBundle::from_bytes(&bytes)?;
-	let trusted = chain.trusted_hash(&bundle).await??;
+	let trusted = peer.node.trusted_hash(&bundle).await??;
 	let policy = Policy {
 		me: peer.account.clone(),
 		now: None,
@@ -523,13 +539,8 @@ async fn handshake(ctx: &Ctx, pool_id: PoolId, peer: &SimPeer) -> anyhow::Result
 
 /// The channel baseline's open: the channel is in a block; the peer reads it there from its node
 /// and checks it is for it to use.
-async fn open_channel(
-	ctx: &Ctx,
-	channel: &OpenPool,
-	owner: &sr25519::Pair,
-	peer: &SimPeer,
-) -> anyhow::Result<()> {
-	let chain = &ctx.fleet.chain;
+async fn open_channel(channel: &OpenPool, owner: &sr25519::Pair, peer: &SimPeer) -> anyhow::Result<()> {
+	let chain = &peer.node;
 	let head = chain.header(None).await?;
 	let at: Hash = sp_runtime::traits::Header::hash(&head);
 	let record = chain
