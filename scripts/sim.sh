@@ -3,7 +3,7 @@
 # and payment-channel modes side by side, double spending with a colluding peer, bad peers.
 #
 #   scripts/sim.sh              # the documented run: writes docs/results/ and the summary in
-#                               # docs/results.md (about 15 minutes, real time)
+#                               # docs/results.md (about 11 minutes, real time)
 #   scripts/sim.sh --smoke      # a short run of every mode into a temporary directory (~2 min),
 #                               # as scripts/test.sh runs it
 #   scripts/sim.sh -- ARGS...   # your own `mpool-sim stream` arguments
