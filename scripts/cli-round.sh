@@ -2,6 +2,9 @@
 # The `mpool` CLI against a real dev node: the viewer creates a pool and proves it, the peer
 # verifies the proof against its node, the viewer signs vouchers, the peer verifies, accepts
 # and settles them. Tampered, replayed and foreign inputs must be refused with exit code 3.
+# A short pool then runs through its settlement window: a voucher still settles after expiry,
+# the pool closes only from `settle_by` (expiry + the runtime's SettlementGrace), and the peers'
+# Paid records are reaped after the close.
 #
 # Usage: scripts/cli-round.sh   (MPOOL_NODE_BIN / MPOOL_BIN override the release binaries)
 set -euo pipefail
@@ -51,6 +54,23 @@ check() { # check NAME EXPECTED_EXIT -- COMMAND...: runs it, keeps stdout in $ou
 	fi
 }
 field() { node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(d[process.argv[1]])' "$1" <<<"$out"; }
+# The best block number, from the node's JSON-RPC (its WebSocket port also serves HTTP).
+head_block() {
+	node -e 'fetch(process.argv[1].replace(/^ws/, "http"), {
+		method: "POST", headers: { "content-type": "application/json" },
+		body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "chain_getHeader", params: [] }),
+	}).then((r) => r.json()).then((j) => console.log(parseInt(j.result.number, 16)))' "$MPOOL_URL"
+}
+wait_block() { # wait_block N: until the best block is at least N
+	local n=0
+	for _ in $(seq 1 600); do
+		n="$(head_block)"
+		[ "$n" -ge "$1" ] && return 0
+		sleep 1
+	done
+	echo "timed out waiting for block $1 (at $n)"
+	exit 1
+}
 equals() { # equals NAME ACTUAL EXPECTED
 	if [ "$2" = "$3" ]; then
 		passed=$((passed + 1))
@@ -125,6 +145,34 @@ check "chain refuses a stale voucher" 3:StaleVoucher -- m settle --suri //Bob --
 check "pool after settlement" 0 -- m pool show "$pool"
 equals "deposit left" "$(field deposit)" "$((10 * UNIT - 5 * UNIT / 2))"
 check "close before expiry" 3:PoolNotExpired -- m pool close "$pool" --suri //Alice
+
+log "a short pool: settle in the grace window, close after it, reap the Paid records"
+check "short pool create" 0 -- m pool create --suri //Alice --resource stream-2 --deposit 2UNIT \
+	--collateral 3UNIT --duration 5
+short="$(field pool_id)"
+check "short pool show" 0 -- m pool show "$short"
+expiry="$(field expiry)"
+settle_by="$(field settle_by)"
+echo "     expiry #$expiry, settle by #$settle_by"
+[ "$settle_by" -gt "$expiry" ] 2>/dev/null || equals "settle_by after expiry" "$settle_by" "> $expiry"
+check "short voucher 1 UNIT" 0 -- m voucher sign --suri //Alice --pool "$short" --target //Bob --amount 1UNIT
+check "settle before expiry" 0 -- m settle --suri //Bob --voucher "$(field token)"
+check "short voucher 2 UNIT" 0 -- m voucher sign --suri //Alice --pool "$short" --target //Bob --amount 2UNIT
+late="$(field token)"
+wait_block "$expiry"
+check "settle in the grace window" 0 -- m settle --suri //Bob --voucher "$late"
+equals "grace settlement paid" "$(field paid)" "$UNIT"
+if [ $((settle_by - expiry)) -ge 3 ]; then
+	check "close inside the settlement window" 3:PoolNotExpired -- m pool close "$short" --suri //Alice
+fi
+check "reap an open pool" 3:PoolOpen -- m pool reap "$short" --suri //Bob
+wait_block "$settle_by"
+check "close after the settlement window" 0 -- m pool close "$short" --suri //Alice
+check "short pool is gone" 4 -- m pool show "$short"
+check "reap the closed pool" 0 -- m pool reap "$short" --suri //Bob
+equals "records reaped" "$(field removed)" 1
+equals "records left" "$(field remaining)" false
+check "nothing left to reap" 3:NothingToReap -- m pool reap "$short" --suri //Bob
 
 echo "cli round: test result: $([ $failed = 0 ] && echo ok || echo FAILED). $passed passed; $failed failed;"
 [ "$failed" = 0 ]

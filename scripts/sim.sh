@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The streaming simulator (issue E) against a fresh dev node: the pool, pool + batch settlement
-# and payment-channel modes side by side, double spending with a colluding peer, bad peers.
+# and payment-channel modes side by side, double spending by a viewer and its sock puppets with
+# every strategy (drain, self-voucher, sock-puppet-max, slot-filling, last-block) at every
+# collateral/deposit ratio, bad peers.
 #
 #   scripts/sim.sh              # the documented run: writes docs/results/ and the summary in
 #                               # docs/results.md (about 11 minutes, real time)
-#   scripts/sim.sh --smoke      # a short run of every mode into a temporary directory (~2 min),
-#                               # as scripts/test.sh runs it
+#   scripts/sim.sh --smoke      # a short run of every mode, and of every double-spending
+#                               # strategy once at C/D = 1.5, into a temporary directory
+#                               # (~3 min), as scripts/test.sh runs it
 #   scripts/sim.sh -- ARGS...   # your own `mpool-sim stream` arguments
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

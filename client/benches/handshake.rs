@@ -34,6 +34,7 @@ fn in_memory_bundle(entries: u32) -> (HandshakeBundle, Hash) {
 		expiry: 10_000,
 		payees: 3,
 		overdrawn: false,
+		total_deposit: 1_000,
 	};
 	let pool_key = pool_key(PALLET_PREFIX, 1).to_vec();
 	let paid_key = paid_key(PALLET_PREFIX, 1, bob.as_ref()).to_vec();

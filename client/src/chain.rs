@@ -43,7 +43,12 @@ pub enum ChainError {
 	#[error("transaction {0}")]
 	Dropped(String),
 	#[error("dispatch failed: {error}")]
-	Dispatch { error: String, block_hash: Hash },
+	Dispatch {
+		error: String,
+		block_hash: Hash,
+		/// The fee the signer paid all the same.
+		fee: Balance,
+	},
 	#[error("cannot decode {0}")]
 	Decode(String),
 	#[error("not found: {0}")]
@@ -56,6 +61,14 @@ impl ChainError {
 		match self {
 			Self::Dispatch { error, .. } => Some(error.rsplit('.').next().unwrap_or(error)),
 			_ => None,
+		}
+	}
+
+	/// The fee a transaction that failed in its block still cost its signer (0 otherwise).
+	pub fn fee(&self) -> Balance {
+		match self {
+			Self::Dispatch { fee, .. } => *fee,
+			_ => 0,
 		}
 	}
 }
@@ -143,6 +156,16 @@ impl Chain {
 	pub async fn header(&self, at: Option<Hash>) -> Result<Header, ChainError> {
 		let header: Option<Header> = self.client.request("chain_getHeader", rpc_params![at]).await?;
 		header.ok_or_else(|| ChainError::NotFound(format!("header {at:?}")))
+	}
+
+	/// Number of the best block: a transaction submitted now executes in a later block.
+	pub async fn best_number(&self) -> Result<BlockNumber, ChainError> {
+		Ok(self.header(None).await?.number)
+	}
+
+	/// Number of block `hash`.
+	pub async fn block_number(&self, hash: Hash) -> Result<BlockNumber, ChainError> {
+		Ok(self.header(Some(hash)).await?.number)
 	}
 
 	/// Hash of the canonical block at `number`, if the node has it.
@@ -421,6 +444,7 @@ impl Chain {
 		let records = self.events(block_hash).await?;
 		let mut events = Vec::new();
 		let mut fee = 0;
+		let mut failed = None;
 		for record in records {
 			if record.phase != frame_system::Phase::ApplyExtrinsic(index) {
 				continue;
@@ -428,11 +452,7 @@ impl Chain {
 			match &record.event {
 				RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
 					dispatch_error, ..
-				}) =>
-					return Err(ChainError::Dispatch {
-						error: error_name(dispatch_error),
-						block_hash,
-					}),
+				}) => failed = Some(error_name(dispatch_error)),
 				RuntimeEvent::TransactionPayment(
 					pallet_transaction_payment::Event::TransactionFeePaid { actual_fee, .. },
 				) => fee = *actual_fee,
@@ -440,7 +460,10 @@ impl Chain {
 			}
 			events.push(record.event);
 		}
-		Ok(Included { block_hash, extrinsic_index: index, events, fee })
+		match failed {
+			Some(error) => Err(ChainError::Dispatch { error, block_hash, fee }),
+			None => Ok(Included { block_hash, extrinsic_index: index, events, fee }),
+		}
 	}
 }
 

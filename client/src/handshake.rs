@@ -83,13 +83,19 @@ impl HandshakeBundle {
 }
 
 /// What a peer requires of a pool before serving its owner.
+///
+/// A peer serves only a pool that has not expired: at expiry the pool takes no more funds and a
+/// voucher signed after it is worth nothing new. Settling is different: vouchers still settle
+/// for [`crate::settlement_grace`] blocks after expiry (see [`PoolTerms::settle_by`]), so a
+/// settlement sent in the last block, or censored by an author friendly to the viewer, lands.
 #[derive(Clone, Debug)]
 pub struct Policy {
 	/// The peer: the bundle must be made for it.
 	pub me: AccountId,
 	/// The peer's view of the current block; the bundle's block if `None`.
 	pub now: Option<BlockNumber>,
-	/// The pool must stay open at least this many blocks after `now`, so the peer can settle.
+	/// The pool must stay live (before expiry) at least this many blocks after `now`, so the
+	/// peer can serve; it then has the grace window on top to settle.
 	pub min_remaining_blocks: BlockNumber,
 	/// The resource the viewer asked for; any if `None`.
 	pub resource_id: Option<Vec<u8>>,
@@ -112,8 +118,10 @@ pub struct PoolTerms {
 	/// Deposit left at the proven block.
 	#[serde(with = "u128_string")]
 	pub deposit: Balance,
+	/// The whole collateral (the pool is not overdrawn, or the handshake is refused).
 	#[serde(with = "u128_string")]
 	pub collateral: Balance,
+	/// The first block at which the pool takes no more funds: a peer serves only before it.
 	pub expiry: BlockNumber,
 	pub payees: u32,
 	/// What the pool had already paid this peer at the proven block.
@@ -121,6 +129,24 @@ pub struct PoolTerms {
 	pub paid_to_me: Balance,
 	pub block_number: BlockNumber,
 	pub block_hash: Hash,
+	/// All deposit ever locked in the pool (creation and top-ups): the `D` of the double-spend
+	/// bound `-(1 - r) * (collateral - total_deposit)`. Zero in stores written before it existed.
+	#[serde(default, with = "u128_string")]
+	pub total_deposit: Balance,
+}
+
+impl PoolTerms {
+	/// The first block at which the pool's vouchers no longer settle: `expiry + SettlementGrace`
+	/// ([`crate::settle_by`]). The peer's settlement must be in a block before it; the owner
+	/// can close the pool from it on.
+	pub fn settle_by(&self) -> BlockNumber {
+		crate::settle_by(self.expiry)
+	}
+
+	/// Whether a settlement executed in block `block` is still inside the window.
+	pub fn can_settle_at(&self, block: BlockNumber) -> bool {
+		block < self.settle_by()
+	}
 }
 
 /// Why a handshake was refused.
@@ -152,7 +178,7 @@ pub enum HandshakeError {
 	ExpiresTooSoon { expiry: BlockNumber, now: BlockNumber, margin: BlockNumber },
 	#[error("pool pays for resource {actual:?}, not {expected:?}")]
 	WrongResource { expected: String, actual: String },
-	#[error("collateral {collateral} does not exceed deposit {deposit}")]
+	#[error("collateral {collateral} does not exceed the total deposit {deposit}")]
 	CollateralNotAboveDeposit { deposit: Balance, collateral: Balance },
 	#[error("pool is overdrawn: its owner double-spent and its collateral is forfeited")]
 	Overdrawn,
@@ -206,6 +232,8 @@ pub fn verify_handshake(
 	};
 
 	let now = policy.now.unwrap_or(header.number).max(header.number);
+	// Serving stops at expiry, even though settling goes on through the grace window: what a
+	// peer earns after expiry it could not settle with certainty.
 	if now >= pool.expiry {
 		return Err(HandshakeError::Expired { expiry: pool.expiry, now });
 	}
@@ -227,9 +255,11 @@ pub fn verify_handshake(
 	if pool.overdrawn {
 		return Err(HandshakeError::Overdrawn);
 	}
-	if pool.collateral <= pool.deposit {
+	// The guarantee compares the collateral with all deposit ever locked (top-ups included).
+	let total_deposit = pool.total_deposit.max(pool.deposit);
+	if pool.collateral <= total_deposit {
 		return Err(HandshakeError::CollateralNotAboveDeposit {
-			deposit: pool.deposit,
+			deposit: total_deposit,
 			collateral: pool.collateral,
 		});
 	}
@@ -247,6 +277,7 @@ pub fn verify_handshake(
 		paid_to_me,
 		block_number: header.number,
 		block_hash: actual,
+		total_deposit,
 	})
 }
 

@@ -44,3 +44,29 @@ pub type PoolRecord = pallet_micropayment_pool::Pool<
 	BlockNumber,
 	<micropayment_pool_runtime::Runtime as pallet_micropayment_pool::Config>::MaxResourceIdLen,
 >;
+
+/// Blocks after a pool's expiry during which its vouchers still settle: the runtime's
+/// `SettlementGrace`. A peer serves only before expiry, but may settle until
+/// [`settle_by`]`(expiry)`; the pool closes only from then on.
+pub fn settlement_grace() -> BlockNumber {
+	use frame_support::traits::Get;
+	<<micropayment_pool_runtime::Runtime as pallet_micropayment_pool::Config>::SettlementGrace as Get<
+		BlockNumber,
+	>>::get()
+}
+
+/// The first block at which a pool that expires at `expiry` no longer settles vouchers
+/// (`expiry + SettlementGrace`, exclusive) and may be closed.
+pub fn settle_by(expiry: BlockNumber) -> BlockNumber {
+	expiry.saturating_add(settlement_grace())
+}
+
+/// Share `r` of the collateral's excess over the total deposit that a forfeited pool keeps as a
+/// compensation pot for its victims: the runtime's `CompensationShare`. A double spend returns
+/// at most `-(1 - r) * (collateral - total_deposit)` to its coalition.
+pub fn compensation_share() -> sp_runtime::Perbill {
+	use frame_support::traits::Get;
+	<<micropayment_pool_runtime::Runtime as pallet_micropayment_pool::Config>::CompensationShare as Get<
+		sp_runtime::Perbill,
+	>>::get()
+}

@@ -35,6 +35,7 @@ pub fn pool(deposit: u128, collateral: u128, expiry: u32) -> PoolRecord {
 		expiry,
 		payees: 1,
 		overdrawn: false,
+		total_deposit: deposit,
 	}
 }
 

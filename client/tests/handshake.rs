@@ -6,8 +6,8 @@ mod common;
 use codec::Encode;
 use common::*;
 use micropayment_pool_client::{
-	handshake::MAX_BUNDLE_LEN, verify_handshake, HandshakeBundle, HandshakeError as E, Hash,
-	Policy,
+	handshake::MAX_BUNDLE_LEN, settle_by, settlement_grace, verify_handshake, HandshakeBundle,
+	HandshakeError as E, Hash, Policy,
 };
 
 fn policy() -> Policy {
@@ -187,4 +187,45 @@ fn every_single_byte_tamper_is_refused() {
 		}
 	}
 	assert_eq!(checked, 2 * bytes.len());
+}
+
+#[test]
+fn terms_carry_the_total_deposit_and_the_settlement_window() {
+	let mut topped_up = pool(100, 300, 500);
+	topped_up.total_deposit = 250;
+	let (b, t) = bundle(Some(&topped_up), None);
+	let terms = verify_handshake(&b, t, &policy()).expect("valid bundle");
+	assert_eq!((terms.deposit, terms.total_deposit, terms.collateral), (100, 250, 300));
+	// The runtime's window: the dev chain settles for 5 blocks after expiry.
+	assert_eq!(settlement_grace(), 5);
+	assert_eq!(terms.settle_by(), 505);
+	assert_eq!(settle_by(500), 505);
+	assert!(terms.can_settle_at(500) && terms.can_settle_at(504));
+	assert!(!terms.can_settle_at(505));
+}
+
+#[test]
+fn serving_stops_at_expiry_although_settling_goes_on() {
+	// One block before expiry: served, with the window's end known.
+	let (b, t) = bundle(Some(&pool(100, 150, BLOCK + 1)), None);
+	let terms = verify_handshake(&b, t, &policy()).expect("live pool");
+	assert_eq!(terms.settle_by(), BLOCK + 1 + settlement_grace());
+	// At and after expiry the pool is refused for serving, inside the grace window too.
+	let mut late = policy();
+	late.now = Some(BLOCK + 2);
+	assert_eq!(verify_handshake(&b, t, &late), Err(E::Expired { expiry: BLOCK + 1, now: BLOCK + 2 }));
+	assert!(terms.can_settle_at(BLOCK + 2));
+}
+
+#[test]
+fn collateral_must_exceed_the_total_deposit() {
+	// 100 left of 200 locked in all: a collateral of 150 covers the remaining deposit but not
+	// the total, so the double-spend bound would not be negative.
+	let mut pool = pool(100, 150, 500);
+	pool.total_deposit = 200;
+	let (b, t) = bundle(Some(&pool), None);
+	assert_eq!(
+		verify_handshake(&b, t, &policy()),
+		Err(E::CollateralNotAboveDeposit { deposit: 200, collateral: 150 })
+	);
 }

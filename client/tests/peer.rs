@@ -28,6 +28,7 @@ fn terms(deposit: u128, paid_to_me: u128) -> PoolTerms {
 		paid_to_me,
 		block_number: 10,
 		block_hash: Hash::repeat_byte(1),
+		total_deposit: deposit,
 	}
 }
 
@@ -183,4 +184,28 @@ fn honest_viewer_never_promises_beyond_its_deposit() {
 	assert_eq!(alice.promised(), 100);
 	assert_eq!(alice.owed().get(&bob()), Some(&60));
 	let _ = Sr25519Keyring::Alice.pair().public();
+}
+
+#[test]
+fn store_written_before_total_deposit_still_opens() {
+	let dir = TempDir::new().expect("tmp");
+	let path = dir.path().join("bob.json");
+	{
+		let mut peer = peer(&dir);
+		peer.accept_voucher(&viewer(GENESIS).sign(&bob(), 12)).expect("accepts");
+	}
+	// Drop the new field, as an older client wrote the file.
+	let mut file: serde_json::Value =
+		serde_json::from_slice(&std::fs::read(&path).expect("reads")).expect("parses");
+	file["pools"][POOL.to_string()]["terms"]
+		.as_object_mut()
+		.expect("terms")
+		.remove("total_deposit")
+		.expect("written by this client");
+	std::fs::write(&path, serde_json::to_vec(&file).expect("encodes")).expect("writes");
+	let peer = Peer::open(&path, bob(), GENESIS).expect("reopens");
+	let entry = peer.pools().get(&POOL).expect("pool kept");
+	assert_eq!((entry.terms.total_deposit, entry.terms.deposit), (0, 1_000));
+	assert_eq!(entry.terms.settle_by(), 1_000 + micropayment_pool_client::settlement_grace());
+	assert_eq!(peer.unsettled(POOL).map(|v| v.voucher.amount), Some(12));
 }

@@ -129,6 +129,14 @@ parameter_types! {
 	/// Storage deposit of a pool record: 10 mUNIT plus 10 µUNIT per byte (~12 mUNIT a pool).
 	pub const PoolStorageBase: Balance = 10 * MILLI_UNIT;
 	pub const PoolStorageByte: Balance = 10 * MICRO_UNIT;
+	pub const PayeeStorageReason: RuntimeHoldReason =
+		RuntimeHoldReason::MicropaymentPool(pallet_micropayment_pool::HoldReason::PayeeStorage);
+	/// Storage deposit of a peer's `Paid` record: 1 mUNIT plus 10 µUNIT per byte (1.56 mUNIT).
+	pub const PayeeStorageBase: Balance = MILLI_UNIT;
+	pub const PayeeStorageByte: Balance = 10 * MICRO_UNIT;
+	/// Half of the collateral's excess over the deposit compensates a double spend's victims;
+	/// the other half is burnt at once, so a double spend returns at most -(C - D) / 2.
+	pub const CompensationShare: Perbill = Perbill::from_percent(50);
 }
 
 impl pallet_micropayment_pool::Config for Runtime {
@@ -142,9 +150,11 @@ impl pallet_micropayment_pool::Config for Runtime {
 	/// 5 blocks (30 s): short enough to watch a pool expire on the dev chain.
 	type MinDuration = ConstU32<5>;
 	type MaxDuration = ConstU32<{ 30 * DAYS }>;
+	/// 5 blocks (30 s) after expiry: a settlement sent in the last block still lands.
+	type SettlementGrace = ConstU32<5>;
 	type MaxPoolsPerAccount = ConstU32<32>;
-	type MaxPayeesPerPool = ConstU32<512>;
 	type MinCollateralExcess = MinCollateralExcess;
+	type CompensationShare = CompensationShare;
 	/// 256 vouchers of ~0.2 ms each: a batch stays far below a block's weight.
 	type MaxBatch = ConstU32<256>;
 	type Consideration = HoldConsideration<
@@ -152,6 +162,12 @@ impl pallet_micropayment_pool::Config for Runtime {
 		Balances,
 		PoolStorageReason,
 		LinearStoragePrice<PoolStorageBase, PoolStorageByte, Balance>,
+	>;
+	type PayeeConsideration = HoldConsideration<
+		AccountId,
+		Balances,
+		PayeeStorageReason,
+		LinearStoragePrice<PayeeStorageBase, PayeeStorageByte, Balance>,
 	>;
 	type WeightInfo = pallet_micropayment_pool::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]

@@ -9,7 +9,7 @@ use micropayment_pool_runtime::{
 	genesis_config_presets, AccountId, Balance, Balances, Executive, Header, MicropaymentPool,
 	MicropaymentPoolCall, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig,
 	RuntimeHoldReason, SignedPayload, System, TimestampCall, TxExtension, UncheckedExtrinsic,
-	SLOT_DURATION, UNIT, WASM_BINARY,
+	MICRO_UNIT, SLOT_DURATION, UNIT, WASM_BINARY,
 };
 use pallet_micropayment_pool::{Event as PoolEvent, HoldReason};
 use sp_core::H256;
@@ -214,7 +214,10 @@ fn create_settle_close_round_with_signed_extrinsics() {
 			pool_events().last(),
 			Some(&PoolEvent::Settled { pool_id: 0, target: bob_id.clone(), amount, paid: amount })
 		);
-		assert_eq!(free(&bob_id), bob_start + amount - fees_of(&bob_id));
+		// Bob's first settlement in the pool holds his `Paid` record's storage deposit.
+		let record_deposit = Balances::balance_on_hold(&HoldReason::PayeeStorage.into(), &bob_id);
+		assert_eq!(record_deposit, 1_560 * MICRO_UNIT);
+		assert_eq!(free(&bob_id), bob_start + amount - fees_of(&bob_id) - record_deposit);
 	});
 	let bob_after_settle = chain.with(|| free(&bob_id));
 
@@ -223,18 +226,24 @@ fn create_settle_close_round_with_signed_extrinsics() {
 		chain.submit(bob, MicropaymentPoolCall::settle { pool_id: 0, amount, signature: sig });
 	assert_eq!(replay, Err(pallet_micropayment_pool::Error::<Runtime>::StaleVoucher.into()));
 	chain.with(|| {
-		let replay_fee = fees_of(&bob_id) - (bob_start + amount - bob_after_settle);
+		let record_deposit = 1_560 * MICRO_UNIT;
+		let replay_fee = fees_of(&bob_id) - (bob_start + amount - record_deposit - bob_after_settle);
 		assert!(replay_fee > 0);
 		assert_eq!(free(&bob_id), bob_after_settle - replay_fee);
 	});
 
-	// Closing before expiry (block 6) fails; at block 6 it refunds the unpaid deposit.
+	// Closing before the settlement window ends (expiry 6 + grace 5 = block 11) fails; at
+	// block 11 it refunds the unpaid deposit.
 	let early = chain.submit(alice, MicropaymentPoolCall::close_pool { pool_id: 0 });
 	assert_eq!(early, Err(pallet_micropayment_pool::Error::<Runtime>::PoolNotExpired.into()));
 	let mut alice_total_fees = alice_fees + chain.with(|| fees_of(&alice_id));
-	for _ in 3..=6 {
+	for _ in 3..=10 {
 		chain.next_block();
 	}
+	let in_grace = chain.submit(alice, MicropaymentPoolCall::close_pool { pool_id: 0 });
+	assert_eq!(in_grace, Err(pallet_micropayment_pool::Error::<Runtime>::PoolNotExpired.into()));
+	alice_total_fees += chain.with(|| fees_of(&alice_id));
+	chain.next_block();
 	assert_ok!(chain.submit(alice, MicropaymentPoolCall::close_pool { pool_id: 0 }));
 	alice_total_fees += chain.with(|| fees_of(&alice_id));
 	chain.with(|| {

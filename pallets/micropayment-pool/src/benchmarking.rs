@@ -2,27 +2,44 @@
 
 use super::*;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate, Get};
+use frame_support::traits::{fungible::Mutate, Consideration, Get};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use sp_runtime::{traits::Saturating, AccountId32, KeyTypeId, MultiSignature};
+use sp_runtime::{
+	traits::{IdentifyAccount, Saturating},
+	AccountId32, KeyTypeId, MultiSignature, MultiSigner,
+};
 
 /// Makes pool owners whose keys can sign inside the benchmark.
 pub trait BenchmarkHelper<AccountId, Signature> {
-	/// A fresh owner account whose signing key the benchmark can use.
-	fn new_owner() -> AccountId;
-	/// `owner`'s signature over `message`.
-	fn sign(owner: &AccountId, message: &[u8]) -> Signature;
+	/// A fresh owner account and its public key: sr25519, or ECDSA (the scheme that recovers a
+	/// key, the costliest) when `ecdsa`.
+	fn new_owner(ecdsa: bool) -> (AccountId, alloc::vec::Vec<u8>);
+	/// The signature of the key `public` (from [`BenchmarkHelper::new_owner`]) over `message`.
+	fn sign(public: &[u8], message: &[u8]) -> Signature;
 }
 
 const KEY_TYPE: KeyTypeId = KeyTypeId(*b"mpbn");
 
-/// sr25519 keys from the host keystore: the scheme the pallet's users sign with.
+/// Keys from the host keystore: sr25519, the scheme the pallet's users sign with, and ECDSA.
 impl BenchmarkHelper<AccountId32, MultiSignature> for () {
-	fn new_owner() -> AccountId32 {
-		AccountId32::new(sp_io::crypto::sr25519_generate(KEY_TYPE, None).0)
+	fn new_owner(ecdsa: bool) -> (AccountId32, alloc::vec::Vec<u8>) {
+		if ecdsa {
+			let public = sp_io::crypto::ecdsa_generate(KEY_TYPE, None);
+			(MultiSigner::from(public).into_account(), public.0.to_vec())
+		} else {
+			let public = sp_io::crypto::sr25519_generate(KEY_TYPE, None);
+			(MultiSigner::from(public).into_account(), public.0.to_vec())
+		}
 	}
-	fn sign(owner: &AccountId32, message: &[u8]) -> MultiSignature {
-		let public = sp_core::sr25519::Public::from_raw(*owner.as_ref());
+	fn sign(public: &[u8], message: &[u8]) -> MultiSignature {
+		if let Ok(raw) = <[u8; 33]>::try_from(public) {
+			let public = sp_core::ecdsa::Public::from_raw(raw);
+			let signature = sp_io::crypto::ecdsa_sign(KEY_TYPE, &public, message)
+				.expect("new_owner put this key in the keystore; qed");
+			return MultiSignature::Ecdsa(signature);
+		}
+		let raw = <[u8; 32]>::try_from(public).expect("new_owner made a 32 or 33 byte key; qed");
+		let public = sp_core::sr25519::Public::from_raw(raw);
 		let signature = sp_io::crypto::sr25519_sign(KEY_TYPE, &public, message)
 			.expect("new_owner put this key in the keystore; qed");
 		MultiSignature::Sr25519(signature)
@@ -53,23 +70,33 @@ fn create<T: Config>(owner: &T::AccountId) -> (PoolId, BalanceOf<T>) {
 	(pool_id, deposit)
 }
 
-/// A pool of a fresh owner and a voucher to a funded peer that overdraws it by one, signed
-/// over the raw or the `<Bytes>`-wrapped payload.
+/// A pool of a fresh owner and a voucher to a funded new peer that overdraws it by one, so that
+/// settling it forfeits the collateral, pays from deposit and pot and holds the peer's record
+/// deposit: the most work a settlement does. Signed by an sr25519 or ECDSA key, over the raw or
+/// the `<Bytes>`-wrapped payload.
 fn overdrawing_voucher<T: Config>(
+	ecdsa: bool,
 	wrapped: bool,
 ) -> (PoolId, T::AccountId, BalanceOf<T>, T::Signature) {
-	let owner = T::BenchmarkHelper::new_owner();
+	let (owner, key) = T::BenchmarkHelper::new_owner(ecdsa);
 	let (pool_id, deposit) = create::<T>(&owner);
 	let target: T::AccountId = whitelisted_caller();
 	funded::<T>(&target);
 	let amount = deposit.saturating_add(1u32.into());
 	let voucher = Pallet::<T>::voucher(pool_id, &target, amount);
 	let signature = if wrapped {
-		T::BenchmarkHelper::sign(&owner, &voucher.wrapped_payload())
+		T::BenchmarkHelper::sign(&key, &voucher.wrapped_payload())
 	} else {
-		T::BenchmarkHelper::sign(&owner, &voucher.payload())
+		T::BenchmarkHelper::sign(&key, &voucher.payload())
 	};
 	(pool_id, target, amount, signature)
+}
+
+/// Checks that a benchmarked settlement took the forfeiting path.
+fn assert_forfeited<T: Config>(pool_id: PoolId, target: &T::AccountId, amount: BalanceOf<T>) {
+	assert_eq!(Paid::<T>::get(pool_id, target), Some(amount));
+	assert!(PaidTickets::<T>::contains_key(pool_id, target));
+	assert!(Pools::<T>::get(pool_id).is_some_and(|p| p.overdrawn));
 }
 
 #[benchmarks]
@@ -78,7 +105,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn create_pool() {
-		let owner = T::BenchmarkHelper::new_owner();
+		let (owner, _) = T::BenchmarkHelper::new_owner(false);
 		funded::<T>(&owner);
 		let deposit = T::Currency::minimum_balance().saturating_mul(1_000u32.into());
 		let collateral = deposit.saturating_mul(3u32.into());
@@ -92,35 +119,58 @@ mod benchmarks {
 		assert_eq!(Pools::<T>::get(0).map(|p| p.owner), Some(owner));
 	}
 
-	/// A first settlement by a new peer that overdraws the deposit: two transfers, both events.
-	/// Signed over the raw payload: one signature check (the refunded weight).
+	/// A first settlement by a new peer that overdraws the deposit: the collateral forfeited
+	/// (slash), two transfers, the peer's record deposit held, every event. sr25519 over the raw
+	/// payload: one signature check (the refunded weight).
 	#[benchmark]
 	fn settle() {
-		let (pool_id, target, amount, signature) = overdrawing_voucher::<T>(false);
+		let (pool_id, target, amount, signature) = overdrawing_voucher::<T>(false, false);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(target.clone()), pool_id, amount, signature);
 
-		assert_eq!(Paid::<T>::get(pool_id, &target), Some(amount));
-		assert!(Pools::<T>::get(pool_id).is_some_and(|p| p.overdrawn));
+		assert_forfeited::<T>(pool_id, &target, amount);
 	}
 
-	/// As `settle`, signed over the `<Bytes>`-wrapped payload: two signature checks, the
-	/// worst case and the weight charged up front.
+	/// As `settle`, signed over the `<Bytes>`-wrapped payload: two sr25519 checks, the weight
+	/// charged up front for sr25519 and ed25519 signatures.
 	#[benchmark]
 	fn settle_wrapped() {
-		let (pool_id, target, amount, signature) = overdrawing_voucher::<T>(true);
+		let (pool_id, target, amount, signature) = overdrawing_voucher::<T>(false, true);
 
 		#[extrinsic_call]
 		settle(RawOrigin::Signed(target.clone()), pool_id, amount, signature);
 
-		assert_eq!(Paid::<T>::get(pool_id, &target), Some(amount));
+		assert_forfeited::<T>(pool_id, &target, amount);
+	}
+
+	/// As `settle`, with an ECDSA signature over the raw payload: one key recovery.
+	#[benchmark]
+	fn settle_ecdsa() {
+		let (pool_id, target, amount, signature) = overdrawing_voucher::<T>(true, false);
+
+		#[extrinsic_call]
+		settle(RawOrigin::Signed(target.clone()), pool_id, amount, signature);
+
+		assert_forfeited::<T>(pool_id, &target, amount);
+	}
+
+	/// ECDSA over the wrapped payload: two key recoveries, the costliest settlement and the
+	/// weight charged up front for ECDSA signatures.
+	#[benchmark]
+	fn settle_ecdsa_wrapped() {
+		let (pool_id, target, amount, signature) = overdrawing_voucher::<T>(true, true);
+
+		#[extrinsic_call]
+		settle(RawOrigin::Signed(target.clone()), pool_id, amount, signature);
+
+		assert_forfeited::<T>(pool_id, &target, amount);
 	}
 
 	/// Adding both deposit and collateral to a live pool.
 	#[benchmark]
 	fn top_up() {
-		let owner = T::BenchmarkHelper::new_owner();
+		let (owner, _) = T::BenchmarkHelper::new_owner(false);
 		let (pool_id, deposit) = create::<T>(&owner);
 		let extra_collateral = deposit.saturating_mul(2u32.into());
 
@@ -134,7 +184,7 @@ mod benchmarks {
 	/// Moving a live pool's expiry.
 	#[benchmark]
 	fn extend() {
-		let owner = T::BenchmarkHelper::new_owner();
+		let (owner, _) = T::BenchmarkHelper::new_owner(false);
 		let (pool_id, _) = create::<T>(&owner);
 		let before = Pools::<T>::get(pool_id).expect("just created; qed").expiry;
 
@@ -151,11 +201,12 @@ mod benchmarks {
 		funded::<T>(&target);
 		let mut vouchers = alloc::vec::Vec::new();
 		for _ in 0..n {
-			let owner = T::BenchmarkHelper::new_owner();
+			let (owner, key) = T::BenchmarkHelper::new_owner(false);
 			let (pool_id, deposit) = create::<T>(&owner);
 			let amount = deposit.saturating_add(1u32.into());
 			let payload = Pallet::<T>::voucher(pool_id, &target, amount).wrapped_payload();
-			vouchers.push((pool_id, amount, T::BenchmarkHelper::sign(&owner, &payload)));
+			let signature = T::BenchmarkHelper::sign(&key, &payload);
+			vouchers.push(SettlementItem { pool_id, amount, signature });
 		}
 		let vouchers: BatchOf<T> = vouchers.try_into().expect("n <= MaxBatch; qed");
 
@@ -165,27 +216,49 @@ mod benchmarks {
 		assert_eq!(Paid::<T>::iter().filter(|(_, who, _)| *who == target).count(), n as usize);
 	}
 
-	/// Closing an overdrawn pool (slash path) with `p` paid records to remove.
+	/// Closing an overdrawn pool: the deposit released, what is left of the pot slashed.
 	#[benchmark]
-	fn close_pool(p: Linear<0, { T::MaxPayeesPerPool::get() }>) {
-		let owner = T::BenchmarkHelper::new_owner();
-		let (pool_id, _) = create::<T>(&owner);
-		for i in 0..p {
-			let payee: T::AccountId = account("payee", i, 0);
-			Paid::<T>::insert(pool_id, payee, BalanceOf::<T>::from(1u32));
-		}
-		let mut pool = Pools::<T>::get(pool_id).expect("just created; qed");
-		pool.payees = p;
-		pool.overdrawn = true;
-		let expiry: BlockNumberFor<T> = pool.expiry;
-		Pools::<T>::insert(pool_id, pool);
-		frame_system::Pallet::<T>::set_block_number(expiry);
+	fn close_pool() {
+		let (pool_id, target, amount, signature) = overdrawing_voucher::<T>(false, false);
+		Pallet::<T>::settle(RawOrigin::Signed(target).into(), pool_id, amount, signature)
+			.expect("a valid overdrawing voucher; qed");
+		let pool = Pools::<T>::get(pool_id).expect("still open; qed");
+		frame_system::Pallet::<T>::set_block_number(Pallet::<T>::settlement_deadline(&pool));
+		let owner = pool.owner;
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), pool_id);
 
 		assert!(Pools::<T>::get(pool_id).is_none());
+	}
+
+	/// Removing `n` `Paid` records of a closed pool, each releasing its peer's deposit.
+	#[benchmark]
+	fn reap_paid(n: Linear<1, 1_000>) {
+		let (owner, _) = T::BenchmarkHelper::new_owner(false);
+		let (pool_id, _) = create::<T>(&owner);
+		for i in 0..n {
+			let payee: T::AccountId = account("payee", i, 0);
+			funded::<T>(&payee);
+			let ticket = T::PayeeConsideration::new(&payee, Pallet::<T>::paid_footprint())
+				.expect("funded payee; qed");
+			PaidTickets::<T>::insert(pool_id, &payee, ticket);
+			Paid::<T>::insert(pool_id, payee, BalanceOf::<T>::from(1u32));
+		}
+		let mut pool = Pools::<T>::get(pool_id).expect("just created; qed");
+		pool.payees = n;
+		let deadline: BlockNumberFor<T> = Pallet::<T>::settlement_deadline(&pool);
+		Pools::<T>::insert(pool_id, pool);
+		frame_system::Pallet::<T>::set_block_number(deadline);
+		Pallet::<T>::close_pool(RawOrigin::Signed(owner).into(), pool_id)
+			.expect("the window is over; qed");
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), pool_id, n);
+
 		assert_eq!(Paid::<T>::iter_prefix(pool_id).count(), 0);
+		assert_eq!(PaidTickets::<T>::iter_prefix(pool_id).count(), 0);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -13,18 +13,26 @@
 //! 2. Off-chain, the viewer shows a new peer a storage proof of its pool (see
 //!    [`micropayment_pool_primitives::keys`]) and pays it per chunk with signed *vouchers*, each
 //!    carrying the *cumulative* amount owed to that peer (see [`micropayment_pool_primitives`]).
-//! 3. [`Pallet::settle`]: before expiry, each peer submits its latest voucher and is paid the
-//!    difference to what it was already paid. The peer pays the fee.
+//! 3. [`Pallet::settle`]: until `expiry + SettlementGrace`, each peer submits its latest
+//!    voucher and is paid the difference to what it was already paid. The peer pays the fee and
+//!    the storage deposit of its `Paid` record.
 //! 4. If a settlement finds the remaining deposit short, the viewer promised more than it locked
-//!    (a double spend): the pool is *overdrawn*, its collateral is forfeited, and the peer is
-//!    compensated from it. So are later peers, until expiry.
-//! 5. [`Pallet::close_pool`]: at or after expiry, the remaining deposit and (unless forfeited)
-//!    the collateral go back to the owner; forfeited collateral left over goes to
-//!    [`Config::OnSlash`].
+//!    (a double spend): the pool is *overdrawn* and its collateral forfeited at once. A
+//!    compensation pot of [`Config::CompensationShare`] of the collateral's excess over the
+//!    deposit stays for the victims; the rest goes to [`Config::OnSlash`] immediately.
+//! 5. [`Pallet::close_pool`]: after the settlement window, the remaining deposit and (unless
+//!    forfeited) the collateral go back to the owner. [`Pallet::reap_paid`] then removes the
+//!    pool's `Paid` records in bounded steps and returns their storage deposits to the peers.
 //!
-//! With collateral > deposit, double spending has a negative net return (the paper's
-//! Theorem IV.1): what the viewer could gain is at most its deposit, what it loses is at least
-//! its collateral.
+//! ## Guarantees
+//!
+//! Double spending never pays (the paper's Theorem IV.1, against every strategy): if an honest
+//! peer that settles inside the window is paid less than its voucher, the collateral was
+//! forfeited, and the owner's coalition (the owner and any accounts it controls) ends with a net
+//! return of at most `-(1 - r) * (collateral - total_deposit)`, `r` = `CompensationShare`. The
+//! pool refuses vouchers to its owner, pays any number of peers, and moves held funds whatever
+//! the owner's freezes: no owner strategy blocks an honest settlement without forfeiting. The
+//! argument is in `docs/security.md`.
 //!
 //! ## Signatures
 //!
@@ -42,14 +50,16 @@ mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+mod signature;
 pub mod types;
 pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmarking::BenchmarkHelper;
+pub use signature::SignatureCost;
 pub use micropayment_pool_primitives::{PayloadForm, PoolId, Voucher, PAYLOAD_LEN};
 pub use pallet::*;
-pub use types::{Claim, Pool};
+pub use types::{Claim, Pool, SettlementItem};
 pub use weights::WeightInfo;
 
 use frame_support::traits::fungible::{Credit, Inspect};
@@ -68,8 +78,8 @@ pub type PoolOf<T> = Pool<
 >;
 /// A resource id, bounded by [`Config::MaxResourceIdLen`].
 pub type ResourceIdOf<T> = frame_support::BoundedVec<u8, <T as Config>::MaxResourceIdLen>;
-/// One voucher of a batch: `(pool_id, amount, signature)`; the target is the caller.
-pub type BatchItemOf<T> = (PoolId, BalanceOf<T>, <T as Config>::Signature);
+/// One voucher of a batch; the target is the caller.
+pub type BatchItemOf<T> = SettlementItem<BalanceOf<T>, <T as Config>::Signature>;
 /// A batch of vouchers, bounded by [`Config::MaxBatch`].
 pub type BatchOf<T> = frame_support::BoundedVec<BatchItemOf<T>, <T as Config>::MaxBatch>;
 
@@ -78,12 +88,13 @@ pub mod pallet {
 	use super::*;
 	use frame_support::{
 		pallet_prelude::*,
+		storage::with_storage_layer,
+		StorageDoubleMap as _,
 		traits::{
 			fungible::{self, BalancedHold, MutateHold},
 			tokens::{Fortitude, Precision, Preservation, Restriction},
 			Consideration, Footprint, Imbalance, OnUnbalanced,
 		},
-		storage::with_storage_layer,
 	};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::{
@@ -91,8 +102,8 @@ pub mod pallet {
 		Perbill, SaturatedConversion,
 	};
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// The in-code storage version: 2 added `Pool::total_deposit` and `PaidTickets`.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -113,15 +124,17 @@ pub mod pallet {
 		impl DefaultConfig for TestDefaultConfig {
 			type MaxResourceIdLen = ConstU32<64>;
 			type MaxPoolsPerAccount = ConstU32<4>;
-			type MaxPayeesPerPool = ConstU32<16>;
 			type MaxBatch = ConstU32<16>;
 			type MinCollateralExcess = MinCollateralExcess;
+			type CompensationShare = CompensationShare;
 			type WeightInfo = ();
 		}
 
 		frame_support::parameter_types! {
 			/// Collateral must exceed the deposit by at least 10%.
 			pub const MinCollateralExcess: Perbill = Perbill::from_percent(10);
+			/// Half of the collateral's excess over the deposit compensates victims.
+			pub const CompensationShare: Perbill = Perbill::from_percent(50);
 		}
 	}
 
@@ -142,13 +155,14 @@ pub mod pallet {
 
 		/// Signature of a pool owner over a voucher payload.
 		#[pallet::no_default]
-		type Signature: Verify<Signer = Self::Signer> + Parameter;
+		type Signature: Verify<Signer = Self::Signer> + SignatureCost + Parameter;
 
 		/// The key that makes [`Config::Signature`]; identifies an account.
 		#[pallet::no_default]
 		type Signer: IdentifyAccount<AccountId = Self::AccountId>;
 
-		/// Where forfeited collateral left over at close goes (burnt with `()`).
+		/// Where forfeited collateral goes (burnt with `()`). It must not pay an account a pool
+		/// owner could control, or the double-spend guarantee is void.
 		#[pallet::no_default]
 		type OnSlash: OnUnbalanced<CreditOf<Self>>;
 
@@ -166,18 +180,27 @@ pub mod pallet {
 		#[pallet::no_default]
 		type MaxDuration: Get<BlockNumberFor<Self>>;
 
+		/// Blocks after a pool's expiry during which its vouchers still settle, so that a
+		/// settlement sent in the last block, or censored by a friendly author, still lands.
+		/// The pool closes only after this window.
+		#[pallet::constant]
+		#[pallet::no_default]
+		type SettlementGrace: Get<BlockNumberFor<Self>>;
+
 		/// Most pools one account may have open at once.
 		#[pallet::constant]
 		type MaxPoolsPerAccount: Get<u32>;
-
-		/// Most distinct peers one pool may pay; bounds the work of closing it.
-		#[pallet::constant]
-		type MaxPayeesPerPool: Get<u32>;
 
 		/// How much the collateral must exceed the deposit, as a share of the deposit, on top of
 		/// the strict `collateral > deposit` that the protocol needs.
 		#[pallet::constant]
 		type MinCollateralExcess: Get<Perbill>;
+
+		/// Share `r` of the collateral's excess over the total deposit kept, when a pool is
+		/// overdrawn, as a pot that compensates its victims; the rest is slashed at once. A
+		/// double spend then returns at most `-(1 - r) * (collateral - total_deposit)`.
+		#[pallet::constant]
+		type CompensationShare: Get<Perbill>;
 
 		/// Most vouchers in one `settle_batch`.
 		#[pallet::constant]
@@ -187,6 +210,12 @@ pub mod pallet {
 		/// so state bloat costs whoever causes it. Returned on close.
 		#[pallet::no_default]
 		type Consideration: Consideration<Self::AccountId, Footprint>;
+
+		/// The storage deposit of a `Paid` record, held from the peer whose first settlement in
+		/// a pool creates it; returned to the peer by [`Pallet::reap_paid`] after the pool
+		/// closed. The peer is who benefits from the record, and who wants it cleaned up.
+		#[pallet::no_default]
+		type PayeeConsideration: Consideration<Self::AccountId, Footprint>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -209,6 +238,9 @@ pub mod pallet {
 		/// The storage deposit of a pool's record (see [`Config::Consideration`]).
 		#[codec(index = 2)]
 		PoolStorage,
+		/// The storage deposit of a peer's `Paid` record (see [`Config::PayeeConsideration`]).
+		#[codec(index = 3)]
+		PayeeStorage,
 	}
 
 	/// The id the next pool gets.
@@ -219,7 +251,8 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Pools<T: Config> = StorageMap<_, Twox64Concat, PoolId, PoolOf<T>, OptionQuery>;
 
-	/// The highest cumulative voucher amount settled for each (pool, peer).
+	/// The highest cumulative voucher amount settled for each (pool, peer). Kept after the pool
+	/// closes until [`Pallet::reap_paid`] removes it.
 	#[pallet::storage]
 	pub type Paid<T: Config> = StorageDoubleMap<
 		_,
@@ -228,6 +261,18 @@ pub mod pallet {
 		Blake2_128Concat,
 		T::AccountId,
 		BalanceOf<T>,
+		OptionQuery,
+	>;
+
+	/// The storage deposit ticket of each `Paid` record, held from its peer.
+	#[pallet::storage]
+	pub type PaidTickets<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		PoolId,
+		Blake2_128Concat,
+		T::AccountId,
+		T::PayeeConsideration,
 		OptionQuery,
 	>;
 
@@ -251,45 +296,114 @@ pub mod pallet {
 	pub enum Event<T: Config> {
 		/// A pool was created and its deposit and collateral held.
 		PoolCreated {
+			/// The new pool's id, which vouchers name.
 			pool_id: PoolId,
+			/// The viewer who signs the pool's vouchers.
 			owner: T::AccountId,
+			/// What the pool pays for.
 			resource_id: ResourceIdOf<T>,
+			/// Held to pay peers.
 			deposit: BalanceOf<T>,
+			/// Held against double spending.
 			collateral: BalanceOf<T>,
+			/// First block at which the pool takes no more funds; vouchers settle until
+			/// `expiry + SettlementGrace`.
 			expiry: BlockNumberFor<T>,
 		},
-		/// A peer settled a voucher: `amount` is the voucher's cumulative total, `paid` what was
-		/// transferred now (from the deposit and, if overdrawn, from the collateral).
-		Settled { pool_id: PoolId, target: T::AccountId, amount: BalanceOf<T>, paid: BalanceOf<T> },
-		/// A settlement found the deposit short: the owner double-spent. The collateral is
-		/// forfeited and `victim` was paid `compensation` of its `shortfall` from it.
-		PoolOverdrawn {
+		/// A peer settled a voucher.
+		Settled {
+			/// The paying pool.
 			pool_id: PoolId,
+			/// The peer paid (the caller).
+			target: T::AccountId,
+			/// The voucher's cumulative total, now recorded in `Paid`.
+			amount: BalanceOf<T>,
+			/// What was transferred now: from the deposit and, if overdrawn, from the pot.
+			paid: BalanceOf<T>,
+		},
+		/// A settlement found the deposit short for the first time: the owner double-spent and
+		/// its collateral is forfeited.
+		CollateralForfeited {
+			/// The overdrawn pool.
+			pool_id: PoolId,
+			/// Its owner, who loses the collateral.
 			owner: T::AccountId,
+			/// Slashed to `OnSlash` at once.
+			slashed: BalanceOf<T>,
+			/// Kept held as the pot that compensates the pool's victims.
+			pot: BalanceOf<T>,
+		},
+		/// A settlement of an overdrawn pool was short of deposit; the victim was compensated
+		/// from the pot, as far as it goes.
+		PoolOverdrawn {
+			/// The overdrawn pool.
+			pool_id: PoolId,
+			/// Its owner.
+			owner: T::AccountId,
+			/// The settling peer.
 			victim: T::AccountId,
+			/// What the deposit could not pay of this settlement.
 			shortfall: BalanceOf<T>,
+			/// What the pot paid of the shortfall.
 			compensation: BalanceOf<T>,
 		},
-		/// The owner added funds to a pool: `deposit` and `collateral` are the new totals.
-		PoolToppedUp { pool_id: PoolId, deposit: BalanceOf<T>, collateral: BalanceOf<T> },
-		/// The owner moved a pool's expiry to `expiry`.
-		PoolExtended { pool_id: PoolId, expiry: BlockNumberFor<T> },
+		/// The owner added funds to a pool.
+		PoolToppedUp {
+			/// The pool.
+			pool_id: PoolId,
+			/// The deposit left to pay peers, after the top-up.
+			deposit: BalanceOf<T>,
+			/// The collateral, after the top-up.
+			collateral: BalanceOf<T>,
+		},
+		/// The owner moved a pool's expiry.
+		PoolExtended {
+			/// The pool.
+			pool_id: PoolId,
+			/// The new expiry block.
+			expiry: BlockNumberFor<T>,
+		},
 		/// A voucher of a batch did not settle; the batch's other vouchers are unaffected.
 		SettlementFailed {
+			/// The voucher's pool.
 			pool_id: PoolId,
+			/// The peer (the caller).
 			target: T::AccountId,
+			/// The voucher's cumulative amount.
 			amount: BalanceOf<T>,
+			/// Why it did not settle.
 			error: DispatchError,
 		},
-		/// A batch was processed: `settled` vouchers paid, `failed` refused (see their events).
-		BatchSettled { target: T::AccountId, settled: u32, failed: u32 },
-		/// A pool was closed and its storage removed.
+		/// A batch was processed.
+		BatchSettled {
+			/// The peer (the caller).
+			target: T::AccountId,
+			/// Vouchers paid.
+			settled: u32,
+			/// Vouchers refused (see their `SettlementFailed` events).
+			failed: u32,
+		},
+		/// A pool was closed: its funds left the pallet and its record was removed.
 		PoolClosed {
+			/// The closed pool.
 			pool_id: PoolId,
+			/// Its owner.
 			owner: T::AccountId,
+			/// Unpaid deposit released to the owner.
 			refunded_deposit: BalanceOf<T>,
+			/// Collateral released to the owner (zero if forfeited).
 			refunded_collateral: BalanceOf<T>,
+			/// What was left of a forfeited pool's compensation pot, slashed to `OnSlash`.
 			slashed: BalanceOf<T>,
+		},
+		/// `Paid` records of a closed pool were removed and their storage deposits returned.
+		PaidReaped {
+			/// The closed pool.
+			pool_id: PoolId,
+			/// Records removed by this call.
+			removed: u32,
+			/// Whether records are left for another call.
+			remaining: bool,
 		},
 	}
 
@@ -313,11 +427,11 @@ pub mod pallet {
 		InsufficientBalance,
 		/// The owner already has `MaxPoolsPerAccount` open pools.
 		TooManyPools,
-		/// The pool already paid `MaxPayeesPerPool` distinct peers.
-		TooManyPayees,
-		/// The pool is past its expiry: it no longer settles.
+		/// The pool is past its expiry (for funds and extensions) or its settlement window (for
+		/// vouchers).
 		PoolExpired,
-		/// The pool has not expired yet: it cannot be closed.
+		/// The pool's settlement window (`expiry + SettlementGrace`) has not ended: it cannot be
+		/// closed yet.
 		PoolNotExpired,
 		/// The voucher's amount does not exceed what was already settled.
 		StaleVoucher,
@@ -325,12 +439,20 @@ pub mod pallet {
 		BadSignature,
 		/// An amount, id or block number would overflow.
 		Overflow,
-		/// The pool is overdrawn: it takes no more funds.
+		/// The pool is overdrawn: it takes no more funds or extensions.
 		Overdrawn,
 		/// Nothing to add: the extra amounts or blocks are zero.
 		NothingToAdd,
 		/// The batch has no vouchers.
 		EmptyBatch,
+		/// A pool does not pay its own owner.
+		SelfPayment,
+		/// The pool is still open: its `Paid` records are kept.
+		PoolOpen,
+		/// The closed pool has no `Paid` records left, or the limit is zero.
+		NothingToReap,
+		/// The peer cannot pay the storage deposit of its `Paid` record.
+		PayeeDepositUnavailable,
 	}
 
 	#[pallet::hooks]
@@ -340,8 +462,11 @@ pub mod pallet {
 			assert!(T::MinDuration::get() <= T::MaxDuration::get(), "MinDuration > MaxDuration");
 			assert!(T::MaxResourceIdLen::get() > 0, "MaxResourceIdLen must be positive");
 			assert!(T::MaxPoolsPerAccount::get() > 0, "MaxPoolsPerAccount must be positive");
-			assert!(T::MaxPayeesPerPool::get() > 0, "MaxPayeesPerPool must be positive");
 			assert!(T::MaxBatch::get() > 0, "MaxBatch must be positive");
+			assert!(
+				T::CompensationShare::get() < Perbill::one(),
+				"CompensationShare must be below 100%: a full pot lets a double spend break even"
+			);
 			// The payload carries a u128 amount and a 32-byte genesis hash.
 			assert!(BalanceOf::<T>::max_encoded_len() <= 16, "Balance must fit in a u128");
 			assert_eq!(T::Hash::max_encoded_len(), 32, "block hashes must be 32 bytes");
@@ -365,7 +490,8 @@ pub mod pallet {
 		/// - `deposit`: the most the pool pays out to peers; must be positive.
 		/// - `collateral`: forfeited if the owner signs vouchers worth more than the deposit; must
 		///   exceed `deposit` by `MinCollateralExcess`.
-		/// - `duration`: blocks until expiry, within `MinDuration..=MaxDuration`.
+		/// - `duration`: blocks until expiry, within `MinDuration..=MaxDuration`. Vouchers settle
+		///   until `SettlementGrace` blocks after expiry; the pool closes after that.
 		///
 		/// Also holds the pool record's storage deposit ([`Config::Consideration`]), returned on
 		/// close. Emits `PoolCreated` with the new pool's id.
@@ -376,8 +502,8 @@ pub mod pallet {
 		pub fn create_pool(
 			origin: OriginFor<T>,
 			resource_id: ResourceIdOf<T>,
-			deposit: BalanceOf<T>,
-			collateral: BalanceOf<T>,
+			#[pallet::compact] deposit: BalanceOf<T>,
+			#[pallet::compact] collateral: BalanceOf<T>,
 			duration: BlockNumberFor<T>,
 		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
@@ -414,6 +540,7 @@ pub mod pallet {
 					expiry,
 					payees: 0,
 					overdrawn: false,
+					total_deposit: deposit,
 				},
 			);
 			Self::deposit_event(Event::PoolCreated {
@@ -431,63 +558,63 @@ pub mod pallet {
 		/// already paid.
 		///
 		/// The dispatch origin must be Signed by the voucher's target (the peer being paid), who
-		/// so pays the fee.
+		/// so pays the fee. The pool's owner cannot be the target (`SelfPayment`).
 		///
-		/// - `pool_id`: the pool that signed the voucher; must not have expired.
+		/// - `pool_id`: the pool that signed the voucher; its settlement window
+		///   (`expiry + SettlementGrace`) must not have ended.
 		/// - `amount`: the voucher's cumulative total owed to the caller; must exceed what was
 		///   already settled (`Paid`), else `StaleVoucher`: replaying a voucher pays nothing.
 		/// - `signature`: the owner's signature over the voucher payload (genesis hash, pool id,
 		///   caller, amount), raw or `<Bytes>`-wrapped.
 		///
 		/// Pays `amount - Paid[pool_id][caller]` from the deposit. If the deposit is short, the
-		/// pool is overdrawn: its collateral is forfeited and the shortfall is paid from it, as
-		/// far as it goes (`PoolOverdrawn`). Emits `Settled`.
+		/// owner double-spent: the first time, the collateral is forfeited
+		/// (`CollateralForfeited`: all but a compensation pot slashed at once), and the shortfall
+		/// is paid from the pot as far as it goes (`PoolOverdrawn`). The voucher is recorded
+		/// either way. A caller's first settlement in a pool holds the storage deposit of its
+		/// `Paid` record from the caller ([`Config::PayeeConsideration`]). Emits `Settled`.
 		///
-		/// Weight: charged for the `<Bytes>`-wrapped case (two signature checks), refunded to
-		/// one check when the raw payload verifies.
+		/// Weight: charged for the signature's scheme over the `<Bytes>`-wrapped payload (two
+		/// checks), refunded to one check when the raw payload verifies.
 		///
 		/// ## Complexity
-		/// - O(1): at most two signature checks, at most two transfers.
+		/// - O(1): at most two signature checks, two transfers and one slash.
 		#[pallet::call_index(1)]
-		#[pallet::weight(<T as Config>::WeightInfo::settle_wrapped())]
+		#[pallet::weight(Pallet::<T>::settle_weight(signature, PayloadForm::Wrapped))]
 		pub fn settle(
 			origin: OriginFor<T>,
 			pool_id: PoolId,
-			amount: BalanceOf<T>,
+			#[pallet::compact] amount: BalanceOf<T>,
 			signature: T::Signature,
 		) -> DispatchResultWithPostInfo {
 			let target = ensure_signed(origin)?;
 			let plan = Self::plan(pool_id, &target, amount)?;
 			let form = Self::check_signature(&plan.pool, pool_id, &target, amount, &signature)?;
 			Self::apply(pool_id, &target, amount, plan)?;
-			Ok(match form {
-				PayloadForm::Raw => Some(<T as Config>::WeightInfo::settle()).into(),
-				PayloadForm::Wrapped => None.into(),
-			})
+			Ok(Some(Self::settle_weight(&signature, form)).into())
 		}
 
-		/// Close an expired pool: release the remaining deposit and collateral to the owner and
-		/// remove the pool's storage, its `Paid` records included.
+		/// Close a pool after its settlement window: release the remaining deposit and
+		/// collateral to the owner and remove the pool's record.
 		///
 		/// The dispatch origin must be Signed by the owner. An overdrawn pool may be closed by
 		/// anyone, since nothing of it returns to the owner but its unpaid deposit.
 		///
-		/// - `pool_id`: the pool; its expiry block must have been reached.
+		/// - `pool_id`: the pool; block `expiry + SettlementGrace` must have been reached.
 		///
-		/// Forfeited collateral left over is slashed to `OnSlash`; the storage deposit returns to
-		/// the owner. Emits `PoolClosed`.
+		/// What is left of a forfeited pool's compensation pot is slashed to `OnSlash`; the
+		/// storage deposit returns to the owner. The pool's `Paid` records stay until
+		/// [`Pallet::reap_paid`] removes them. Emits `PoolClosed`.
 		///
 		/// ## Complexity
-		/// - O(P) where P is the pool's number of payees, at most `MaxPayeesPerPool`; the weight
-		///   charged up front assumes P = `MaxPayeesPerPool` and is refunded to the actual P.
+		/// - O(1).
 		#[pallet::call_index(2)]
-		#[pallet::weight(<T as Config>::WeightInfo::close_pool(T::MaxPayeesPerPool::get()))]
-		pub fn close_pool(origin: OriginFor<T>, pool_id: PoolId) -> DispatchResultWithPostInfo {
+		pub fn close_pool(origin: OriginFor<T>, pool_id: PoolId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let pool = Pools::<T>::get(pool_id).ok_or(Error::<T>::UnknownPool)?;
 			ensure!(who == pool.owner || pool.overdrawn, Error::<T>::NotOwner);
 			ensure!(
-				frame_system::Pallet::<T>::block_number() >= pool.expiry,
+				frame_system::Pallet::<T>::block_number() >= Self::settlement_deadline(&pool),
 				Error::<T>::PoolNotExpired
 			);
 
@@ -500,11 +627,7 @@ pub mod pallet {
 				Precision::BestEffort,
 			)?;
 			let (refunded_collateral, slashed) = if pool.overdrawn {
-				let (credit, _) =
-					T::Currency::slash(&HoldReason::PoolCollateral.into(), &owner, pool.collateral);
-				let slashed = credit.peek();
-				T::OnSlash::on_unbalanced(credit);
-				(Zero::zero(), slashed)
+				(Zero::zero(), Self::slash(&owner, pool.collateral))
 			} else {
 				let released = T::Currency::release(
 					&HoldReason::PoolCollateral.into(),
@@ -518,7 +641,6 @@ pub mod pallet {
 			if let Some(ticket) = PoolTickets::<T>::take(pool_id) {
 				ticket.drop(&owner)?;
 			}
-			let _ = Paid::<T>::clear_prefix(pool_id, pool.payees, None);
 			Pools::<T>::remove(pool_id);
 			OwnerPools::<T>::mutate_exists(&owner, |ids| {
 				if let Some(list) = ids {
@@ -536,7 +658,7 @@ pub mod pallet {
 				refunded_collateral,
 				slashed,
 			});
-			Ok(Some(<T as Config>::WeightInfo::close_pool(pool.payees)).into())
+			Ok(())
 		}
 
 		/// Add funds to a live pool: hold `extra_deposit` more to pay peers and
@@ -547,7 +669,8 @@ pub mod pallet {
 		/// - `pool_id`: an open pool that has not expired and is not overdrawn (an overdrawn
 		///   pool's collateral is forfeited: topping it up would only feed the slash).
 		/// - `extra_deposit`, `extra_collateral`: added to the pool's totals; not both zero. The
-		///   new totals must keep the collateral above the deposit by `MinCollateralExcess`.
+		///   new totals must keep the collateral above the total deposit by
+		///   `MinCollateralExcess`.
 		///
 		/// Emits `PoolToppedUp` with the new totals.
 		///
@@ -557,20 +680,22 @@ pub mod pallet {
 		pub fn top_up(
 			origin: OriginFor<T>,
 			pool_id: PoolId,
-			extra_deposit: BalanceOf<T>,
-			extra_collateral: BalanceOf<T>,
+			#[pallet::compact] extra_deposit: BalanceOf<T>,
+			#[pallet::compact] extra_collateral: BalanceOf<T>,
 		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			let mut pool = Self::live_pool_of(pool_id, &owner)?;
-			ensure!(!pool.overdrawn, Error::<T>::Overdrawn);
 			ensure!(
 				!extra_deposit.is_zero() || !extra_collateral.is_zero(),
 				Error::<T>::NothingToAdd
 			);
 			let deposit = pool.deposit.checked_add(&extra_deposit).ok_or(Error::<T>::Overflow)?;
+			let total_deposit =
+				pool.total_deposit.checked_add(&extra_deposit).ok_or(Error::<T>::Overflow)?;
 			let collateral =
 				pool.collateral.checked_add(&extra_collateral).ok_or(Error::<T>::Overflow)?;
-			Self::ensure_collateral(deposit, collateral)?;
+			// Over the totals: the collateral must cover everything the pool was ever trusted with.
+			Self::ensure_collateral(total_deposit, collateral)?;
 			let extra = extra_deposit.checked_add(&extra_collateral).ok_or(Error::<T>::Overflow)?;
 			let free =
 				T::Currency::reducible_balance(&owner, Preservation::Preserve, Fortitude::Polite);
@@ -579,17 +704,19 @@ pub mod pallet {
 			T::Currency::hold(&HoldReason::PoolDeposit.into(), &owner, extra_deposit)?;
 			T::Currency::hold(&HoldReason::PoolCollateral.into(), &owner, extra_collateral)?;
 			pool.deposit = deposit;
+			pool.total_deposit = total_deposit;
 			pool.collateral = collateral;
 			Pools::<T>::insert(pool_id, pool);
 			Self::deposit_event(Event::PoolToppedUp { pool_id, deposit, collateral });
 			Ok(())
 		}
 
-		/// Move a live pool's expiry `extra_blocks` later, so its peers have longer to settle.
+		/// Move a live pool's expiry `extra_blocks` later, so its peers have longer to serve and
+		/// settle.
 		///
 		/// The dispatch origin must be Signed by the pool's owner.
 		///
-		/// - `pool_id`: an open pool that has not expired.
+		/// - `pool_id`: an open pool that has not expired and is not overdrawn.
 		/// - `extra_blocks`: positive; the new expiry must be at most `MaxDuration` blocks from
 		///   now.
 		///
@@ -620,31 +747,32 @@ pub mod pallet {
 		///
 		/// The dispatch origin must be Signed by the target of every voucher.
 		///
-		/// - `vouchers`: 1 to `MaxBatch` items `(pool_id, amount, signature)`, each as for
+		/// - `vouchers`: 1 to `MaxBatch` items `{ pool_id, amount, signature }`, each as for
 		///   [`Pallet::settle`]. They are applied in order, each on its own: a failing voucher
 		///   emits `SettlementFailed` with its error and changes nothing, the others still settle
 		///   (so a repeated voucher is `StaleVoucher` the second time).
 		///
-		/// Emits `Settled` (and `PoolOverdrawn`) or `SettlementFailed` per voucher, then
-		/// `BatchSettled`.
+		/// Emits `Settled` (and `CollateralForfeited`, `PoolOverdrawn`) or `SettlementFailed` per
+		/// voucher, then `BatchSettled`.
 		///
-		/// Weight: charged for `n` wrapped, overdrawing first settlements; refunded to the
-		/// vouchers that reached the signature check.
+		/// Weight: charged for `n` wrapped, overdrawing first settlements in each voucher's
+		/// scheme; refunded to the vouchers that reached the signature check.
 		///
 		/// ## Complexity
 		/// - O(n), n = number of vouchers, at most `MaxBatch`. Signatures are checked one by one:
 		///   the runtime has no batch-verification host function (removed from `sp-io`).
 		#[pallet::call_index(5)]
-		#[pallet::weight(<T as Config>::WeightInfo::settle_batch(vouchers.len() as u32))]
+		#[pallet::weight(Pallet::<T>::batch_weight(vouchers.iter(), vouchers.len() as u32))]
 		pub fn settle_batch(origin: OriginFor<T>, vouchers: BatchOf<T>) -> DispatchResultWithPostInfo {
 			let target = ensure_signed(origin)?;
 			ensure!(!vouchers.is_empty(), Error::<T>::EmptyBatch);
-			let (mut settled, mut checked) = (0u32, 0u32);
-			for (pool_id, amount, signature) in vouchers.iter() {
-				let (pool_id, amount) = (*pool_id, *amount);
+			let mut settled = 0u32;
+			let mut checked = alloc::vec::Vec::with_capacity(vouchers.len());
+			for item in vouchers.iter() {
+				let (pool_id, amount) = (item.pool_id, item.amount);
 				let outcome = Self::plan(pool_id, &target, amount).map_err(Into::into).and_then(|plan| {
-					checked = checked.saturating_add(1);
-					Self::check_signature(&plan.pool, pool_id, &target, amount, signature)?;
+					checked.push(item);
+					Self::check_signature(&plan.pool, pool_id, &target, amount, &item.signature)?;
 					with_storage_layer(|| Self::apply(pool_id, &target, amount, plan))
 				});
 				match outcome {
@@ -661,10 +789,51 @@ pub mod pallet {
 			let failed = n.saturating_sub(settled);
 			Self::deposit_event(Event::BatchSettled { target, settled, failed });
 			// Vouchers refused before their signature check cost two reads.
-			let unchecked = u64::from(n.saturating_sub(checked));
-			let actual = <T as Config>::WeightInfo::settle_batch(checked)
+			let unchecked = u64::from(n.saturating_sub(checked.len() as u32));
+			let actual = Self::batch_weight(checked.iter().copied(), checked.len() as u32)
 				.saturating_add(T::DbWeight::get().reads(unchecked.saturating_mul(2)));
 			Ok(Some(actual).into())
+		}
+
+		/// Remove up to `limit` `Paid` records of a closed pool and return their storage
+		/// deposits to their peers.
+		///
+		/// The dispatch origin must be Signed; anyone may call it (the peers are who get their
+		/// deposits back).
+		///
+		/// - `pool_id`: a pool that existed and was closed (`UnknownPool` if never created,
+		///   `PoolOpen` while open).
+		/// - `limit`: most records to remove in this call; positive.
+		///
+		/// Emits `PaidReaped` with the number removed and whether records are left.
+		///
+		/// ## Complexity
+		/// - O(limit); charged for `limit` records, refunded to those removed.
+		#[pallet::call_index(6)]
+		#[pallet::weight(<T as Config>::WeightInfo::reap_paid(*limit))]
+		pub fn reap_paid(
+			origin: OriginFor<T>,
+			pool_id: PoolId,
+			limit: u32,
+		) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			ensure!(pool_id < NextPoolId::<T>::get(), Error::<T>::UnknownPool);
+			ensure!(!Pools::<T>::contains_key(pool_id), Error::<T>::PoolOpen);
+			ensure!(
+				limit > 0 && PaidTickets::<T>::contains_prefix(pool_id),
+				Error::<T>::NothingToReap
+			);
+			let mut removed = 0u32;
+			for (peer, ticket) in PaidTickets::<T>::drain_prefix(pool_id).take(limit as usize) {
+				Paid::<T>::remove(pool_id, &peer);
+				// A hold-backed ticket releases best effort; if the runtime's ticket type could
+				// fail here, failing the call would keep the pool's records forever.
+				let _ = ticket.drop(&peer);
+				removed = removed.saturating_add(1);
+			}
+			let remaining = PaidTickets::<T>::contains_prefix(pool_id);
+			Self::deposit_event(Event::PaidReaped { pool_id, removed, remaining });
+			Ok(Some(<T as Config>::WeightInfo::reap_paid(removed)).into())
 		}
 	}
 
@@ -686,6 +855,17 @@ pub mod pallet {
 			Self::plan(pool_id, target, amount).map(|plan| plan.claim)
 		}
 
+		/// The last block before which `pool`'s vouchers settle: `expiry + SettlementGrace`.
+		pub fn settlement_deadline(pool: &PoolOf<T>) -> BlockNumberFor<T> {
+			pool.expiry.saturating_add(T::SettlementGrace::get())
+		}
+
+		/// The compensation pot a forfeiture of `pool` would keep now:
+		/// `CompensationShare * (collateral - total_deposit)`.
+		pub fn compensation_pot(pool: &PoolOf<T>) -> BalanceOf<T> {
+			T::CompensationShare::get() * pool.collateral.saturating_sub(pool.total_deposit)
+		}
+
 		/// The checks of a settlement before its signature, and what it would pay.
 		pub(crate) fn plan(
 			pool_id: PoolId,
@@ -693,28 +873,34 @@ pub mod pallet {
 			amount: BalanceOf<T>,
 		) -> Result<Plan<T>, Error<T>> {
 			let pool = Pools::<T>::get(pool_id).ok_or(Error::<T>::UnknownPool)?;
+			ensure!(*target != pool.owner, Error::<T>::SelfPayment);
 			ensure!(
-				frame_system::Pallet::<T>::block_number() < pool.expiry,
+				frame_system::Pallet::<T>::block_number() < Self::settlement_deadline(&pool),
 				Error::<T>::PoolExpired
 			);
 			let already = Paid::<T>::get(pool_id, target);
 			let settled = already.unwrap_or_else(Zero::zero);
 			ensure!(amount > settled, Error::<T>::StaleVoucher);
-			let new_payee = already.is_none();
-			if new_payee {
-				ensure!(pool.payees < T::MaxPayeesPerPool::get(), Error::<T>::TooManyPayees);
-			}
 			let due = amount.saturating_sub(settled);
 			let from_deposit = due.min(pool.deposit);
 			let shortfall = due.saturating_sub(from_deposit);
-			let from_collateral = shortfall.min(pool.collateral);
+			let (pot, slashed) = match (shortfall.is_zero(), pool.overdrawn) {
+				(true, _) => (Zero::zero(), Zero::zero()),
+				(false, true) => (pool.collateral, Zero::zero()),
+				(false, false) => {
+					let pot = Self::compensation_pot(&pool);
+					(pot, pool.collateral.saturating_sub(pot))
+				},
+			};
+			let from_collateral = shortfall.min(pot);
 			let claim = Claim {
 				payout: from_deposit.saturating_add(from_collateral),
 				from_deposit,
 				from_collateral,
 				shortfall,
+				slashed,
 			};
-			Ok(Plan { pool, new_payee, claim })
+			Ok(Plan { pool, new_payee: already.is_none(), claim })
 		}
 
 		/// The owner's signature over the voucher, raw or wrapped.
@@ -741,15 +927,24 @@ pub mod pallet {
 			plan: Plan<T>,
 		) -> DispatchResult {
 			let Plan { mut pool, new_payee, claim } = plan;
-			if new_payee {
-				pool.payees = pool.payees.saturating_add(1);
-			}
 			Self::pay(HoldReason::PoolDeposit, &pool.owner, target, claim.from_deposit)?;
 			pool.deposit = pool.deposit.saturating_sub(claim.from_deposit);
 			if !claim.shortfall.is_zero() {
+				if !pool.overdrawn {
+					// The first overdraw forfeits the collateral: all but the pot goes at once,
+					// so nothing the owner's accounts claim later can bring it back.
+					let slashed = Self::slash(&pool.owner, claim.slashed);
+					pool.collateral = pool.collateral.saturating_sub(claim.slashed);
+					pool.overdrawn = true;
+					Self::deposit_event(Event::CollateralForfeited {
+						pool_id,
+						owner: pool.owner.clone(),
+						slashed,
+						pot: pool.collateral,
+					});
+				}
 				Self::pay(HoldReason::PoolCollateral, &pool.owner, target, claim.from_collateral)?;
 				pool.collateral = pool.collateral.saturating_sub(claim.from_collateral);
-				pool.overdrawn = true;
 				Self::deposit_event(Event::PoolOverdrawn {
 					pool_id,
 					owner: pool.owner.clone(),
@@ -757,6 +952,13 @@ pub mod pallet {
 					shortfall: claim.shortfall,
 					compensation: claim.from_collateral,
 				});
+			}
+			if new_payee {
+				// After the payout, so a peer may pay its record's deposit from what it earned.
+				let ticket = T::PayeeConsideration::new(target, Self::paid_footprint())
+					.map_err(|_| Error::<T>::PayeeDepositUnavailable)?;
+				PaidTickets::<T>::insert(pool_id, target, ticket);
+				pool.payees = pool.payees.saturating_add(1);
 			}
 			Paid::<T>::insert(pool_id, target, amount);
 			Pools::<T>::insert(pool_id, pool);
@@ -769,7 +971,7 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// An open, unexpired pool of `owner`.
+		/// An open, unexpired, not overdrawn pool of `owner`.
 		fn live_pool_of(pool_id: PoolId, owner: &T::AccountId) -> Result<PoolOf<T>, Error<T>> {
 			let pool = Pools::<T>::get(pool_id).ok_or(Error::<T>::UnknownPool)?;
 			ensure!(pool.owner == *owner, Error::<T>::NotOwner);
@@ -777,6 +979,7 @@ pub mod pallet {
 				frame_system::Pallet::<T>::block_number() < pool.expiry,
 				Error::<T>::PoolExpired
 			);
+			ensure!(!pool.overdrawn, Error::<T>::Overdrawn);
 			Ok(pool)
 		}
 
@@ -800,6 +1003,11 @@ pub mod pallet {
 			Footprint::from_mel::<(PoolId, PoolOf<T>)>()
 		}
 
+		/// The storage a `Paid` record occupies: key parts and amount.
+		pub fn paid_footprint() -> Footprint {
+			Footprint::from_mel::<(PoolId, T::AccountId, BalanceOf<T>)>()
+		}
+
 		/// The voucher that pays `target` a cumulative `amount` from `pool_id` on this chain.
 		pub fn voucher(pool_id: PoolId, target: &T::AccountId, amount: BalanceOf<T>) -> Voucher {
 			Voucher {
@@ -821,7 +1029,27 @@ pub mod pallet {
 			out
 		}
 
-		/// Move `amount` held on `owner` under `reason` to `target`'s free balance.
+		/// The weight of one settlement with `signature`, checked over the payload `form`.
+		pub fn settle_weight(signature: &T::Signature, form: PayloadForm) -> Weight {
+			match (signature.needs_recovery(), form) {
+				(false, PayloadForm::Raw) => <T as Config>::WeightInfo::settle(),
+				(false, PayloadForm::Wrapped) => <T as Config>::WeightInfo::settle_wrapped(),
+				(true, PayloadForm::Raw) => <T as Config>::WeightInfo::settle_ecdsa(),
+				(true, PayloadForm::Wrapped) => <T as Config>::WeightInfo::settle_ecdsa_wrapped(),
+			}
+		}
+
+		/// The weight of a batch of `n` vouchers: the benchmarked batch (sr25519, wrapped), plus
+		/// the extra cost of each voucher signed with a recovering scheme.
+		fn batch_weight<'a>(items: impl Iterator<Item = &'a BatchItemOf<T>>, n: u32) -> Weight {
+			let costly = items.filter(|item| item.signature.needs_recovery()).count() as u64;
+			let extra = <T as Config>::WeightInfo::settle_ecdsa_wrapped()
+				.saturating_sub(<T as Config>::WeightInfo::settle_wrapped());
+			<T as Config>::WeightInfo::settle_batch(n).saturating_add(extra.saturating_mul(costly))
+		}
+
+		/// Move `amount` held on `owner` under `reason` to `target`'s free balance. Forced: the
+		/// owner's freezes and locks cannot stop a payout it owes.
 		fn pay(
 			reason: HoldReason,
 			owner: &T::AccountId,
@@ -838,18 +1066,34 @@ pub mod pallet {
 				amount,
 				Precision::Exact,
 				Restriction::Free,
-				Fortitude::Polite,
+				Fortitude::Force,
 			)
 			.map(|_| ())
 		}
 
+		/// Slash `amount` of `owner`'s held collateral to `OnSlash`; returns what was slashed.
+		fn slash(owner: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+			if amount.is_zero() {
+				return Zero::zero();
+			}
+			let (credit, _) = T::Currency::slash(&HoldReason::PoolCollateral.into(), owner, amount);
+			let slashed = credit.peek();
+			T::OnSlash::on_unbalanced(credit);
+			slashed
+		}
+	}
+
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	impl<T: Config> Pallet<T> {
 		/// Checks the pallet's invariants:
-		/// - each owner's held balances equal the sums over its pools;
+		/// - each owner's held deposit and collateral equal the sums over its pools;
 		/// - `OwnerPools` lists exactly the open pools, under their owners;
-		/// - each pool has exactly `payees` (at most `MaxPayeesPerPool`) entries in `Paid`, an id
-		///   below `NextPoolId`, and a storage deposit ticket; there are no other tickets;
-		/// - a pool that is not overdrawn has collateral above its deposit; an overdrawn one has
-		///   no deposit left.
+		/// - each open pool has exactly `payees` entries in `Paid`, an id below `NextPoolId`, and
+		///   a storage deposit ticket; there are no other pool tickets;
+		/// - every `Paid` record, of an open or a closed pool, has a storage deposit ticket and
+		///   vice versa, under an id below `NextPoolId`;
+		/// - a pool that is not overdrawn has collateral above all the deposit it ever had; an
+		///   overdrawn one has no deposit left; no pool has more deposit left than it ever had.
 		///
 		/// Run by `try_state` under try-runtime, and by the pallet's and runtime's tests.
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -865,12 +1109,11 @@ pub mod pallet {
 					ensure!(*id < next, "pool id not below NextPoolId");
 					let entries = Paid::<T>::iter_prefix(id).count();
 					ensure!(entries == pool.payees as usize, "payees differs from Paid entries");
-					ensure!(pool.payees <= T::MaxPayeesPerPool::get(), "payees above the bound");
 					ensure!(PoolTickets::<T>::contains_key(id), "pool without a storage deposit");
-					// A sound pool keeps collateral above deposit; overdrawing empties the deposit.
+					ensure!(pool.deposit <= pool.total_deposit, "more deposit left than ever held");
 					ensure!(
-						pool.overdrawn || pool.collateral > pool.deposit,
-						"collateral not above deposit"
+						pool.overdrawn || pool.collateral > pool.total_deposit,
+						"collateral not above the total deposit"
 					);
 					ensure!(!pool.overdrawn || pool.deposit.is_zero(), "overdrawn with deposit left");
 					deposit = deposit.checked_add(&pool.deposit).ok_or("deposit sum overflows")?;
@@ -896,6 +1139,13 @@ pub mod pallet {
 			}
 			ensure!(Pools::<T>::iter().count() == listed, "a pool is missing from OwnerPools");
 			ensure!(PoolTickets::<T>::iter().count() == listed, "a storage deposit without a pool");
+			for (id, peer, _) in Paid::<T>::iter() {
+				ensure!(id < next, "Paid record of a pool never created");
+				ensure!(PaidTickets::<T>::contains_key(id, &peer), "Paid record without a ticket");
+			}
+			for (id, peer, _) in PaidTickets::<T>::iter() {
+				ensure!(Paid::<T>::contains_key(id, &peer), "ticket without a Paid record");
+			}
 			Ok(())
 		}
 	}

@@ -53,6 +53,11 @@ parameter_types! {
 	/// balance arithmetic of the other tests stays about deposit and collateral.
 	pub static StorageBase: Balance = 0;
 	pub static StorageByte: Balance = 0;
+	pub const PayeeStorageReason: RuntimeHoldReason =
+		RuntimeHoldReason::MicropaymentPool(pallet_micropayment_pool::HoldReason::PayeeStorage);
+	/// Storage deposit of a `Paid` record, held from the peer: zero unless a test sets it.
+	pub static PayeeBase: Balance = 0;
+	pub static PayeeByte: Balance = 0;
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
@@ -71,6 +76,13 @@ impl pallet_micropayment_pool::Config for Test {
 	type OnSlash = ();
 	type MinDuration = ConstU64<MIN_DURATION>;
 	type MaxDuration = ConstU64<MAX_DURATION>;
+	type SettlementGrace = ConstU64<GRACE>;
+	type PayeeConsideration = HoldConsideration<
+		AccountId,
+		Balances,
+		PayeeStorageReason,
+		LinearStoragePrice<PayeeBase, PayeeByte, Balance>,
+	>;
 	type Consideration = HoldConsideration<
 		AccountId,
 		Balances,
@@ -84,6 +96,8 @@ impl pallet_micropayment_pool::Config for Test {
 pub const EXISTENTIAL_DEPOSIT: Balance = 1;
 pub const MIN_DURATION: u64 = 5;
 pub const MAX_DURATION: u64 = 1_000;
+/// Blocks after expiry in which vouchers still settle.
+pub const GRACE: u64 = 5;
 /// What every funded account starts with.
 pub const INITIAL: Balance = 1_000_000;
 /// Hash of block 0 in the test chain.
@@ -120,6 +134,9 @@ pub fn bob() -> AccountId {
 }
 pub fn charlie() -> AccountId {
 	account("Charlie")
+}
+pub fn dave() -> AccountId {
+	account("Dave")
 }
 pub fn edward() -> AccountId {
 	account("Edward")

@@ -8,6 +8,7 @@ use scale_info::TypeInfo;
 ///
 /// `deposit` and `collateral` are what remains; both are held on `owner`'s account under the
 /// pallet's two hold reasons, so the held balances always equal the sums over the owner's pools.
+/// New fields go last: clients decode the record from storage proofs.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
 )]
@@ -19,15 +20,20 @@ pub struct Pool<AccountId, Balance, BlockNumber, MaxResourceIdLen: Get<u32>> {
 	pub resource_id: BoundedVec<u8, MaxResourceIdLen>,
 	/// Deposit not yet paid out.
 	pub deposit: Balance,
-	/// Collateral not yet paid out as compensation.
+	/// Collateral held: all of it until the pool is overdrawn; after that, what is left of the
+	/// compensation pot that the forfeiture kept for victims.
 	pub collateral: Balance,
-	/// First block at which the pool no longer settles and may be closed.
+	/// First block at which the pool takes no more funds or extensions. Vouchers still settle
+	/// until `expiry + SettlementGrace`; the pool closes after that.
 	pub expiry: BlockNumber,
 	/// Number of distinct peers paid so far (entries in `Paid` for this pool).
 	pub payees: u32,
-	/// Set when a settlement found the deposit short: the owner double-spent, the collateral is
-	/// forfeited and whatever of it is left at close is slashed.
+	/// Set when a settlement found the deposit short: the owner double-spent, the collateral was
+	/// forfeited (all but the compensation pot slashed at once) and nothing of it returns.
 	pub overdrawn: bool,
+	/// All deposit ever locked in the pool (creation and top-ups). The collateral's excess over
+	/// it sets the compensation pot: see `Config::CompensationShare`.
+	pub total_deposit: Balance,
 }
 
 /// What settling a voucher would pay right now (see `Pallet::claimable`).
@@ -39,8 +45,24 @@ pub struct Claim<Balance> {
 	pub payout: Balance,
 	/// Paid from the pool's deposit.
 	pub from_deposit: Balance,
-	/// Paid from the forfeited collateral, when the deposit is short.
+	/// Paid from the compensation pot, when the deposit is short.
 	pub from_collateral: Balance,
 	/// What the deposit cannot cover; non-zero means settling overdraws the pool.
 	pub shortfall: Balance,
+	/// Collateral this settlement would slash at once: non-zero only for the first overdraw.
+	pub slashed: Balance,
+}
+
+/// One voucher of a batch settlement (see `Pallet::settle_batch`); its target is the caller.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct SettlementItem<Balance: codec::HasCompact + MaxEncodedLen, Signature> {
+	/// The pool that signed the voucher.
+	pub pool_id: micropayment_pool_primitives::PoolId,
+	/// The voucher's cumulative amount.
+	#[codec(compact)]
+	pub amount: Balance,
+	/// The pool's signature over the voucher payload.
+	pub signature: Signature,
 }

@@ -40,7 +40,10 @@ pub trait WeightInfo {
 	fn top_up() -> Weight;
 	fn extend() -> Weight;
 	fn settle_batch(n: u32, ) -> Weight;
-	fn close_pool(p: u32, ) -> Weight;
+	fn close_pool() -> Weight;
+	fn settle_ecdsa() -> Weight;
+	fn settle_ecdsa_wrapped() -> Weight;
+	fn reap_paid(n: u32, ) -> Weight;
 }
 
 /// Measured weights, with the runtime's database costs.
@@ -154,17 +157,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::Paid` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `MicropaymentPool::OwnerPools` (r:1 w:1)
 	/// Proof: `MicropaymentPool::OwnerPools` (`max_values`: None, `max_size`: Some(305), added: 2780, mode: `MaxEncodedLen`)
-	/// Component `p` ranges over `[0, 512]`.
-	fn close_pool(p: u32, ) -> Weight {
-		// Proof size: measured `646`, estimated `3770` bytes.
-		// Fastest run: 90_195_000 ps.
+	fn close_pool() -> Weight {
+		// PROVISIONAL until scripts/bench/weights.sh runs: the old measurement at p = 0.
 		Weight::from_parts(83_025_520, 3770)
-			.saturating_add(Weight::from_parts(1_081_398, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
-			.saturating_add(Weight::from_parts(0, 2555).saturating_mul(p.into()))
+	}
+	fn settle_ecdsa() -> Weight {
+		// PROVISIONAL until scripts/bench/weights.sh runs: settle plus one more signature check.
+		Weight::from_parts(149_393_000, 3684)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
+	fn settle_ecdsa_wrapped() -> Weight {
+		// PROVISIONAL until scripts/bench/weights.sh runs.
+		Weight::from_parts(181_461_000, 3684)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
+	fn reap_paid(n: u32, ) -> Weight {
+		// PROVISIONAL until scripts/bench/weights.sh runs.
+		Weight::from_parts(20_000_000, 3684)
+			.saturating_add(Weight::from_parts(30_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 }
 
@@ -203,13 +220,30 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2694).saturating_mul(n.into()))
 	}
-	fn close_pool(p: u32, ) -> Weight {
+	fn close_pool() -> Weight {
+		// PROVISIONAL until scripts/bench/weights.sh runs: the old measurement at p = 0.
 		Weight::from_parts(83_025_520, 3770)
-			.saturating_add(Weight::from_parts(1_081_398, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
-			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(p.into())))
-			.saturating_add(Weight::from_parts(0, 2555).saturating_mul(p.into()))
+	}
+	fn settle_ecdsa() -> Weight {
+		// PROVISIONAL until scripts/bench/weights.sh runs: settle plus one more signature check.
+		Weight::from_parts(149_393_000, 3684)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+	}
+	fn settle_ecdsa_wrapped() -> Weight {
+		// PROVISIONAL until scripts/bench/weights.sh runs.
+		Weight::from_parts(181_461_000, 3684)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+	}
+	fn reap_paid(n: u32, ) -> Weight {
+		// PROVISIONAL until scripts/bench/weights.sh runs.
+		Weight::from_parts(20_000_000, 3684)
+			.saturating_add(Weight::from_parts(30_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 }

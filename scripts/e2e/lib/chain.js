@@ -58,6 +58,47 @@ export async function freeBalance(api, who) {
   return (await api.query.system.account(who)).data.free.toBigInt();
 }
 
+/**
+ * `who`'s balances at block `at` (default: best): { free, reserved, total = free + reserved,
+ * holds: { [reason]: amount }, hold(reason) }. Reasons are keyed as `holdKey` in rules.js makes
+ * them (the JSON of the runtime hold reason, e.g. `{"micropaymentPool":"PayeeStorage"}`).
+ * Since issue G a peer's first settlement in a pool holds a storage deposit from it, so a
+ * payout shows in `total`, not in `free` alone.
+ */
+export async function account(api, who, at) {
+  const q = at ? await api.at(at) : api;
+  const [info, holds] = await Promise.all([q.query.system.account(who), q.query.balances.holds(who)]);
+  const free = info.data.free.toBigInt();
+  const reserved = info.data.reserved.toBigInt();
+  const byReason = {};
+  for (const h of holds) {
+    const reason = JSON.stringify(h.id.toJSON());
+    byReason[reason] = (byReason[reason] ?? 0n) + h.amount.toBigInt();
+  }
+  return { free, reserved, total: free + reserved, holds: byReason, hold: (reason) => byReason[reason] ?? 0n };
+}
+
+/** free + reserved of `who` at block `at` (default: best). */
+export async function totalBalance(api, who, at) {
+  return (await account(api, who, at)).total;
+}
+
+/**
+ * The fees `whos` (an address or a list of them) paid among `events`, summed from their
+ * `transactionPayment.TransactionFeePaid` events.
+ */
+export function feesPaidBy(api, events, whos) {
+  const payers = new Set([whos].flat().map(String));
+  return events
+    .filter((e) => api.events.transactionPayment.TransactionFeePaid.is(e) && payers.has(e.data.who.toString()))
+    .reduce((sum, e) => sum + e.data.actualFee.toBigInt(), 0n);
+}
+
+/** The number of block `hash`. */
+export async function blockNumber(api, hash) {
+  return (await api.rpc.chain.getHeader(hash)).number.toNumber();
+}
+
 /** Resolves once the best block number reaches `n`. */
 export function waitForBlock(api, n) {
   return new Promise((ok) => {

@@ -1,24 +1,28 @@
 // Beyond the paper, on a real `--dev` node: the runtime API (`api.call.micropaymentPoolApi`),
-// top-ups, extensions, batch settlement across viewers, and the storage deposit.
+// top-ups, extensions, batch settlement across viewers (named-struct items), and the storage
+// deposits: the pool record's (owner) and each Paid record's (peer).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { startNode } from '../lib/node.js';
-import { connect, freeBalance, poolEvents, submit, waitForBlock } from '../lib/chain.js';
+import { account, connect, poolEvents, submit, waitForBlock } from '../lib/chain.js';
+import { HOLD, PoolModel, poolConstants } from '../lib/rules.js';
 import { signVoucher, voucherPayload } from '../lib/voucher.js';
 
 const UNIT = 1_000_000_000_000n;
 
 describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_000 }, () => {
   let node, api, genesis, alice, bob, charlie, dave;
+  let grace, r;
   let alicePool, charliePool;
+  let payeeDeposit; // the PayeeStorage hold of one Paid record
 
   async function create(owner, deposit, collateral, duration) {
-    const r = await submit(api, api.tx.micropaymentPool.createPool('0x73', deposit, collateral, duration), owner);
-    assert.equal(r.error, null);
-    const created = poolEvents(r.events).find((e) => e.method === 'PoolCreated');
+    const res = await submit(api, api.tx.micropaymentPool.createPool('0x73', deposit, collateral, duration), owner);
+    assert.equal(res.error, null);
+    const created = poolEvents(res.events).find((e) => e.method === 'PoolCreated');
     return { id: created.data.pool_id.toNumber(), expiry: created.data.expiry.toNumber() };
   }
 
@@ -29,6 +33,7 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     node = await startNode('api', ['--dev']);
     api = await connect(node.ws);
     genesis = (await api.rpc.chain.getBlockHash(0)).toU8a();
+    ({ grace, r } = poolConstants(api));
     [alicePool, charliePool] = await Promise.all([
       create(alice, 10n * UNIT, 20n * UNIT, 40),
       create(charlie, 10n * UNIT, 20n * UNIT, 40),
@@ -50,16 +55,19 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     assert.ok(pool.isSome);
     assert.equal(pool.unwrap().owner.toString(), alice.address);
     assert.equal(pool.unwrap().deposit.toBigInt(), 10n * UNIT);
+    assert.equal(pool.unwrap().totalDeposit.toBigInt(), 10n * UNIT);
     assert.ok((await api.call.micropaymentPoolApi.pool(999)).isNone);
     assert.equal((await api.call.micropaymentPoolApi.paid(alicePool.id, bob.address)).toBigInt(), 0n);
 
+    // 12 against a deposit of 10: the shortfall is paid from the pot r × (20 - 10), as far as it goes.
+    const want = new PoolModel(r, 10n * UNIT, 20n * UNIT).settle(bob.address, 12n * UNIT);
     const claim = await api.call.micropaymentPoolApi.claimable(alicePool.id, bob.address, 12n * UNIT);
     assert.ok(claim.isOk);
     const c = claim.asOk;
-    assert.equal(c.payout.toBigInt(), 12n * UNIT);
-    assert.equal(c.fromDeposit.toBigInt(), 10n * UNIT);
-    assert.equal(c.fromCollateral.toBigInt(), 2n * UNIT);
-    assert.equal(c.shortfall.toBigInt(), 2n * UNIT);
+    assert.equal(c.payout.toBigInt(), want.payout);
+    assert.equal(c.fromDeposit.toBigInt(), want.fromDeposit);
+    assert.equal(c.fromCollateral.toBigInt(), want.compensation);
+    assert.equal(c.shortfall.toBigInt(), want.shortfall);
     const unknown = await api.call.micropaymentPoolApi.claimable(999, bob.address, 1n);
     assert.ok(unknown.isErr);
     assert.equal(unknown.asErr.type, 'UnknownPool');
@@ -68,19 +76,29 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
   it('a voucher signed over the API payload settles, and paid/claimable follow', async () => {
     const bytes = await api.call.micropaymentPoolApi.voucherPayload(alicePool.id, dave.address, 2n * UNIT);
     const sig = { Sr25519: u8aToHex(alice.sign(bytes)) };
-    const r = await submit(api, api.tx.micropaymentPool.settle(alicePool.id, 2n * UNIT, sig), dave);
-    assert.equal(r.error, null);
+    const before = await account(api, dave.address);
+    const res = await submit(api, api.tx.micropaymentPool.settle(alicePool.id, 2n * UNIT, sig), dave);
+    assert.equal(res.error, null);
+    // Dave's first settlement in the pool: the Paid record's storage deposit is held from him.
+    const after = await account(api, dave.address);
+    payeeDeposit = after.hold(HOLD.payeeStorage) - before.hold(HOLD.payeeStorage);
+    assert.ok(payeeDeposit > 0n, 'a PayeeStorage deposit is held from the peer');
+    assert.equal(after.total, before.total + 2n * UNIT - res.fee);
+    assert.equal(after.free, before.free + 2n * UNIT - res.fee - payeeDeposit);
     assert.equal((await api.call.micropaymentPoolApi.paid(alicePool.id, dave.address)).toBigInt(), 2n * UNIT);
     const stale = await api.call.micropaymentPoolApi.claimable(alicePool.id, dave.address, 2n * UNIT);
     assert.equal(stale.asErr.type, 'StaleVoucher');
   });
 
-  it('topUp adds funds (PoolToppedUp has the totals); a stranger cannot', async () => {
-    const r = await submit(api, api.tx.micropaymentPool.topUp(alicePool.id, 5n * UNIT, 5n * UNIT), alice);
-    assert.equal(r.error, null);
-    const e = poolEvents(r.events).find((x) => x.method === 'PoolToppedUp');
+  it('topUp adds funds (PoolToppedUp has the totals, totalDeposit counts it); a stranger cannot', async () => {
+    const res = await submit(api, api.tx.micropaymentPool.topUp(alicePool.id, 5n * UNIT, 5n * UNIT), alice);
+    assert.equal(res.error, null);
+    const e = poolEvents(res.events).find((x) => x.method === 'PoolToppedUp');
     assert.equal(e.data.deposit.toBigInt(), 13n * UNIT); // 10 - 2 settled + 5
     assert.equal(e.data.collateral.toBigInt(), 25n * UNIT);
+    const pool = (await api.query.micropaymentPool.pools(alicePool.id)).unwrap();
+    assert.equal(pool.deposit.toBigInt(), 13n * UNIT);
+    assert.equal(pool.totalDeposit.toBigInt(), 15n * UNIT, 'all deposit ever locked: 10 + 5');
     const stranger = await submit(api, api.tx.micropaymentPool.topUp(alicePool.id, 1n, 2n), bob);
     assert.equal(stranger.error, 'NotOwner');
     const unsound = await submit(api, api.tx.micropaymentPool.topUp(alicePool.id, 20n * UNIT, 0n), alice);
@@ -88,25 +106,26 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
   });
 
   it('extend moves the expiry; beyond MaxDuration is refused', async () => {
-    const r = await submit(api, api.tx.micropaymentPool.extend(alicePool.id, 10), alice);
-    assert.equal(r.error, null);
-    const e = poolEvents(r.events).find((x) => x.method === 'PoolExtended');
+    const res = await submit(api, api.tx.micropaymentPool.extend(alicePool.id, 10), alice);
+    assert.equal(res.error, null);
+    const e = poolEvents(res.events).find((x) => x.method === 'PoolExtended');
     assert.equal(e.data.expiry.toNumber(), alicePool.expiry + 10);
     const tooLong = await submit(api, api.tx.micropaymentPool.extend(alicePool.id, 30 * 14_400), alice);
     assert.equal(tooLong.error, 'DurationTooLong');
   });
 
   it('settleBatch: Bob settles two viewers in one transaction; a bad member fails alone', async () => {
-    const before = await freeBalance(api, bob.address);
+    const before = await account(api, bob.address);
+    const item = (owner, pool, amount) => ({ poolId: pool.id, amount, signature: signVoucher(owner, genesis, pool.id, bob.address, amount) });
     const vouchers = [
-      [alicePool.id, 3n * UNIT, signVoucher(alice, genesis, alicePool.id, bob.address, 3n * UNIT)],
-      [charliePool.id, 4n * UNIT, signVoucher(charlie, genesis, charliePool.id, bob.address, 4n * UNIT)],
+      item(alice, alicePool, 3n * UNIT),
+      item(charlie, charliePool, 4n * UNIT),
       // Alice's key for Charlie's pool: refused, the others still settle.
-      [charliePool.id, 9n * UNIT, signVoucher(alice, genesis, charliePool.id, bob.address, 9n * UNIT)],
+      item(alice, charliePool, 9n * UNIT),
     ];
-    const r = await submit(api, api.tx.micropaymentPool.settleBatch(vouchers), bob);
-    assert.equal(r.error, null);
-    const events = poolEvents(r.events);
+    const res = await submit(api, api.tx.micropaymentPool.settleBatch(vouchers), bob);
+    assert.equal(res.error, null);
+    const events = poolEvents(res.events);
     assert.deepEqual(
       events.map((e) => e.method),
       ['Settled', 'Settled', 'SettlementFailed', 'BatchSettled'],
@@ -115,7 +134,11 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     assert.equal(api.registry.findMetaError(failed).name, 'BadSignature');
     assert.equal(events[3].data.settled.toNumber(), 2);
     assert.equal(events[3].data.failed.toNumber(), 1);
-    assert.equal(await freeBalance(api, bob.address), before + 7n * UNIT - r.fee);
+    // Bob's first settlement in each of the two pools: two Paid records, two deposits held.
+    const after = await account(api, bob.address);
+    assert.equal(after.hold(HOLD.payeeStorage) - before.hold(HOLD.payeeStorage), 2n * payeeDeposit);
+    assert.equal(after.total, before.total + 7n * UNIT - res.fee, 'free+reserved rises by payout - fee');
+    assert.equal(after.free, before.free + 7n * UNIT - res.fee - 2n * payeeDeposit);
   });
 
   it('the storage deposit is held while a pool exists and returned when it closes', async () => {
@@ -128,9 +151,13 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     const pool = await create(dave, 1n * UNIT, 2n * UNIT, 5);
     const held = (await heldStorage(dave.address)) - before;
     assert.ok(held > 0n, 'a storage deposit is held');
-    await waitForBlock(api, pool.expiry);
-    const r = await submit(api, api.tx.micropaymentPool.closePool(pool.id), dave);
-    assert.equal(r.error, null);
+    // The pool closes once the settlement window (expiry + SettlementGrace) is over.
+    await waitForBlock(api, pool.expiry + grace);
+    const res = await submit(api, api.tx.micropaymentPool.closePool(pool.id), dave);
+    assert.equal(res.error, null);
     assert.equal(await heldStorage(dave.address), before);
+    // No peer was paid: a closed pool without Paid records has nothing to reap.
+    const reap = await submit(api, api.tx.micropaymentPool.reapPaid(pool.id, 10), dave);
+    assert.equal(reap.error, 'NothingToReap');
   });
 });

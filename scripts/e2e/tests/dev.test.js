@@ -1,17 +1,20 @@
 // The whole protocol on a real `--dev` node, driven by @polkadot/api: create a pool, sign
 // vouchers off-chain in JS, settle, replay, forge, prove the pool's storage at a finalized block,
-// overdraw, close after expiry. Every step asserts events and balances.
+// overdraw (collateral forfeited, compensation capped by the pot), settle in the grace window,
+// close after it, reap the peers' storage deposits. Every step asserts events and balances; the
+// figures come from the runtime's constants (lib/rules.js), not from magic numbers.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex, hexToU8a } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { startNode } from '../lib/node.js';
-import { connect, freeBalance, poolEvents, submit, waitForBlock, waitForFinalized } from '../lib/chain.js';
+import { account, blockNumber, connect, freeBalance, poolEvents, submit, waitForBlock, waitForFinalized } from '../lib/chain.js';
+import { HOLD, PoolModel, poolConstants } from '../lib/rules.js';
 import { poolKey, signVoucher, voucherPayload } from '../lib/voucher.js';
 
 const UNIT = 1_000_000_000_000n;
-const DURATION = 12; // blocks: long enough for the settlements below, short enough to wait out
+const DURATION = 20; // blocks: long enough for the steps below, short enough to wait out
 
 function contains(haystack, needle) {
   outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
@@ -21,21 +24,14 @@ function contains(haystack, needle) {
   return false;
 }
 
-async function heldBy(api, who) {
-  const holds = await api.query.balances.holds(who);
-  const out = {};
-  for (const h of holds) {
-    const reason = JSON.stringify(h.id.toJSON());
-    out[reason] = (out[reason] ?? 0n) + h.amount.toBigInt();
-  }
-  return out;
-}
-
 describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => {
   let node, api, genesis, alice, bob, charlie, dave, eve;
+  let grace, r;
   let poolId, poolCreatedAt, bobSettledIn;
+  let payeeDeposit; // the PayeeStorage hold of one Paid record, as the chain prices it
   const bobAmount = 30n * UNIT;
   const charlieAmount = 20n * UNIT;
+  const charlieLate = 25n * UNIT; // settled in the grace window
 
   before(async () => {
     await cryptoWaitReady();
@@ -46,6 +42,7 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     node = await startNode('dev', ['--dev']);
     api = await connect(node.ws);
     genesis = (await api.rpc.chain.getBlockHash(0)).toU8a();
+    ({ grace, r } = poolConstants(api));
   });
 
   after(async () => {
@@ -54,41 +51,44 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
   });
 
   it('exposes the pallet with its documented calls', () => {
-    for (const call of ['createPool', 'settle', 'closePool', 'topUp', 'extend', 'settleBatch']) {
+    for (const call of ['createPool', 'settle', 'closePool', 'topUp', 'extend', 'settleBatch', 'reapPaid']) {
       assert.equal(typeof api.tx.micropaymentPool[call], 'function', call);
     }
     assert.ok(api.tx.micropaymentPool.settle.meta.docs.length > 0, 'call docs ship in metadata');
+    assert.ok(grace > 0, `SettlementGrace is ${grace} blocks`);
+    assert.ok(r > 0n && r < 1_000_000_000n, `CompensationShare is ${r} ppb`);
   });
 
   it('Alice creates a pool: PoolCreated gives the id, the held amounts match', async () => {
-    const before = await heldBy(api, alice.address);
+    const before = await account(api, alice.address);
     const deposit = 100n * UNIT;
     const collateral = 150n * UNIT;
-    const r = await submit(api, api.tx.micropaymentPool.createPool('0x' + Buffer.from('movie/42').toString('hex'), deposit, collateral, DURATION), alice);
-    assert.equal(r.error, null);
-    const created = poolEvents(r.events).find((e) => e.method === 'PoolCreated');
+    const res = await submit(api, api.tx.micropaymentPool.createPool('0x' + Buffer.from('movie/42').toString('hex'), deposit, collateral, DURATION), alice);
+    assert.equal(res.error, null);
+    const created = poolEvents(res.events).find((e) => e.method === 'PoolCreated');
     assert.ok(created, 'PoolCreated emitted');
     poolId = created.data.pool_id.toNumber();
-    poolCreatedAt = (await api.rpc.chain.getHeader(r.blockHash)).number.toNumber();
+    poolCreatedAt = (await api.rpc.chain.getHeader(res.blockHash)).number.toNumber();
     assert.equal(created.data.owner.toString(), alice.address);
     assert.equal(created.data.deposit.toBigInt(), deposit);
     assert.equal(created.data.collateral.toBigInt(), collateral);
     assert.equal(created.data.expiry.toNumber(), poolCreatedAt + DURATION);
-    const held = await heldBy(api, alice.address);
-    const dep = JSON.stringify({ micropaymentPool: 'PoolDeposit' });
-    const col = JSON.stringify({ micropaymentPool: 'PoolCollateral' });
-    assert.equal((held[dep] ?? 0n) - (before[dep] ?? 0n), deposit);
-    assert.equal((held[col] ?? 0n) - (before[col] ?? 0n), collateral);
+    const held = await account(api, alice.address);
+    assert.equal(held.hold(HOLD.deposit) - before.hold(HOLD.deposit), deposit);
+    assert.equal(held.hold(HOLD.collateral) - before.hold(HOLD.collateral), collateral);
     const pool = (await api.query.micropaymentPool.pools(poolId)).unwrap();
     assert.equal(pool.deposit.toBigInt(), deposit);
+    assert.equal(pool.collateral.toBigInt(), collateral);
+    assert.equal(pool.totalDeposit.toBigInt(), deposit);
+    assert.equal(pool.overdrawn.isTrue, false);
   });
 
-  it('Bob and Charlie settle vouchers Alice signed off-chain; balances rise by the voucher', async () => {
+  it('Bob and Charlie settle vouchers Alice signed off-chain; free+reserved rise by the voucher', async () => {
     // Cumulative vouchers: Bob got 1, 2, 3 chunks of 10; only the last one is settled.
     let bobSig;
     for (let chunk = 1n; chunk <= 3n; chunk++) bobSig = signVoucher(alice, genesis, poolId, bob.address, chunk * 10n * UNIT);
     const charlieSig = signVoucher(alice, genesis, poolId, charlie.address, charlieAmount);
-    const [bobBefore, charlieBefore] = await Promise.all([freeBalance(api, bob.address), freeBalance(api, charlie.address)]);
+    const [bobBefore, charlieBefore] = await Promise.all([account(api, bob.address), account(api, charlie.address)]);
     const [rb, rc] = await Promise.all([
       submit(api, api.tx.micropaymentPool.settle(poolId, bobAmount, bobSig), bob),
       submit(api, api.tx.micropaymentPool.settle(poolId, charlieAmount, charlieSig), charlie),
@@ -100,8 +100,20 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     assert.equal(settled.data.amount.toBigInt(), bobAmount);
     assert.equal(settled.data.paid.toBigInt(), bobAmount);
     assert.ok(rb.fee > 0n && rc.fee > 0n, 'the peer pays the settlement fee');
-    assert.equal(await freeBalance(api, bob.address), bobBefore + bobAmount - rb.fee);
-    assert.equal(await freeBalance(api, charlie.address), charlieBefore + charlieAmount - rc.fee);
+    // A peer's first settlement in a pool holds the Paid record's storage deposit from the peer:
+    // free rises by payout - fee - deposit, reserved by the deposit, free+reserved by payout - fee.
+    const [bobAfter, charlieAfter] = await Promise.all([account(api, bob.address), account(api, charlie.address)]);
+    payeeDeposit = bobAfter.hold(HOLD.payeeStorage) - bobBefore.hold(HOLD.payeeStorage);
+    assert.ok(payeeDeposit > 0n, 'the peer pays a PayeeStorage deposit for its Paid record');
+    for (const [who, before, after, amount, fee] of [
+      ['Bob', bobBefore, bobAfter, bobAmount, rb.fee],
+      ['Charlie', charlieBefore, charlieAfter, charlieAmount, rc.fee],
+    ]) {
+      assert.equal(after.hold(HOLD.payeeStorage) - before.hold(HOLD.payeeStorage), payeeDeposit, `${who}: one record, one deposit`);
+      assert.equal(after.reserved - before.reserved, payeeDeposit, `${who}: reserved rises by the deposit`);
+      assert.equal(after.total, before.total + amount - fee, `${who}: free+reserved rises by payout - fee`);
+      assert.equal(after.free, before.free + amount - fee - payeeDeposit, `${who}: free rises by payout - fee - deposit`);
+    }
     assert.equal((await api.query.micropaymentPool.paid(poolId, bob.address)).unwrap().toBigInt(), bobAmount);
     bobSettledIn = rb.blockHash;
   });
@@ -109,14 +121,16 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
   it('a replayed voucher is StaleVoucher; a voucher signed by someone else is BadSignature', async () => {
     const replay = signVoucher(alice, genesis, poolId, bob.address, bobAmount);
     const forged = signVoucher(charlie, genesis, poolId, charlie.address, 99n * UNIT);
-    const bobBefore = await freeBalance(api, bob.address);
+    const bobBefore = await account(api, bob.address);
     const [r1, r2] = await Promise.all([
       submit(api, api.tx.micropaymentPool.settle(poolId, bobAmount, replay), bob),
       submit(api, api.tx.micropaymentPool.settle(poolId, 99n * UNIT, forged), charlie),
     ]);
     assert.equal(r1.error, 'StaleVoucher');
     assert.equal(r2.error, 'BadSignature');
-    assert.equal(await freeBalance(api, bob.address), bobBefore - r1.fee, 'a replay pays nothing');
+    const bobAfter = await account(api, bob.address);
+    assert.equal(bobAfter.total, bobBefore.total - r1.fee, 'a replay pays nothing');
+    assert.equal(bobAfter.hold(HOLD.payeeStorage), bobBefore.hold(HOLD.payeeStorage), 'and holds nothing more');
   });
 
   it('a peer gets a read proof of the pool at a finalized block and finds the pool in it', async () => {
@@ -137,53 +151,167 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     assert.equal(pool.deposit.toBigInt(), 100n * UNIT - bobAmount - charlieAmount);
   });
 
-  it('overdraw: the second peer is compensated from the collateral and the event names it', async () => {
-    const created = await submit(api, api.tx.micropaymentPool.createPool('0x6f64', 10n * UNIT, 15n * UNIT, DURATION), alice);
+  it('overdraw: the collateral is forfeited at once, the victim is compensated from the capped pot', async () => {
+    const D = 10n * UNIT;
+    const C = 15n * UNIT;
+    const model = new PoolModel(r, D, C);
+    const created = await submit(api, api.tx.micropaymentPool.createPool('0x6f64', D, C, DURATION), alice);
     const pool2 = poolEvents(created.events).find((e) => e.method === 'PoolCreated').data.pool_id.toNumber();
     // Alice promises Dave the whole deposit and Eve 4 more: she double-spends.
-    const daveSig = signVoucher(alice, genesis, pool2, dave.address, 10n * UNIT);
-    const eveSig = signVoucher(alice, genesis, pool2, eve.address, 4n * UNIT);
-    const rd = await submit(api, api.tx.micropaymentPool.settle(pool2, 10n * UNIT, daveSig), dave);
+    const eveAmount = 4n * UNIT;
+    const daveSig = signVoucher(alice, genesis, pool2, dave.address, D);
+    const eveSig = signVoucher(alice, genesis, pool2, eve.address, eveAmount);
+    const rd = await submit(api, api.tx.micropaymentPool.settle(pool2, D, daveSig), dave);
     assert.equal(rd.error, null);
-    const eveBefore = await freeBalance(api, eve.address);
-    const re = await submit(api, api.tx.micropaymentPool.settle(pool2, 4n * UNIT, eveSig), eve);
+    assert.equal(model.settle(dave.address, D).forfeited, null);
+    assert.ok(!poolEvents(rd.events).some((e) => e.method === 'CollateralForfeited'), 'draining the deposit exactly is no overdraw');
+
+    const [eveBefore, aliceBefore] = await Promise.all([account(api, eve.address), account(api, alice.address)]);
+    const re = await submit(api, api.tx.micropaymentPool.settle(pool2, eveAmount, eveSig), eve);
     assert.equal(re.error, null);
-    const over = poolEvents(re.events).find((e) => e.method === 'PoolOverdrawn');
+    const want = model.settle(eve.address, eveAmount);
+    const figures = `r = ${r} ppb, D = ${D}, C = ${C}, expected ${JSON.stringify(want, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
+    assert.ok(want.forfeited && want.compensation < want.shortfall, `the figures exercise the cap: ${figures}`);
+
+    const events = poolEvents(re.events);
+    const forfeit = events.find((e) => e.method === 'CollateralForfeited');
+    assert.ok(forfeit, `CollateralForfeited emitted (${figures})`);
+    assert.equal(forfeit.data.pool_id.toNumber(), pool2);
+    assert.equal(forfeit.data.owner.toString(), alice.address);
+    assert.equal(forfeit.data.slashed.toBigInt(), want.forfeited.slashed, figures);
+    assert.equal(forfeit.data.pot.toBigInt(), want.forfeited.pot, figures);
+    const over = events.find((e) => e.method === 'PoolOverdrawn');
     assert.ok(over, 'PoolOverdrawn emitted');
     assert.equal(over.data.owner.toString(), alice.address);
     assert.equal(over.data.victim.toString(), eve.address);
-    assert.equal(over.data.shortfall.toBigInt(), 4n * UNIT);
-    assert.equal(over.data.compensation.toBigInt(), 4n * UNIT);
-    assert.equal(await freeBalance(api, eve.address), eveBefore + 4n * UNIT - re.fee);
+    assert.equal(over.data.shortfall.toBigInt(), want.shortfall, figures);
+    assert.equal(over.data.compensation.toBigInt(), want.compensation, `compensation is capped by the pot: ${figures}`);
+    const settled = events.find((e) => e.method === 'Settled');
+    assert.equal(settled.data.amount.toBigInt(), eveAmount);
+    assert.equal(settled.data.paid.toBigInt(), want.payout, figures);
+
+    const [eveAfter, aliceAfter] = await Promise.all([account(api, eve.address), account(api, alice.address)]);
+    assert.equal(eveAfter.total, eveBefore.total + want.payout - re.fee, `Eve: free+reserved rises by payout - fee (${figures})`);
+    assert.equal(eveAfter.hold(HOLD.payeeStorage) - eveBefore.hold(HOLD.payeeStorage), payeeDeposit);
+    // The whole collateral left Alice: slashed at once or paid to Eve from the pot.
+    assert.equal(aliceBefore.hold(HOLD.collateral) - aliceAfter.hold(HOLD.collateral), want.forfeited.slashed + want.compensation, figures);
+    assert.equal(aliceBefore.total - aliceAfter.total, want.forfeited.slashed + want.compensation, figures);
+
     const pool = (await api.query.micropaymentPool.pools(pool2)).unwrap();
     assert.equal(pool.overdrawn.isTrue, true);
-    assert.equal(pool.collateral.toBigInt(), 11n * UNIT);
+    assert.equal(pool.deposit.toBigInt(), 0n);
+    assert.equal(pool.collateral.toBigInt(), model.collateralLeft, 'the pot left');
+    assert.equal(pool.totalDeposit.toBigInt(), D);
+    assert.equal((await api.query.micropaymentPool.paid(pool2, eve.address)).unwrap().toBigInt(), eveAmount, 'the voucher is recorded in full');
+
+    // An overdrawn pool takes no extension; an open pool has nothing to reap.
+    const [extend, reap] = await Promise.all([
+      submit(api, api.tx.micropaymentPool.extend(pool2, 5), alice),
+      submit(api, api.tx.micropaymentPool.reapPaid(pool2, 10), dave),
+    ]);
+    assert.equal(extend.error, 'Overdrawn');
+    assert.equal(reap.error, 'PoolOpen');
   });
 
-  it('after expiry Alice closes the pool and gets back exactly what was not paid', async () => {
+  it('vouchers settle in the grace window; the pool closes only after it', async () => {
+    const expiry = poolCreatedAt + DURATION;
     const early = await submit(api, api.tx.micropaymentPool.closePool(poolId), alice);
     assert.equal(early.error, 'PoolNotExpired');
-    await waitForBlock(api, poolCreatedAt + DURATION);
+    assert.ok((await blockNumber(api, early.blockHash)) < expiry, 'that close came before expiry');
+
+    await waitForBlock(api, expiry);
+    // Past expiry, inside the window: Charlie still settles a later voucher (no new deposit).
+    const charlieBefore = await account(api, charlie.address);
+    const late = await submit(
+      api,
+      api.tx.micropaymentPool.settle(poolId, charlieLate, signVoucher(alice, genesis, poolId, charlie.address, charlieLate)),
+      charlie,
+    );
+    const lateAt = await blockNumber(api, late.blockHash);
+    assert.ok(lateAt >= expiry && lateAt < expiry + grace, `settled at #${lateAt}: window [#${expiry}, #${expiry + grace})`);
+    assert.equal(late.error, null, `a settlement at #${lateAt} (expiry #${expiry}, grace ${grace}) succeeds`);
+    const settled = poolEvents(late.events).find((e) => e.method === 'Settled');
+    assert.equal(settled.data.paid.toBigInt(), charlieLate - charlieAmount);
+    const charlieAfter = await account(api, charlie.address);
+    assert.equal(charlieAfter.total, charlieBefore.total + charlieLate - charlieAmount - late.fee);
+    assert.equal(charlieAfter.hold(HOLD.payeeStorage), charlieBefore.hold(HOLD.payeeStorage), 'a second settlement holds nothing more');
+
+    // Closing inside the window is refused.
+    const inWindow = await submit(api, api.tx.micropaymentPool.closePool(poolId), alice);
+    const inWindowAt = await blockNumber(api, inWindow.blockHash);
+    assert.ok(inWindowAt < expiry + grace, `close tried at #${inWindowAt}, window ends at #${expiry + grace}`);
+    assert.equal(inWindow.error, 'PoolNotExpired', `close at #${inWindowAt} < expiry + grace = #${expiry + grace}`);
+
+    // After the window: no more settlements.
+    await waitForBlock(api, expiry + grace);
+    const tooLate = await submit(
+      api,
+      api.tx.micropaymentPool.settle(poolId, charlieLate + UNIT, signVoucher(alice, genesis, poolId, charlie.address, charlieLate + UNIT)),
+      charlie,
+    );
+    assert.ok((await blockNumber(api, tooLate.blockHash)) >= expiry + grace);
+    assert.equal(tooLate.error, 'PoolExpired');
+  });
+
+  it('after the window Alice closes the pool and gets back exactly what was not paid', async () => {
     const before = await freeBalance(api, alice.address);
-    const storage = JSON.stringify({ micropaymentPool: 'PoolStorage' });
-    const storageHeld = (await heldBy(api, alice.address))[storage] ?? 0n;
+    const storageHeld = (await account(api, alice.address)).hold(HOLD.poolStorage);
     assert.ok(storageHeld > 0n, 'the pool record holds a storage deposit');
-    const r = await submit(api, api.tx.micropaymentPool.closePool(poolId), alice);
-    assert.equal(r.error, null);
-    const closed = poolEvents(r.events).find((e) => e.method === 'PoolClosed');
-    const unpaid = 100n * UNIT - bobAmount - charlieAmount;
+    const close = await submit(api, api.tx.micropaymentPool.closePool(poolId), alice);
+    assert.equal(close.error, null);
+    const closed = poolEvents(close.events).find((e) => e.method === 'PoolClosed');
+    const unpaid = 100n * UNIT - bobAmount - charlieLate;
     assert.equal(closed.data.refunded_deposit.toBigInt(), unpaid);
     assert.equal(closed.data.refunded_collateral.toBigInt(), 150n * UNIT);
     assert.equal(closed.data.slashed.toBigInt(), 0n);
     // One of Alice's two pools closed: half of her storage deposit comes back too.
-    const storageBack = storageHeld - ((await heldBy(api, alice.address))[storage] ?? 0n);
+    const storageBack = storageHeld - (await account(api, alice.address)).hold(HOLD.poolStorage);
     assert.equal(storageBack, storageHeld / 2n);
     assert.equal(
       await freeBalance(api, alice.address),
-      before + unpaid + 150n * UNIT + storageBack - r.fee,
+      before + unpaid + 150n * UNIT + storageBack - close.fee,
     );
     assert.ok((await api.query.micropaymentPool.pools(poolId)).isNone);
-    assert.ok((await api.query.micropaymentPool.paid(poolId, bob.address)).isNone);
+    // Closing is O(1): the Paid records stay until reaped.
+    assert.equal((await api.query.micropaymentPool.paid(poolId, bob.address)).unwrap().toBigInt(), bobAmount);
+  });
+
+  it('reapPaid removes the Paid records of the closed pool and releases the peers\' deposits', async () => {
+    // `remaining` says whether records are left (a flag; a count would read the same here).
+    const recordsLeft = (e) => Boolean(Number(e.data.remaining.toJSON()));
+    const peers = [bob, charlie];
+    const before = await Promise.all(peers.map((p) => account(api, p.address)));
+    for (const b of before) assert.equal(b.hold(HOLD.payeeStorage), payeeDeposit, 'each peer still has its deposit held');
+    // Bounded steps: one record, then the rest.
+    const first = await submit(api, api.tx.micropaymentPool.reapPaid(poolId, 1), bob);
+    assert.equal(first.error, null);
+    const e1 = poolEvents(first.events).find((e) => e.method === 'PaidReaped');
+    assert.ok(e1, 'PaidReaped emitted');
+    assert.equal(e1.data.pool_id.toNumber(), poolId);
+    assert.equal(Number(e1.data.removed.toJSON()), 1);
+    assert.equal(recordsLeft(e1), true, 'one record left for another call');
+    const second = await submit(api, api.tx.micropaymentPool.reapPaid(poolId, 10), bob);
+    assert.equal(second.error, null);
+    const e2 = poolEvents(second.events).find((e) => e.method === 'PaidReaped');
+    assert.equal(Number(e2.data.removed.toJSON()), 1);
+    assert.equal(recordsLeft(e2), false, 'none left');
+
+    const after = await Promise.all(peers.map((p) => account(api, p.address)));
+    const fees = [first.fee + second.fee, 0n]; // Bob paid both reaps
+    peers.forEach((p, i) => {
+      assert.equal(after[i].hold(HOLD.payeeStorage), 0n, `${p.address}: PayeeStorage hold gone`);
+      assert.equal(after[i].free, before[i].free + payeeDeposit - fees[i], `${p.address}: the deposit is back in free`);
+      assert.equal(after[i].total, before[i].total - fees[i], `${p.address}: free+reserved unchanged but for fees`);
+    });
+    for (const p of peers) assert.ok((await api.query.micropaymentPool.paid(poolId, p.address)).isNone);
+    assert.equal((await api.query.micropaymentPool.paid.entries(poolId)).length, 0, 'no Paid entry left for the pool');
+
+    const [again, unknown] = await Promise.all([
+      submit(api, api.tx.micropaymentPool.reapPaid(poolId, 10), charlie),
+      submit(api, api.tx.micropaymentPool.reapPaid(999_999, 10), dave),
+    ]);
+    assert.equal(again.error, 'NothingToReap');
+    assert.equal(unknown.error, 'UnknownPool');
   });
 
   it('the payload builder matches the published test vector', () => {

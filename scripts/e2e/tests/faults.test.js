@@ -6,7 +6,8 @@
 //    finality resumes, settlements submitted during the outage are included once;
 // 3. a peer process killed after accepting vouchers settles, after restart, the best voucher it
 //    acknowledged;
-// 4. a settlement submitted twice, or two peers racing for the last deposit, never pays twice;
+// 4. a settlement submitted twice, or two peers racing for the last deposit, never pays twice
+//    (the loser of the race is compensated from the pot the forfeiture keeps, as far as it goes);
 // 5. malformed RPC input gets an error response and the node keeps serving.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -20,7 +21,8 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { NODE_BIN, startNode } from '../lib/node.js';
-import { connect, freeBalance, poolEvents, submit, waitForBlock, waitForFinalized } from '../lib/chain.js';
+import { connect, poolEvents, submit, totalBalance, waitForBlock, waitForFinalized } from '../lib/chain.js';
+import { PoolModel, poolConstants } from '../lib/rules.js';
 import { signVoucher } from '../lib/voucher.js';
 
 const UNIT = 1_000_000_000_000n;
@@ -32,6 +34,7 @@ const BOB_NODE_KEY = '0000000000000000000000000000000000000000000000000000000000
 let keyring;
 const key = (uri) => keyring.addFromUri(uri);
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+const byValue = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
 before(async () => {
   await cryptoWaitReady();
@@ -174,7 +177,8 @@ describe('two validators: one stops for several slots, restarts and catches up',
     // Bob goes down.
     await bobNode.stop();
     const finalizedAtOutage = await finalizedNumber(apiA);
-    const [charlieBefore, daveBefore] = [await freeBalance(apiA, charlie.address), await freeBalance(apiA, dave.address)];
+    // free+reserved: a peer's first settlement in a pool also holds its Paid record's deposit.
+    const [charlieBefore, daveBefore] = [await totalBalance(apiA, charlie.address), await totalBalance(apiA, dave.address)];
     const during = await within(
       Promise.all([settle(apiA, poolId, alice, charlie, 2n * UNIT), settle(apiA, poolId, alice, dave, 3n * UNIT)]),
       120_000,
@@ -218,8 +222,8 @@ describe('two validators: one stops for several slots, restarts and catches up',
       settledEvents += events.filter(({ event }) => apiB.events.micropaymentPool.Settled.is(event)).length;
     }
     assert.equal(settledEvents, 2, 'each outage settlement applied once');
-    assert.equal(await freeBalance(apiB, charlie.address), charlieBefore + 2n * UNIT - during[0].fee);
-    assert.equal(await freeBalance(apiB, dave.address), daveBefore + 3n * UNIT - during[1].fee);
+    assert.equal(await totalBalance(apiB, charlie.address), charlieBefore + 2n * UNIT - during[0].fee);
+    assert.equal(await totalBalance(apiB, dave.address), daveBefore + 3n * UNIT - during[1].fee);
     t.diagnostic(
       `Bob down from finalized #${finalizedAtOutage}; Alice authored alone up to #${outageBlocks}, finality stayed at ` +
         `#${stalledAt}; settlements in #${lastBlock}; Bob back, synced and finality past #${lastBlock} on both in ` +
@@ -285,7 +289,7 @@ describe('peer crash: the voucher store gives back every acknowledged voucher', 
     assert.ok(kept.best, 'the store holds a voucher');
 
     // The restarted peer settles it in full.
-    const bobBefore = await freeBalance(api, bob.address);
+    const bobBefore = await totalBalance(api, bob.address);
     const { stdout } = await cli('--json', 'settle', '--suri', '//Bob', '--pool', String(poolId), '--store', store);
     const settled = JSON.parse(stdout);
     assert.equal(settled.ok, true);
@@ -293,7 +297,7 @@ describe('peer crash: the voucher store gives back every acknowledged voucher', 
     assert.equal(BigInt(settled.paid), BigInt(settled.amount));
     const paid = (await api.query.micropaymentPool.paid(poolId, bob.address)).unwrap().toBigInt();
     assert.equal(paid, BigInt(settled.amount));
-    assert.equal(await freeBalance(api, bob.address), bobBefore + paid - BigInt(settled.fee));
+    assert.equal(await totalBalance(api, bob.address), bobBefore + paid - BigInt(settled.fee));
     t.diagnostic(
       `40 vouchers sent, SIGKILL after ${acks} acknowledgements (last: ${acked / UNIT} UNIT); ` +
         `after restart the store settled ${BigInt(settled.amount) / UNIT} UNIT on chain`,
@@ -302,13 +306,16 @@ describe('peer crash: the voucher store gives back every acknowledged voucher', 
 });
 
 describe('transaction pool: a settlement never pays twice', { timeout: 600_000 }, () => {
-  let node, api, alice, bob, charlie, dave, genesis, poolId;
+  let node, api, alice, bob, charlie, dave, genesis, poolId, model;
+  const D = 10n * UNIT;
+  const C = 15n * UNIT;
   before(async () => {
     node = await startNode('txpool', ['--dev']);
     api = await connect(node.ws);
     [alice, bob, charlie, dave] = ['//Alice', '//Bob', '//Charlie', '//Dave'].map(key);
     genesis = (await api.rpc.chain.getBlockHash(0)).toU8a();
-    ({ poolId } = await createPool(api, alice, 10n * UNIT, 15n * UNIT, 200));
+    ({ poolId } = await createPool(api, alice, D, C, 200));
+    model = new PoolModel(poolConstants(api).r, D, C);
   });
   after(async () => {
     await api?.disconnect();
@@ -321,7 +328,7 @@ describe('transaction pool: a settlement never pays twice', { timeout: 600_000 }
   }
 
   it('the same signed extrinsic twice: the pool refuses the copy, it pays once', async () => {
-    const before = await freeBalance(api, bob.address);
+    const before = await totalBalance(api, bob.address);
     const tx = api.tx.micropaymentPool.settle(poolId, 4n * UNIT, signVoucher(alice, genesis, poolId, bob.address, 4n * UNIT));
     const nonce = (await api.rpc.system.accountNextIndex(bob.address)).toNumber();
     await tx.signAsync(bob, { nonce });
@@ -332,7 +339,8 @@ describe('transaction pool: a settlement never pays twice', { timeout: 600_000 }
     assert.ok(second.error, 'a duplicate is refused');
     assert.match(second.error.message + (second.error.data ?? ''), /already imported|Already Imported|temporarily banned/i);
     await until(async () => (await paid(bob)) === 4n * UNIT, 60_000, 'inclusion');
-    const fee = before + 4n * UNIT - (await freeBalance(api, bob.address));
+    model.settle(bob.address, 4n * UNIT);
+    const fee = before + 4n * UNIT - (await totalBalance(api, bob.address));
     assert.ok(fee > 0n && fee < UNIT / 10n, `paid once, minus one fee (fee ${fee})`);
   });
 
@@ -346,25 +354,35 @@ describe('transaction pool: a settlement never pays twice', { timeout: 600_000 }
     const outcomes = [a.error, b.error].sort();
     assert.deepEqual(outcomes, ['StaleVoucher', null].sort());
     assert.equal(await paid(bob), 6n * UNIT);
+    model.settle(bob.address, 6n * UNIT);
   });
 
-  it('two peers race for the last deposit: one from the deposit, one from the collateral', async () => {
-    // 4 UNIT of deposit left; Alice promised 4 to Charlie and 4 to Dave.
+  it('two peers race for the last deposit: one from the deposit, one from the capped pot', async () => {
+    // 4 UNIT of deposit left; Alice promised 4 to Charlie and 4 to Dave. Whoever comes second
+    // overdraws the pool: the collateral is forfeited, and the pot r × (C - D) pays what it can.
+    const first = model.settle('first', 4n * UNIT);
+    const second = model.settle('second', 4n * UNIT);
+    const figures = `D = ${D}, C = ${C}, pot ${second.forfeited?.pot}, second peer's compensation ${second.compensation}`;
     const [c, d] = await Promise.all([settle(api, poolId, alice, charlie, 4n * UNIT), settle(api, poolId, alice, dave, 4n * UNIT)]);
     assert.equal(c.error, null);
     assert.equal(d.error, null);
     const events = [...poolEvents(c.events), ...poolEvents(d.events)];
     const paidOut = events.filter((e) => e.method === 'Settled').map((e) => e.data.paid.toBigInt());
-    assert.deepEqual(paidOut, [4n * UNIT, 4n * UNIT], 'each paid in full, once');
+    assert.deepEqual(paidOut.sort(byValue), [first.payout, second.payout].sort(byValue), `one in full, one from the pot, once each (${figures})`);
+    const forfeited = events.filter((e) => e.method === 'CollateralForfeited');
+    assert.equal(forfeited.length, 1, 'the collateral is forfeited once');
+    assert.equal(forfeited[0].data.slashed.toBigInt(), second.forfeited.slashed, figures);
+    assert.equal(forfeited[0].data.pot.toBigInt(), second.forfeited.pot, figures);
     const overdrawn = events.filter((e) => e.method === 'PoolOverdrawn');
     assert.equal(overdrawn.length, 1, 'the later one found the deposit short');
-    assert.equal(overdrawn[0].data.compensation.toBigInt(), 4n * UNIT);
+    assert.equal(overdrawn[0].data.shortfall.toBigInt(), second.shortfall, figures);
+    assert.equal(overdrawn[0].data.compensation.toBigInt(), second.compensation, figures);
     const pool = (await api.query.micropaymentPool.pools(poolId)).unwrap();
     assert.equal(pool.deposit.toBigInt(), 0n);
-    assert.equal(pool.collateral.toBigInt(), 11n * UNIT);
+    assert.equal(pool.collateral.toBigInt(), model.collateralLeft, 'what is left of the pot');
     assert.equal(pool.overdrawn.isTrue, true);
     for (const [who, s] of [[charlie, c], [dave, d]]) {
-      assert.equal(await paid(who), 4n * UNIT);
+      assert.equal(await paid(who), 4n * UNIT, 'the voucher is recorded in full');
       const replay = await settle(api, poolId, alice, who, 4n * UNIT);
       assert.equal(replay.error, 'StaleVoucher', `${who.address}: ${s.error}`);
     }
@@ -395,7 +413,7 @@ describe('malformed RPC input: an error response, and the node keeps serving', {
     const flipped = `${hex.slice(0, 40)}${hex[40] === 'f' ? '0' : 'f'}${hex.slice(41)}`;
     // 257 vouchers: one more than MaxBatch, so the call does not decode.
     const oversized = api.tx.micropaymentPool.settleBatch(
-      Array.from({ length: 257 }, (_, i) => [i, 1, { Sr25519: u8aToHex(new Uint8Array(64)) }]),
+      Array.from({ length: 257 }, (_, i) => ({ poolId: i, amount: 1, signature: { Sr25519: u8aToHex(new Uint8Array(64)) } })),
     );
     await oversized.signAsync(bob, { nonce: (await api.rpc.system.accountNextIndex(bob.address)).toNumber() });
     const cases = [

@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { startNode } from '../lib/node.js';
-import { connect, poolEvents, submit, waitForFinalized } from '../lib/chain.js';
+import { account, connect, poolEvents, submit, waitForFinalized } from '../lib/chain.js';
+import { HOLD } from '../lib/rules.js';
 import { signVoucher } from '../lib/voucher.js';
 
 const UNIT = 1_000_000_000_000n;
@@ -63,5 +64,10 @@ describe('local chain: two validators finalize a settlement', { timeout: 600_000
     assert.equal(finB.toHex(), inBlock.toHex());
     const paid = await apiB.query.micropaymentPool.paid.at(finB, poolId, charlie.address);
     assert.equal(paid.unwrap().toBigInt(), 2n * UNIT);
+    // The peer's first settlement in the pool holds its Paid record's storage deposit: the same
+    // on both nodes at that block.
+    const [heldA, heldB] = await Promise.all([account(apiA, charlie.address, finA), account(apiB, charlie.address, finB)]);
+    assert.ok(heldB.hold(HOLD.payeeStorage) > 0n, 'a PayeeStorage deposit is held from the peer');
+    assert.equal(heldA.hold(HOLD.payeeStorage), heldB.hold(HOLD.payeeStorage));
   });
 });

@@ -9,6 +9,20 @@ use sp_runtime::MultiAddress;
 use std::{collections::HashMap, sync::Arc};
 use tokio::sync::Mutex;
 
+/// The storage deposit a peer's first settlement in a pool holds from it: the runtime's
+/// `PayeeConsideration` for a `Paid` record, 1 mUNIT + 10 µUNIT per byte of its 56 bytes
+/// (`(PoolId, AccountId, Balance)`): 1.56 mUNIT. Released to the peer by `reap_paid` after the
+/// pool closed. A peer without it free gets `PayeeDepositUnavailable`, so the simulation funds
+/// every peer for each pool it may settle in.
+pub fn payee_record_deposit() -> Balance {
+	use micropayment_pool_runtime::configs::{PayeeStorageBase, PayeeStorageByte};
+	use sp_runtime::traits::Convert;
+	<frame_support::traits::LinearStoragePrice<PayeeStorageBase, PayeeStorageByte, Balance> as Convert<
+		_,
+		Balance,
+	>>::convert(pallet_micropayment_pool::Pallet::<micropayment_pool_runtime::Runtime>::paid_footprint())
+}
+
 /// A key of the simulation: `role` and index give the same key in every run.
 pub fn key(role: &str, index: usize) -> sr25519::Pair {
 	let seed = sp_crypto_hashing::blake2_256(format!("mpool-sim/{role}/{index}").as_bytes());

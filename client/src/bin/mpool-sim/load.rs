@@ -9,7 +9,7 @@
 //! long the node took to build each block.
 
 use crate::{
-	fleet::{account_of, key, key_from_uri, Fleet},
+	fleet::{account_of, key, key_from_uri, Fleet, payee_record_deposit},
 	report::{quantile, splice, write_csv},
 };
 use anyhow::{anyhow, ensure, Context};
@@ -20,7 +20,7 @@ use micropayment_pool_client::{amount, AccountId, Balance, Chain, Hash, PoolId, 
 use micropayment_pool_runtime::{
 	MicropaymentPoolCall, RuntimeCall, RuntimeEvent, UncheckedExtrinsic, UNIT,
 };
-use pallet_micropayment_pool::Event as PoolEvent;
+use pallet_micropayment_pool::{types::SettlementItem, Event as PoolEvent};
 use sp_core::{sr25519, Pair};
 use sp_runtime::MultiSignature;
 use std::{
@@ -137,7 +137,9 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 	let deposit = value.saturating_mul(per_pool * args.targets as Balance);
 	let mut funding: Vec<(AccountId, Balance)> =
 		owners.iter().map(|o| (account_of(o), deposit.saturating_mul(32 * 3) + UNIT)).collect();
-	funding.extend(targets.iter().map(|t| (account_of(t), 10 * UNIT)));
+	// Fees, and the `Paid` storage deposit of a target's first settlement in each pool.
+	let target_funds = 10 * UNIT + payee_record_deposit().saturating_mul(args.pools as Balance);
+	funding.extend(targets.iter().map(|t| (account_of(t), target_funds)));
 	spinner.set_message(format!("funding {} accounts", funding.len()));
 	fleet.fund(&key_from_uri(funder)?, &funding).await.context("funding")?;
 
@@ -392,8 +394,12 @@ fn sign_all(
 			let (pool_id, amount, signature) = signed.remove(0);
 			MicropaymentPoolCall::settle { pool_id, amount, signature }
 		} else {
+			let items: Vec<_> = signed
+				.into_iter()
+				.map(|(pool_id, amount, signature)| SettlementItem { pool_id, amount, signature })
+				.collect();
 			MicropaymentPoolCall::settle_batch {
-				vouchers: signed.try_into().expect("at most 256 items, checked above; qed"),
+				vouchers: items.try_into().expect("at most 256 items, checked above; qed"),
 			}
 		};
 		let xt = chain.sign(&targets[*t], RuntimeCall::MicropaymentPool(call), *nonce);

@@ -1,13 +1,15 @@
 //! `mpool-sim`: the paper's results, measured on a running chain.
 //!
 //! - `mpool-sim stream`: viewers streaming from churning peers, paid through a pool, a pool
-//!   with batch settlement, and the payment-channel baseline; double spending with a colluding
-//!   peer; peers returning bad chunks. Writes CSV, PNG plots and a Markdown summary.
+//!   with batch settlement, and the payment-channel baseline; double spending by a viewer and
+//!   its sock puppets with every strategy of [`adversary::Strategy`] at every collateral/deposit
+//!   ratio; peers returning bad chunks. Writes CSV, PNG plots and a Markdown summary.
 //! - `mpool-sim load`: signed settlements pushed into the node at a target rate; settled
 //!   vouchers per second, inclusion latency, lost or rejected vouchers.
 //!
 //! Exit codes: 0 success, 1 error, 2 usage, 3 a protocol check failed (a payment lost, a wrong
-//! refund, more transactions than the protocol needs, a double spend that paid).
+//! refund, more transactions than the protocol needs, a double spend that paid or returned more
+//! than `−(1 − r)·(C − D)`).
 
 mod adversary;
 mod fleet;
@@ -18,6 +20,7 @@ mod stream;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use adversary::Strategy;
 use fleet::{account_of, Fleet};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use micropayment_pool_client::{amount, Balance, Chain};
@@ -78,6 +81,9 @@ struct StreamArgs {
 	/// Collateral/deposit ratios of the double-spending scenarios (none: `--double-spend=`).
 	#[arg(long, value_delimiter = ',', default_values_t = [1.1, 1.5, 2.0])]
 	double_spend: Vec<f64>,
+	/// Double-spending strategies, each played at every ratio of `--double-spend`.
+	#[arg(long, value_enum, value_delimiter = ',', default_values_t = Strategy::ALL)]
+	strategies: Vec<Strategy>,
 	/// Blocks a peer requires the pool to stay open after the handshake.
 	#[arg(long, default_value_t = 2)]
 	margin: u32,
@@ -149,19 +155,24 @@ async fn stream_cmd(cli: &Cli, args: &StreamArgs) -> anyhow::Result<bool> {
 	let unit = micropayment_pool_runtime::UNIT;
 	// Deposit + 1.5× collateral of the whole resource, or of up to 32 channels, plus fees.
 	let viewer_funds = a.saturating_mul(total.max(32 * (args.churn[1] / args.chunk_interval + 2.0) as Balance)) * 3 + unit;
+	// A peer pays fees and, at its first settlement in each pool, the storage deposit of its
+	// `Paid` record (held until the record is reaped): fund it for every pool it may settle in.
+	let peer_funds = unit.saturating_add(fleet::payee_record_deposit().saturating_mul(work.max_pools_per_peer() as Balance));
 	let mut funding = Vec::new();
 	for mode in &args.modes {
 		let (viewers, peers) = stream::accounts(*mode, &work);
 		funding.extend(viewers.into_iter().map(|v| (v, viewer_funds)));
-		funding.extend(peers.into_iter().map(|p| (p, unit)));
+		funding.extend(peers.into_iter().map(|p| (p, peer_funds)));
 	}
 	const DS_CHUNKS: usize = 5;
-	for (i, ratio) in args.double_spend.iter().enumerate() {
-		let deposit = a.saturating_mul((DS_CHUNKS * adversary::HONEST) as Balance);
-		let mallory = (deposit as f64 * (ratio + 1.0)) as Balance + unit;
-		for (j, who) in adversary::accounts(i).into_iter().enumerate() {
-			funding.push((who, if j == 0 { mallory } else { unit }));
-		}
+	let scenarios_planned: Vec<(Strategy, usize, f64)> = args
+		.strategies
+		.iter()
+		.flat_map(|s| args.double_spend.iter().enumerate().map(move |(i, r)| (*s, i, *r)))
+		.collect();
+	for (strategy, i, ratio) in &scenarios_planned {
+		// Each account settles in one pool at most: fees and one storage deposit.
+		funding.extend(adversary::funding(*strategy, *i, *ratio, a, DS_CHUNKS, unit));
 	}
 	setup.set_message(format!("funding {} accounts from {}", funding.len(), cli.funder));
 	let funder = fleet::key_from_uri(&cli.funder)?;
@@ -174,16 +185,16 @@ async fn stream_cmd(cli: &Cli, args: &StreamArgs) -> anyhow::Result<bool> {
 		let (work, fleet, dir) = (work.clone(), fleet.clone(), stores.clone());
 		modes.push(tokio::spawn(async move { stream::run(mode, work, fleet, dir, progress).await }));
 	}
-	let ds_bar = multi.add(ProgressBar::new(args.double_spend.len() as u64));
+	let ds_bar = multi.add(ProgressBar::new(scenarios_planned.len() as u64));
 	ds_bar.set_style(ProgressStyle::with_template("{prefix:>12} [{elapsed_precise}] {bar:40} {pos}/{len} scenarios").expect("static template; qed"));
 	ds_bar.set_prefix("double spend");
 	let mut scenarios = Vec::new();
-	for (i, ratio) in args.double_spend.iter().copied().enumerate() {
+	for (strategy, i, ratio) in scenarios_planned.iter().copied() {
 		let (fleet, dir, bar) = (fleet.clone(), stores.clone(), ds_bar.clone());
 		scenarios.push(tokio::spawn(async move {
-			let r = adversary::double_spend(fleet, i, ratio, a, DS_CHUNKS, &dir).await;
+			let r = adversary::double_spend(fleet, strategy, i, ratio, a, DS_CHUNKS, &dir).await;
 			bar.inc(1);
-			r
+			r.map_err(|e| e.context(format!("{} at C/D = {ratio}", strategy.name())))
 		}));
 	}
 	let mut outcomes = Vec::new();
@@ -223,7 +234,7 @@ async fn stream_cmd(cli: &Cli, args: &StreamArgs) -> anyhow::Result<bool> {
 		eprintln!("CHECK FAILED: {v}");
 	}
 	println!(
-		"mpool-sim checks (transactions per session, bad-peer loss ≤ k·A, double-spend net return, compensation, slash): test result: {}. {} passed; {} failed;",
+		"mpool-sim checks (transactions per session, bad-peer loss ≤ k·A, double spending: net return < 0 when an honest peer is underpaid and ≤ −(1 − r)(C − D), forfeiture, no honest settlement blocked, balances conserved, refusals): test result: {}. {} passed; {} failed;",
 		if violations.is_empty() { "ok" } else { "FAILED" },
 		checks - violations.len().min(checks),
 		violations.len()

@@ -1,10 +1,16 @@
 //! PNG plots of a run (plotters; text drawn with a TrueType font from the system, no C
 //! libraries).
 
-use crate::{adversary::DoubleSpendRecord, stream::ModeOutcome};
+use crate::{
+	adversary::{DoubleSpendRecord, Strategy},
+	stream::ModeOutcome,
+};
 use anyhow::{anyhow, Context};
 use micropayment_pool_runtime::UNIT;
-use plotters::prelude::*;
+use plotters::{
+	prelude::*,
+	style::text_anchor::{HPos, Pos, VPos},
+};
 use std::path::Path;
 
 /// Where Debian's fonts-dejavu-core (installed by scripts/setup.sh) puts its sans font.
@@ -135,45 +141,98 @@ pub fn tx_per_session(path: &Path, outcomes: &[ModeOutcome]) -> Plot {
 	root.present().map_err(boxed)
 }
 
-/// Net return of double spending against collateral − deposit, with the paper's D − C.
+/// Colours of the collateral/deposit ratios' bars.
+const RATIO_COLORS: [RGBColor; 6] = [
+	RGBColor(214, 39, 40),
+	RGBColor(255, 127, 14),
+	RGBColor(148, 103, 189),
+	RGBColor(140, 86, 75),
+	RGBColor(227, 119, 194),
+	RGBColor(23, 190, 207),
+];
+
+/// Net return of double spending per strategy (a group of bars, one per collateral/deposit
+/// ratio), with the zero line and the stated bound −(1 − r)(C − D) marked on each bar.
 pub fn double_spend(path: &Path, records: &[DoubleSpendRecord]) -> Plot {
-	let root = BitMapBackend::new(path, (900, 540)).into_drawing_area();
+	let root = BitMapBackend::new(path, (1100, 600)).into_drawing_area();
 	root.fill(&WHITE).map_err(boxed)?;
-	let unit = |v: f64| v / UNIT as f64;
-	let xs: Vec<f64> = records.iter().map(|r| unit((r.collateral - r.deposit) as f64)).collect();
-	let max_x = xs.iter().copied().fold(0.1, f64::max) * 1.15;
-	let min_y = records.iter().map(|r| unit(r.net_return as f64)).fold(-0.1, f64::min) * 1.15;
+	let unit = |v: i128| v as f64 / UNIT as f64;
+	let mut strategies: Vec<Strategy> = records.iter().map(|r| r.strategy).collect();
+	strategies.sort();
+	strategies.dedup();
+	let mut ratios: Vec<f64> = records.iter().map(|r| r.ratio).collect();
+	ratios.sort_by(f64::total_cmp);
+	ratios.dedup();
+	// Group g spans [g·slot, (g+1)·slot): one bar per ratio, a gap of one bar.
+	let slot = ratios.len() as f64 + 1.0;
+	let bar_x = |r: &DoubleSpendRecord| {
+		let g = strategies.iter().position(|s| *s == r.strategy).unwrap_or(0) as f64;
+		let k = ratios.iter().position(|x| *x == r.ratio).unwrap_or(0) as f64;
+		g * slot + 0.5 + k
+	};
+	let lowest = records.iter().map(|r| unit(r.net_return.min(r.bound))).fold(-0.01, f64::min);
+	let highest = records.iter().map(|r| unit(r.net_return)).fold(0.0, f64::max);
+	// Room below the deepest bar for the legend, above zero for the strategies' names.
+	let (y_min, y_max) = (lowest * 1.4, highest.max(-lowest * 0.22));
+	let x_max = strategies.len() as f64 * slot;
 	let mut chart = ChartBuilder::on(&root)
-		.caption("Double spending with a colluding peer (Theorem IV.1)", ("sans-serif", 22))
+		.caption("Double spending: the coalition's net return per strategy (Theorem IV.1)", ("sans-serif", 22))
 		.margin(16)
-		.x_label_area_size(48)
+		.x_label_area_size(30)
 		.y_label_area_size(70)
-		.build_cartesian_2d(0.0..max_x, min_y..(-min_y * 0.15))
+		.build_cartesian_2d(0.0..x_max, y_min..y_max)
 		.map_err(boxed)?;
 	chart
 		.configure_mesh()
-		.x_desc("collateral − deposit (UNIT)")
-		.y_desc("viewer + colluder net return (UNIT)")
+		.disable_x_mesh()
+		.light_line_style(WHITE)
+		.x_labels(0)
+		.x_desc("strategy (one bar per collateral/deposit ratio C/D)")
+		.y_desc("owner + puppets: net return (UNIT)")
 		.draw()
 		.map_err(boxed)?;
-	let grey = RGBColor(120, 120, 120);
-	chart
-		.draw_series(LineSeries::new(vec![(0.0, 0.0), (max_x, -max_x)], grey.stroke_width(2)))
-		.map_err(boxed)?
-		.label("paper: deposit − collateral")
-		.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], grey.stroke_width(2)));
-	let red = color("channel");
+	for (k, ratio) in ratios.iter().enumerate() {
+		let c = RATIO_COLORS[k % RATIO_COLORS.len()];
+		chart
+			.draw_series(records.iter().filter(|r| r.ratio == *ratio).map(|r| {
+				let x = bar_x(r);
+				Rectangle::new([(x + 0.08, 0.0), (x + 0.92, unit(r.net_return))], c.filled())
+			}))
+			.map_err(boxed)?
+			.label(format!("C/D = {ratio}"))
+			.legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled()));
+	}
+	let black = RGBColor(0, 0, 0);
 	chart
 		.draw_series(records.iter().map(|r| {
-			Circle::new((unit((r.collateral - r.deposit) as f64), unit(r.net_return as f64)), 7, red.filled())
+			let x = bar_x(r);
+			PathElement::new(vec![(x, unit(r.bound)), (x + 1.0, unit(r.bound))], black.stroke_width(3))
 		}))
 		.map_err(boxed)?
-		.label("measured on the dev chain")
-		.legend(move |(x, y)| Circle::new((x + 10, y), 6, red.filled()));
+		.label("bound −(1 − r)(C − D)")
+		.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], black.stroke_width(3)));
+	let grey = RGBColor(90, 90, 90);
+	chart
+		.draw_series(LineSeries::new(vec![(0.0, 0.0), (x_max, 0.0)], grey.stroke_width(2)))
+		.map_err(boxed)?
+		.label("zero: double spending breaks even")
+		.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], grey.stroke_width(2)));
+	// Strategy names above the zero line, over their groups.
+	let label_y = y_max * 0.45;
+	chart
+		.draw_series(strategies.iter().enumerate().map(|(g, s)| {
+			let center = g as f64 * slot + 0.5 + ratios.len() as f64 / 2.0;
+			Text::new(
+				s.name().to_string(),
+				(center, label_y),
+				TextStyle::from(("sans-serif", 16).into_font()).pos(Pos::new(HPos::Center, VPos::Center)),
+			)
+		}))
+		.map_err(boxed)?;
 	chart
 		.configure_series_labels()
-		.position(SeriesLabelPosition::UpperRight)
-		.background_style(WHITE.mix(0.8))
+		.position(SeriesLabelPosition::LowerRight)
+		.background_style(WHITE.mix(0.85))
 		.border_style(BLACK)
 		.draw()
 		.map_err(boxed)?;

@@ -2,7 +2,7 @@
 //! fail (outcomes only — transaction counts, payments, refunds — never timings).
 
 use crate::{
-	adversary::DoubleSpendRecord,
+	adversary::{DoubleSpendRecord, Strategy},
 	stream::{ModeOutcome, SessionRecord, SwitchRecord, Workload},
 };
 use micropayment_pool_client::{amount, Balance};
@@ -63,7 +63,7 @@ pub fn violations(
 	double_spends: &[DoubleSpendRecord],
 ) -> (usize, Vec<String>) {
 	let mut bad = Vec::new();
-	let checks = 2 * outcomes.iter().map(|o| o.sessions.len()).sum::<usize>() + 3 * double_spends.len();
+	let checks = 2 * outcomes.iter().map(|o| o.sessions.len()).sum::<usize>() + 6 * double_spends.len();
 	let k_a = work.chunk_value.saturating_mul(work.bad_peers as Balance);
 	for outcome in outcomes {
 		let mode = outcome.mode.name();
@@ -92,14 +92,37 @@ pub fn violations(
 		}
 	}
 	for d in double_spends {
-		if d.net_return != d.predicted {
-			bad.push(format!("double spend at ratio {}: net {} ≠ D − C = {}", d.ratio, d.net_return, d.predicted));
+		let at = format!("double spend {} at C/D = {}", d.strategy.name(), d.ratio);
+		// Theorem IV.1: an underpaid honest peer means the double spend lost money...
+		if d.honest_paid < d.honest_owed && d.net_return >= 0 {
+			bad.push(format!(
+				"{at}: honest peers paid {} of {}, yet the coalition's net return is {} ≥ 0",
+				d.honest_paid, d.honest_owed, d.net_return
+			));
 		}
-		if d.honest_paid != d.honest_owed {
-			bad.push(format!("double spend at ratio {}: honest peers paid {} of {}", d.ratio, d.honest_paid, d.honest_owed));
+		// ...at least (1 − r)(C − D). Every strategy promises more than D in all, so the bound
+		// applies to each scenario.
+		if d.net_return > d.bound {
+			bad.push(format!("{at}: net return {} above the bound −(1 − r)(C − D) = {}", d.net_return, d.bound));
 		}
-		if d.slashed != d.collateral - d.deposit {
-			bad.push(format!("double spend at ratio {}: slashed {} ≠ C − D", d.ratio, d.slashed));
+		// Promising more than D and having it settled inside the window forfeits the collateral.
+		if !d.forfeited {
+			bad.push(format!("{at}: the pool paid more than its deposit was promised, but nothing was forfeited"));
+		}
+		// No blocking: every honest settlement inside the window goes through.
+		if d.honest_failed > 0 {
+			bad.push(format!("{at}: {} honest settlements failed inside the window", d.honest_failed));
+		}
+		// What the coalition lost went to the honest peers or was slashed, to the planck.
+		let accounted = d.coalition_change + d.honest_paid as i128 + d.slashed as i128;
+		if accounted != 0 {
+			bad.push(format!(
+				"{at}: coalition {} + honest paid {} + slashed {} = {accounted}, not 0",
+				d.coalition_change, d.honest_paid, d.slashed
+			));
+		}
+		if !d.expectations_met {
+			bad.push(format!("{at}: {}", d.expectations));
 		}
 	}
 	(checks, bad)
@@ -189,25 +212,67 @@ pub fn summary(
 	}
 
 	if !double_spends.is_empty() {
-		let _ = writeln!(md, "\nDouble spending with a colluding peer (Theorem IV.1; UNIT, fees excluded):\n");
-		let _ = writeln!(md, "| C/D | deposit D | collateral C | net return | D − C | honest peers owed / paid | slashed |");
-		let _ = writeln!(md, "|---|---|---|---|---|---|---|");
-		for d in double_spends {
-			let _ = writeln!(
-				md,
-				"| {} | {} | {} | {} | {} | {} / {} | {} |",
-				d.ratio,
-				units(d.deposit as f64),
-				units(d.collateral as f64),
-				units(d.net_return as f64),
-				units(d.predicted as f64),
-				units(d.honest_owed as f64),
-				units(d.honest_paid as f64),
-				units(d.slashed as f64)
-			);
-		}
+		double_spend_table(&mut md, double_spends);
 	}
 	md
+}
+
+/// The double-spending scenarios in order: by strategy, then by ratio.
+pub fn sorted(double_spends: &[DoubleSpendRecord]) -> Vec<&DoubleSpendRecord> {
+	let mut all: Vec<&DoubleSpendRecord> = double_spends.iter().collect();
+	all.sort_by(|a, b| a.strategy.cmp(&b.strategy).then(a.ratio.total_cmp(&b.ratio)));
+	all
+}
+
+/// One row per strategy × ratio: what the coalition got, what the bound allows, what the
+/// honest peers were owed and paid, what was slashed.
+fn double_spend_table(md: &mut String, double_spends: &[DoubleSpendRecord]) {
+	let r = micropayment_pool_client::compensation_share();
+	let _ = writeln!(
+		md,
+		"\nDouble spending (Theorem IV.1): a viewer buys the whole resource, worth its deposit D, from {} honest peers and promises more than D to itself or to sock puppets it controls; the coalition plays each strategy at each collateral/deposit ratio. Compensation share r = {}%, settlement grace {} blocks. Amounts in UNIT; the coalition's change is from on-chain balances (free + reserved of all its accounts) with fees added back; net return = service received (the honest vouchers, at most D) + that change; the bound is −(1 − r)(C − D).\n",
+		crate::adversary::HONEST,
+		r.deconstruct() as f64 / 1e7,
+		micropayment_pool_client::settlement_grace()
+	);
+	for s in Strategy::ALL {
+		if double_spends.iter().any(|d| d.strategy == s) {
+			let _ = writeln!(md, "- `{}`: {}", s.name(), s.describe());
+		}
+	}
+	let _ = writeln!(md);
+	let _ = writeln!(
+		md,
+		"| strategy | C/D | deposit D | collateral C | service | coalition change | **net return** | bound | honest owed / paid | slashed (pot) | coalition fees |"
+	);
+	let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|");
+	for d in sorted(double_spends) {
+		let _ = writeln!(
+			md,
+			"| {} | {} | {} | {} | {} | {} | **{}** | {} | {} / {} | {} ({}) | {} |",
+			d.strategy.name(),
+			d.ratio,
+			units(d.deposit as f64),
+			units(d.collateral as f64),
+			units(d.value_received as f64),
+			units(d.coalition_change as f64),
+			units(d.net_return as f64),
+			units(d.bound as f64),
+			units(d.honest_owed as f64),
+			units(d.honest_paid as f64),
+			units(d.slashed as f64),
+			units(d.pot as f64),
+			units(d.fees as f64)
+		);
+	}
+	let refusals: Vec<String> = sorted(double_spends)
+		.into_iter()
+		.filter(|d| !d.expectations.is_empty())
+		.map(|d| format!("- {} at C/D = {}: {}", d.strategy.name(), d.ratio, d.expectations))
+		.collect();
+	if !refusals.is_empty() {
+		let _ = writeln!(md, "\nOn the way (refusals, windows, clean-up):\n\n{}", refusals.join("\n"));
+	}
 }
 
 /// Replaces the text between `<!-- begin -->` and `<!-- end -->` markers of `tag` in `path`.
@@ -257,4 +322,140 @@ pub fn all_transactions(outcomes: &[ModeOutcome]) -> Vec<TxRow> {
 /// Every session of every mode, for the CSV.
 pub fn all_sessions(outcomes: &[ModeOutcome]) -> Vec<SessionRecord> {
 	outcomes.iter().flat_map(|o| o.sessions.iter().cloned()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::adversary::{collateral_of, deposit_of};
+
+	const D: Balance = 150_000_000_000;
+
+	fn work() -> Workload {
+		Workload {
+			viewers: 1,
+			peers: 2,
+			bad_peers: 0,
+			session_secs: 10.0,
+			chunk_secs: 2.0,
+			churn_secs: (60.0, 100.0),
+			time_scale: 1.0,
+			chunk_value: 10_000_000_000,
+			seed: 1,
+			margin_blocks: 2,
+		}
+	}
+
+	/// A scenario as the chain would settle it: the coalition's change, what honest peers got
+	/// and what was slashed, with the bound of the runtime's r.
+	fn record(strategy: Strategy, ratio: f64, coalition_change: i128, honest_paid: Balance, slashed: Balance) -> DoubleSpendRecord {
+		let collateral = collateral_of(D, ratio);
+		let excess = collateral - D;
+		let pot = micropayment_pool_client::compensation_share().mul_floor(excess);
+		DoubleSpendRecord {
+			strategy,
+			ratio,
+			deposit: D,
+			collateral,
+			value_received: D,
+			coalition_change,
+			net_return: D as i128 + coalition_change,
+			bound: -((excess - pot) as i128),
+			honest_owed: D,
+			honest_paid,
+			honest_failed: 0,
+			slashed,
+			pot,
+			forfeited: true,
+			fees: 0,
+			payees: 4,
+			reaped: 4,
+			expectations: String::new(),
+			expectations_met: true,
+		}
+	}
+
+	/// What the new rules give: drain (honest peers get the pot), u128::MAX puppet (the puppet
+	/// takes the pot), slot filling (20 puppets take 20 planck of the deposit; the honest peers'
+	/// shortfall of 20 comes from the pot, the rest of D + C is gone).
+	fn honest_outcomes() -> Vec<DoubleSpendRecord> {
+		let c = collateral_of(D, 1.5);
+		let pot = (c - D) / 2;
+		vec![
+			record(Strategy::Drain, 1.5, -(c as i128), pot, c - pot),
+			record(Strategy::SockPuppetMax, 1.5, -((c - pot) as i128), 0, c - pot),
+			record(Strategy::SlotFilling, 1.5, -((D + c) as i128) + 20, D, c - 20),
+		]
+	}
+
+	#[test]
+	fn scenario_amounts_are_exact() {
+		assert_eq!(deposit_of(10_000_000_000, 5), D);
+		assert_eq!(collateral_of(D, 1.1), 165_000_000_000);
+		assert_eq!(collateral_of(D, 1.5), 225_000_000_000);
+		assert_eq!(collateral_of(D, 2.0), 300_000_000_000);
+		let names: Vec<&str> = Strategy::ALL.iter().map(|s| s.name()).collect();
+		assert_eq!(names, ["drain", "self-voucher", "sock-puppet-max", "slot-filling", "last-block"]);
+	}
+
+	#[test]
+	fn outcomes_of_the_new_rules_pass_the_checks() {
+		let records = honest_outcomes();
+		// The u128::MAX puppet meets the bound exactly.
+		assert_eq!(records[1].net_return, records[1].bound);
+		let (checks, bad) = violations(&work(), &[], &records);
+		assert_eq!(checks, 6 * records.len());
+		assert!(bad.is_empty(), "{bad:?}");
+	}
+
+	#[test]
+	fn a_double_spend_that_pays_is_caught() {
+		// The old runtime: the puppet took the deposit and, as "compensation", the collateral
+		// back; the honest peers got nothing and the coalition kept the service.
+		let c = collateral_of(D, 1.5);
+		let mut old = record(Strategy::SockPuppetMax, 1.5, 0, 0, 0);
+		old.forfeited = false;
+		let (_, bad) = violations(&work(), &[], &[old]);
+		assert!(bad.iter().any(|v| v.contains("≥ 0")), "{bad:?}");
+		assert!(bad.iter().any(|v| v.contains("above the bound")), "{bad:?}");
+		assert!(bad.iter().any(|v| v.contains("nothing was forfeited")), "{bad:?}");
+		// Forfeited, but the sum does not add up, a refusal was missed, a peer was blocked.
+		let mut off = record(Strategy::SelfVoucher, 1.5, -(c as i128), 0, c - 1);
+		off.expectations = "Mallory's voucher to herself refused with SelfPayment: FAILED, it succeeded".into();
+		off.expectations_met = false;
+		off.honest_failed = 1;
+		let (_, bad) = violations(&work(), &[], &[off]);
+		assert!(bad.iter().any(|v| v.contains("not 0")), "{bad:?}");
+		assert!(bad.iter().any(|v| v.contains("SelfPayment")), "{bad:?}");
+		assert!(bad.iter().any(|v| v.contains("honest settlements failed")), "{bad:?}");
+	}
+
+	#[test]
+	fn table_and_plot_cover_every_strategy_and_ratio() {
+		let mut records = Vec::new();
+		for s in Strategy::ALL {
+			for ratio in [1.1, 1.5, 2.0] {
+				let c = collateral_of(D, ratio);
+				let pot = (c - D) / 2;
+				records.push(record(s, ratio, -(c as i128), pot, c - pot));
+			}
+		}
+		let md = summary(&work(), "mpool-sim stream", &[], &records);
+		assert_eq!(md.matches("\n| sock-puppet-max |").count(), 3, "{md}");
+		assert!(md.contains("| last-block | 2 |"), "{md}");
+		assert!(md.contains("r = 50%"), "{md}");
+		if crate::plot::load_font().is_ok() {
+			let dir = std::env::temp_dir().join(format!("mpool-sim-plot-{}", std::process::id()));
+			std::fs::create_dir_all(&dir).expect("tmp dir");
+			let png = dir.join("double-spend.png");
+			crate::plot::double_spend(&png, &records).expect("plots");
+			assert!(std::fs::metadata(&png).expect("written").len() > 1_000);
+			// `MPOOL_KEEP_PLOT=1` keeps it to look at.
+			if std::env::var_os("MPOOL_KEEP_PLOT").is_none() {
+				let _ = std::fs::remove_dir_all(&dir);
+			} else {
+				eprintln!("plot kept in {}", png.display());
+			}
+		}
+	}
 }

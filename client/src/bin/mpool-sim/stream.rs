@@ -19,11 +19,11 @@
 use crate::fleet::{account_of, key, Fleet};
 use anyhow::{anyhow, bail, ensure, Context};
 use micropayment_pool_client::{
-	verify_handshake, AccountId, Balance, BlockNumber, Chain, HandshakeBundle, Hash, Peer, Policy,
-	PoolId, PoolTerms, SignedVoucher, Viewer, Wait,
+	settle_by, verify_handshake, AccountId, Balance, BlockNumber, Chain, HandshakeBundle, Hash,
+	Peer, Policy, PoolId, PoolTerms, SignedVoucher, Viewer, Wait,
 };
 use micropayment_pool_runtime::{MicropaymentPoolCall, RuntimeCall};
-use pallet_micropayment_pool::Event as PoolEvent;
+use pallet_micropayment_pool::{types::SettlementItem, Event as PoolEvent};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use sp_core::sr25519;
 use std::{
@@ -97,6 +97,18 @@ impl Workload {
 		blocks.max(self.margin_blocks.saturating_add(2)).max(5)
 	}
 
+	/// Most channels one viewer opens in a session: a stint per churn, one per bad peer met, one
+	/// more for the session's end.
+	fn max_channels_per_viewer(&self) -> usize {
+		(self.session_secs / self.churn_secs.0).ceil() as usize + self.bad_peers + 1
+	}
+
+	/// Most pools one peer may settle in (each holds a `Paid` storage deposit from it until
+	/// reaped): every viewer's pool, or every channel of every viewer.
+	pub fn max_pools_per_peer(&self) -> usize {
+		self.viewers.saturating_mul(self.max_channels_per_viewer())
+	}
+
 	pub fn check(&self) -> anyhow::Result<()> {
 		ensure!(self.viewers > 0 && self.peers >= 2, "need a viewer and two peers");
 		ensure!(self.bad_peers < self.peers, "at least one peer must be honest");
@@ -106,8 +118,8 @@ impl Workload {
 			"bad churn range"
 		);
 		ensure!(self.time_scale > 0.0, "time scale must be positive");
-		// A channel-mode viewer keeps every channel it opened until expiry.
-		let stints = (self.session_secs / self.churn_secs.0).ceil() as usize + self.bad_peers + 1;
+		// A channel-mode viewer keeps every channel it opened until its settlement window ends.
+		let stints = self.max_channels_per_viewer();
 		ensure!(
 			stints <= 32,
 			"up to {stints} channels per viewer exceed MaxPoolsPerAccount (32): shorten the session"
@@ -548,7 +560,10 @@ async fn open_channel(channel: &OpenPool, owner: &sr25519::Pair, peer: &SimPeer)
 		.await?
 		.ok_or_else(|| anyhow!("channel {} not found at the best block", channel.id))?;
 	ensure!(record.owner == account_of(owner), "channel of another owner");
-	ensure!(record.collateral > record.deposit && record.deposit >= channel.deposit, "channel underfunded");
+	ensure!(
+		record.collateral > record.total_deposit && record.deposit >= channel.deposit,
+		"channel underfunded"
+	);
 	let terms = PoolTerms {
 		pool_id: channel.id,
 		owner: record.owner,
@@ -560,6 +575,7 @@ async fn open_channel(channel: &OpenPool, owner: &sr25519::Pair, peer: &SimPeer)
 		paid_to_me: 0,
 		block_number: head.number,
 		block_hash: at,
+		total_deposit: record.total_deposit,
 	};
 	peer.store.lock().await.record_handshake(terms)?;
 	Ok(())
@@ -605,7 +621,11 @@ async fn settle_batches(ctx: &Arc<Ctx>) -> anyhow::Result<()> {
 			for part in unsettled.chunks(256) {
 				let items: Vec<_> = part
 					.iter()
-					.map(|(_, s)| (s.voucher.pool_id, s.voucher.amount, s.signature.clone()))
+					.map(|(_, s)| SettlementItem {
+						pool_id: s.voucher.pool_id,
+						amount: s.voucher.amount,
+						signature: s.signature.clone(),
+					})
 					.collect();
 				let call = MicropaymentPoolCall::settle_batch {
 					vouchers: items.try_into().map_err(|_| anyhow!("batch above MaxBatch"))?,
@@ -665,19 +685,19 @@ async fn check_settled(
 	Ok(totals)
 }
 
-/// After expiry the viewers close their pools; each refund must be exactly what was not paid.
+/// After the settlement window (expiry + grace) the viewers close their pools; each refund
+/// must be exactly what was not paid.
 async fn reclaim(
 	ctx: &Ctx,
 	pools: &[Vec<OpenPool>],
 	paid: &BTreeMap<PoolId, Balance>,
 ) -> anyhow::Result<()> {
 	let chain = &ctx.fleet.chain;
-	let last = pools.iter().flatten().map(|p| p.expiry).max().unwrap_or(0);
+	// The first block at which every pool may close.
+	let last = pools.iter().flatten().map(|p| settle_by(p.expiry)).max().unwrap_or(0);
 	ctx.progress.set_message(format!("waiting for block {last} to reclaim"));
-	loop {
-		if chain.header(None).await?.number >= last {
-			break;
-		}
+	// A transaction submitted now executes in the block after the best one.
+	while chain.best_number().await?.saturating_add(1) < last {
 		tokio::time::sleep(Duration::from_secs(1)).await;
 	}
 	let mut tasks = Vec::new();

@@ -7,8 +7,8 @@ mod output;
 
 use clap::{Args, Parser, Subcommand};
 use micropayment_pool_client::{
-	amount, verify_handshake, AccountId, Balance, Chain, ChainError, HandshakeBundle, Peer,
-	Policy, PoolId, SignedVoucher, Viewer, Wait,
+	amount, settle_by, settlement_grace, verify_handshake, AccountId, Balance, Chain, ChainError,
+	HandshakeBundle, Peer, Policy, PoolId, SignedVoucher, Viewer, Wait,
 };
 use micropayment_pool_runtime::{MicropaymentPoolCall, RuntimeCall};
 use output::{Failure, Report};
@@ -39,7 +39,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-	/// Create, inspect and close pools.
+	/// Create, inspect, close and reap pools.
 	#[command(subcommand)]
 	Pool(PoolCmd),
 	/// Sign, verify and accept vouchers.
@@ -48,7 +48,8 @@ enum Command {
 	/// Prove a pool to a peer (viewer) and check that proof (peer).
 	#[command(subcommand)]
 	Handshake(HandshakeCmd),
-	/// Settle a voucher on chain: from the peer's store, or a given voucher token.
+	/// Settle a voucher on chain: from the peer's store, or a given voucher token. Works until
+	/// the pool's `settle_by` block (expiry + the runtime's settlement grace), after expiry too.
 	Settle(SettleArgs),
 	/// Long-running peer processes.
 	#[command(subcommand)]
@@ -116,9 +117,20 @@ enum PoolCmd {
 		#[arg(long)]
 		at: Option<String>,
 	},
-	/// Close an expired pool and release what is left to its owner.
+	/// Close a pool after its settlement window (expiry + grace) and release what is left to
+	/// its owner.
 	Close {
 		pool: PoolId,
+		#[command(flatten)]
+		signer: Signer,
+	},
+	/// Remove the `Paid` records of a closed pool and release their storage deposits to their
+	/// peers (anyone may call it; a peer has the reason to).
+	Reap {
+		pool: PoolId,
+		/// Most records to remove in this call.
+		#[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+		limit: u32,
 		#[command(flatten)]
 		signer: Signer,
 	},
@@ -282,14 +294,35 @@ async fn peer_run(cli: &Cli, store: &str, me: &str) -> Result<Report, Failure> {
 	Ok(Report::new(json!({ "accepted": accepted })).line(format!("accepted {accepted} vouchers")))
 }
 
-/// Chain errors: the chain saying no is a refusal, the rest are errors.
+/// Chain errors: the chain saying no is a refusal (named by the pallet's error, with a hint for
+/// the errors a user can act on), the rest are errors.
 fn chain_err(e: ChainError) -> Failure {
 	match &e {
-		ChainError::Dispatch { .. } =>
-			Failure::refused(e.dispatch_error().unwrap_or("DispatchError"), &e),
+		ChainError::Dispatch { .. } => {
+			let name = e.dispatch_error().unwrap_or("DispatchError");
+			match error_hint(name) {
+				Some(hint) => Failure::refused(name, format!("{e} ({hint})")),
+				None => Failure::refused(name, &e),
+			}
+		},
 		ChainError::Rejected(_) | ChainError::Dropped(_) => Failure::refused("Rejected", &e),
 		_ => Failure::Error(e.into()),
 	}
+}
+
+/// What a pallet error means for the one who sent the call.
+fn error_hint(name: &str) -> Option<&'static str> {
+	Some(match name {
+		"SelfPayment" => "a pool never pays its own owner: the voucher's target is the owner",
+		"PoolOpen" => "the pool is still open: reap its records after it is closed",
+		"NothingToReap" => "the closed pool has no Paid records left",
+		"PayeeDepositUnavailable" =>
+			"the peer's free balance cannot cover the storage deposit of its first settlement in this pool",
+		"PoolNotExpired" => "the settlement window (expiry + grace) has not ended yet",
+		"PoolExpired" => "the settlement window (expiry + grace) has ended",
+		"Overdrawn" => "the pool was overdrawn: its collateral is forfeited",
+		_ => return None,
+	})
 }
 
 async fn connect(cli: &Cli) -> Result<Chain, Failure> {
@@ -338,24 +371,36 @@ async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 				.map_err(chain_err)?
 				.ok_or_else(|| Failure::NotFound(format!("pool {pool}")))?;
 			let resource = String::from_utf8_lossy(&record.resource_id).into_owned();
+			let deadline = settle_by(record.expiry);
 			Ok(Report::new(json!({
 				"pool_id": pool,
 				"owner": record.owner.to_ss58check(),
 				"resource_id": resource,
 				"deposit": record.deposit.to_string(),
+				"total_deposit": record.total_deposit.to_string(),
 				"collateral": record.collateral.to_string(),
 				"expiry": record.expiry,
+				"settlement_grace": settlement_grace(),
+				"settle_by": deadline,
 				"payees": record.payees,
 				"overdrawn": record.overdrawn,
 			}))
 			.line(format!("pool {pool}"))
-			.line(format!("  owner       {}", record.owner.to_ss58check()))
-			.line(format!("  resource    {resource}"))
-			.line(format!("  deposit     {}", amount::format(record.deposit)))
-			.line(format!("  collateral  {}", amount::format(record.collateral)))
-			.line(format!("  expiry      block {}", record.expiry))
-			.line(format!("  payees      {}", record.payees))
-			.line(format!("  overdrawn   {}", record.overdrawn)))
+			.line(format!("  owner          {}", record.owner.to_ss58check()))
+			.line(format!("  resource       {resource}"))
+			.line(format!("  deposit        {} left", amount::format(record.deposit)))
+			.line(format!("  total deposit  {}", amount::format(record.total_deposit)))
+			.line(format!(
+				"  collateral     {}{}",
+				amount::format(record.collateral),
+				if record.overdrawn { " (compensation pot left)" } else { "" }
+			))
+			.line(format!("  expiry         block {} (no serving, top-up or extension from it)", record.expiry))
+			.line(format!(
+				"  settle by      block {deadline} (vouchers settle in blocks before it; closes from it)"
+			))
+			.line(format!("  payees         {}", record.payees))
+			.line(format!("  overdrawn      {}", record.overdrawn)))
 		},
 		PoolCmd::Close { pool, signer } => {
 			let call = MicropaymentPoolCall::close_pool { pool_id: *pool };
@@ -384,6 +429,31 @@ async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 				amount::format(deposit),
 				amount::format(collateral),
 				amount::format(slashed)
+			)))
+		},
+		PoolCmd::Reap { pool, limit, signer } => {
+			let call = MicropaymentPoolCall::reap_paid { pool_id: *pool, limit: *limit };
+			let included = chain
+				.submit(&args::pair(&signer.suri)?, RuntimeCall::MicropaymentPool(call), signer.wait())
+				.await
+				.map_err(chain_err)?;
+			let (removed, remaining) = included
+				.pool_events()
+				.find_map(|e| match e {
+					PoolEvent::PaidReaped { removed, remaining, .. } => Some((*removed, *remaining)),
+					_ => None,
+				})
+				.ok_or_else(|| anyhow::anyhow!("no PaidReaped event"))?;
+			Ok(Report::new(json!({
+				"pool_id": pool,
+				"removed": removed,
+				"remaining": remaining,
+				"block_hash": included.block_hash,
+				"fee": included.fee.to_string(),
+			}))
+			.line(format!(
+				"reaped {removed} Paid records of pool {pool} and released their storage deposits to their peers{}",
+				if remaining { "; more are left: run it again" } else { "; none left" }
 			)))
 		},
 	}
@@ -546,6 +616,7 @@ async fn handshake(cli: &Cli, cmd: &HandshakeCmd) -> Result<Report, Failure> {
 			}
 			let mut out = serde_json::to_value(&terms)?;
 			out["resource"] = json!(String::from_utf8_lossy(&terms.resource_id));
+			out["settle_by"] = json!(terms.settle_by());
 			out["verify_ms"] = json!(elapsed.as_secs_f64() * 1e3);
 			Ok(Report::new(out)
 				.line(format!(
@@ -557,7 +628,12 @@ async fn handshake(cli: &Cli, cmd: &HandshakeCmd) -> Result<Report, Failure> {
 				.line(format!("  resource    {}", String::from_utf8_lossy(&terms.resource_id)))
 				.line(format!("  deposit     {}", amount::format(terms.deposit)))
 				.line(format!("  collateral  {}", amount::format(terms.collateral)))
-				.line(format!("  expiry      block {} (now {now})", terms.expiry))
+				.line(format!("  expiry      block {} (now {now}): serve only before it", terms.expiry))
+				.line(format!(
+					"  settle by   block {} (expiry + {} blocks of grace)",
+					terms.settle_by(),
+					settlement_grace()
+				))
 				.line(format!("  paid to me  {}", amount::format(terms.paid_to_me)))
 				.line(format!("  checked in  {:.2} ms", elapsed.as_secs_f64() * 1e3)))
 		},
@@ -619,7 +695,15 @@ async fn settle(cli: &Cli, args: &SettleArgs) -> Result<Report, Failure> {
 			_ => None,
 		})
 		.ok_or_else(|| anyhow::anyhow!("no Settled event"))?;
-	let overdrawn = included.pool_events().any(|e| matches!(e, PoolEvent::PoolOverdrawn { .. }));
+	// Short of deposit: the owner double-spent; the shortfall was paid from the compensation
+	// pot as far as it went.
+	let short = included.pool_events().find_map(|e| match e {
+		PoolEvent::PoolOverdrawn { victim, shortfall, compensation, .. } if *victim == me =>
+			Some((*shortfall, *compensation)),
+		_ => None,
+	});
+	let overdrawn = short.is_some();
+	let (shortfall, compensation) = short.unwrap_or_default();
 	if let Some(peer) = peer.as_mut() {
 		peer.mark_settled(pool_id, signed.voucher.amount)?;
 	}
@@ -629,6 +713,8 @@ async fn settle(cli: &Cli, args: &SettleArgs) -> Result<Report, Failure> {
 		"paid": paid.to_string(),
 		"fee": included.fee.to_string(),
 		"overdrawn": overdrawn,
+		"shortfall": shortfall.to_string(),
+		"compensation": compensation.to_string(),
 		"block_hash": included.block_hash,
 	}))
 	.line(format!(
@@ -636,7 +722,15 @@ async fn settle(cli: &Cli, args: &SettleArgs) -> Result<Report, Failure> {
 		amount::format(paid),
 		amount::format(signed.voucher.amount),
 		amount::format(included.fee),
-		if overdrawn { " — pool was overdrawn, paid from its collateral" } else { "" }
+		if overdrawn {
+			format!(
+				" — pool overdrawn: short {}, of which {} paid from the compensation pot",
+				amount::format(shortfall),
+				amount::format(compensation)
+			)
+		} else {
+			String::new()
+		}
 	)))
 }
 

@@ -2,12 +2,17 @@
 //! succeeds or fails on its own.
 
 use super::*;
-use crate::{weights::WeightInfo, BatchOf};
+use crate::{weights::WeightInfo, BatchOf, SettlementItem};
 use codec::{Decode, Encode};
 use frame_support::{dispatch::GetDispatchInfo, traits::Get};
 
 fn batch(items: Vec<(u64, Balance, MultiSignature)>) -> BatchOf<Test> {
-	items.try_into().expect("within MaxBatch")
+	items
+		.into_iter()
+		.map(|(pool_id, amount, signature)| SettlementItem { pool_id, amount, signature })
+		.collect::<Vec<_>>()
+		.try_into()
+		.expect("within MaxBatch")
 }
 
 fn settle_batch(peer: &AccountId, items: Vec<(u64, Balance, MultiSignature)>) -> Result<
@@ -126,7 +131,7 @@ fn empty_unsigned_and_oversized_batches_are_refused() {
 		// MaxBatch + 1 vouchers cannot even be decoded into a call.
 		let max = <<Test as crate::Config>::MaxBatch as Get<u32>>::get() as usize;
 		let sig = voucher_sig("Alice", 0, &bob(), 1);
-		let items: Vec<(u64, Balance, MultiSignature)> = vec![(0, 1, sig); max + 1];
+		let items = vec![SettlementItem::<Balance, _> { pool_id: 0, amount: 1, signature: sig }; max + 1];
 		let mut encoded = vec![2u8, 5u8]; // pallet index 2, call index 5
 		encoded.extend(items.encode());
 		assert!(RuntimeCall::decode(&mut &encoded[..]).is_err());

@@ -69,6 +69,20 @@ mod top_up {
 			assert_noop!(top_up(&alice(), id, 100, 200), Error::<Test>::Overdrawn);
 		});
 	}
+
+	#[test]
+	fn the_collateral_must_stay_above_the_total_deposit() {
+		build_and_execute(|| {
+			let id = create(&alice(), DEPOSIT, COLLATERAL);
+			// Half the deposit paid out: remaining 500, but 1_000 was ever trusted to the pool.
+			assert_ok!(settle(&bob(), id, 500, voucher_sig("Alice", id, &bob(), 500)));
+			// 1_500 + 1_000 deposit would need 2_750 collateral (10% excess); 2_000 is short.
+			assert_noop!(top_up(&alice(), id, 1_000, 500), Error::<Test>::InsufficientCollateral);
+			assert_ok!(top_up(&alice(), id, 1_000, 1_250));
+			let pool = Pools::<Test>::get(id).unwrap();
+			assert_eq!((pool.deposit, pool.total_deposit, pool.collateral), (1_500, 2_000, 2_750));
+		});
+	}
 }
 
 mod extend {
@@ -85,7 +99,7 @@ mod extend {
 			assert_ok!(extend(&alice(), id, 50));
 			assert_eq!(Pools::<Test>::get(id).unwrap().expiry, 1 + DURATION + 50);
 			assert_eq!(last_event(), Event::PoolExtended { pool_id: id, expiry: 151 });
-			System::set_block_number(1 + DURATION);
+			System::set_block_number(CLOSE_AT);
 			assert_ok!(settle(&bob(), id, 10, voucher_sig("Alice", id, &bob(), 10)));
 			assert_noop!(
 				MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id),
@@ -131,7 +145,7 @@ mod storage_deposit {
 			assert!(PoolTickets::<Test>::contains_key(id));
 			assert_eq!(held(HoldReason::PoolStorage, &alice()), price);
 			assert_eq!(free(&alice()), INITIAL - DEPOSIT - COLLATERAL - price);
-			System::set_block_number(1 + DURATION);
+			System::set_block_number(CLOSE_AT);
 			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id));
 			assert!(!PoolTickets::<Test>::contains_key(id));
 			assert_eq!(held(HoldReason::PoolStorage, &alice()), 0);
@@ -144,7 +158,7 @@ mod storage_deposit {
 		with_price(|price| {
 			let id = create(&alice(), DEPOSIT, COLLATERAL);
 			assert_ok!(settle(&bob(), id, 1_100, voucher_sig("Alice", id, &bob(), 1_100)));
-			System::set_block_number(1 + DURATION);
+			System::set_block_number(CLOSE_AT);
 			let before = free(&alice());
 			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(charlie()), id));
 			assert_eq!(free(&alice()), before + price);
@@ -209,7 +223,41 @@ mod weights_and_claims {
 			let wrapped = MultiSignature::Sr25519(pair("Alice").sign(&voucher.wrapped_payload()));
 			let post =
 				MicropaymentPool::settle(RuntimeOrigin::signed(bob()), id, 20, wrapped).unwrap();
-			assert_eq!(post.actual_weight, None);
+			assert_eq!(post.actual_weight, Some(<() as WeightInfo>::settle_wrapped()));
+		});
+	}
+
+	#[test]
+	fn ecdsa_signatures_are_charged_for_key_recovery() {
+		use sp_core::ecdsa;
+		use sp_runtime::traits::IdentifyAccount;
+		build_and_execute(|| {
+			let key = ecdsa::Pair::from_string("//Ferdie", None).unwrap();
+			let owner = sp_runtime::MultiSigner::from(key.public()).into_account();
+			<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(&owner, INITIAL);
+			let id = create(&owner, DEPOSIT, COLLATERAL);
+			let voucher = MicropaymentPool::voucher(id, &bob(), 10);
+			let signature = MultiSignature::Ecdsa(key.sign(&voucher.payload()));
+			let call = crate::Call::<Test>::settle { pool_id: id, amount: 10, signature: signature.clone() };
+			assert_eq!(call.get_dispatch_info().call_weight, <() as WeightInfo>::settle_ecdsa_wrapped());
+			let post =
+				MicropaymentPool::settle(RuntimeOrigin::signed(bob()), id, 10, signature).unwrap();
+			assert_eq!(post.actual_weight, Some(<() as WeightInfo>::settle_ecdsa()));
+			assert_eq!(free(&bob()), INITIAL + 10);
+			// A batch charges each ECDSA voucher its extra cost.
+			let voucher = MicropaymentPool::voucher(id, &bob(), 20);
+			let item = crate::SettlementItem {
+				pool_id: id,
+				amount: 20,
+				signature: MultiSignature::Ecdsa(key.sign(&voucher.payload())),
+			};
+			let batch = crate::Call::<Test>::settle_batch { vouchers: vec![item].try_into().unwrap() };
+			let extra = <() as WeightInfo>::settle_ecdsa_wrapped()
+				.saturating_sub(<() as WeightInfo>::settle_wrapped());
+			assert_eq!(
+				batch.get_dispatch_info().call_weight,
+				<() as WeightInfo>::settle_batch(1).saturating_add(extra)
+			);
 		});
 	}
 
@@ -220,19 +268,26 @@ mod weights_and_claims {
 			assert_ok!(settle(&bob(), id, 300, voucher_sig("Alice", id, &bob(), 300)));
 			assert_eq!(
 				claimable(id, &bob(), 500),
-				Ok(Claim { payout: 200, from_deposit: 200, from_collateral: 0, shortfall: 0 })
+				Ok(Claim { payout: 200, from_deposit: 200, from_collateral: 0, shortfall: 0, slashed: 0 })
 			);
-			// Charlie's 900 finds 700 of deposit: 200 from the collateral.
+			// Charlie's 900 finds 700 of deposit: 200 short, paid from the pot of 250; the other
+			// 1_250 of the collateral is slashed.
 			let claim = claimable(id, &charlie(), 900).expect("claimable");
 			assert_eq!(
 				claim,
-				Claim { payout: 900, from_deposit: 700, from_collateral: 200, shortfall: 200 }
+				Claim {
+					payout: 900,
+					from_deposit: 700,
+					from_collateral: 200,
+					shortfall: 200,
+					slashed: 1_250
+				}
 			);
 			assert_ok!(settle(&charlie(), id, 900, voucher_sig("Alice", id, &charlie(), 900)));
 			assert_eq!(free(&charlie()), INITIAL + claim.payout);
 			assert_eq!(claimable(id, &bob(), 300), Err(Error::<Test>::StaleVoucher.into()));
 			assert_eq!(claimable(9, &bob(), 300), Err(Error::<Test>::UnknownPool.into()));
-			System::set_block_number(1 + DURATION);
+			System::set_block_number(CLOSE_AT);
 			assert_eq!(claimable(id, &bob(), 400), Err(Error::<Test>::PoolExpired.into()));
 		});
 	}

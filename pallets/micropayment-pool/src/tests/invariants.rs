@@ -5,7 +5,8 @@
 //! - a failed call changes no state (pallet storage, balances, holds, issuance);
 //! - total issuance only falls, and only by what closes slashed;
 //! - each owner's storage-deposit hold is exactly one price per open pool;
-//! - no pool ever pays out more than was put into it (deposit + collateral, top-ups included).
+//! - no pool ever pays out more than was put into it (deposit + collateral, top-ups included);
+//! - each account's record-deposit hold is exactly one price per `Paid` record it has.
 //!
 //! 64 cases x 1,600 steps = 102,400 calls per run (`MPOOL_PROPTEST_CASES` overrides the cases).
 
@@ -43,6 +44,7 @@ enum Op {
 	Settle { peer: usize, pool: u64, amount: Balance, signer: Signer },
 	Batch { peer: usize, items: Vec<(u64, Balance, Signer)> },
 	Close { who: usize, pool: u64 },
+	Reap { who: usize, pool: u64, limit: u32 },
 	Advance { blocks: u64 },
 }
 
@@ -76,7 +78,8 @@ fn op() -> impl Strategy<Value = Op> {
 			.prop_map(|(peer, pool, amount, signer)| Op::Settle { peer, pool, amount, signer }),
 		2 => (who.clone(), prop::collection::vec((pool.clone(), amount(), signer()), 0..6))
 			.prop_map(|(peer, items)| Op::Batch { peer, items }),
-		2 => (who, pool).prop_map(|(who, pool)| Op::Close { who, pool }),
+		2 => (who.clone(), pool.clone()).prop_map(|(who, pool)| Op::Close { who, pool }),
+		1 => (who, pool, 0..4u32).prop_map(|(who, pool, limit)| Op::Reap { who, pool, limit }),
 		2 => (1..80u64).prop_map(|blocks| Op::Advance { blocks }),
 	]
 }
@@ -104,6 +107,7 @@ fn state_digest() -> [u8; 32] {
 	bytes.extend(Paid::<Test>::iter().collect::<Vec<_>>().encode());
 	bytes.extend(OwnerPools::<Test>::iter().collect::<Vec<_>>().encode());
 	bytes.extend(PoolTickets::<Test>::iter().collect::<Vec<_>>().encode());
+	bytes.extend(crate::PaidTickets::<Test>::iter().collect::<Vec<_>>().encode());
 	for name in NAMES {
 		bytes.extend(System::account(account(name)).encode());
 		bytes.extend(pallet_balances::Holds::<Test>::get(account(name)).encode());
@@ -140,12 +144,18 @@ fn call(op: &Op) -> Option<(AccountId, RuntimeCall)> {
 			let peer = account(NAMES[peer]);
 			let vouchers: Vec<_> = items
 				.into_iter()
-				.map(|(pool, amount, signer)| (pool, amount, sign(signer, pool, &peer, amount)))
+				.map(|(pool_id, amount, signer)| crate::SettlementItem {
+					pool_id,
+					amount,
+					signature: sign(signer, pool_id, &peer, amount),
+				})
 				.collect();
 			(peer, pool_call(Call::settle_batch { vouchers: vouchers.try_into().ok()? }))
 		},
 		Op::Close { who, pool } =>
 			(account(NAMES[who]), pool_call(Call::close_pool { pool_id: pool })),
+		Op::Reap { who, pool, limit } =>
+			(account(NAMES[who]), pool_call(Call::reap_paid { pool_id: pool, limit })),
 		Op::Advance { .. } => return None,
 	})
 }
@@ -156,6 +166,7 @@ fn run(ops: &[Op]) -> Result<usize, TestCaseError> {
 	new_test_ext().execute_with(|| -> Result<(), TestCaseError> {
 		StorageBase::set(3);
 		StorageByte::set(1);
+		PayeeBase::set(2);
 		let price = 3 + MicropaymentPool::pool_footprint().size as Balance;
 		let initial_issuance = Balances::total_issuance();
 		let mut slashed_total: Balance = 0;
@@ -190,6 +201,7 @@ fn run(ops: &[Op]) -> Result<usize, TestCaseError> {
 					},
 					Event::Settled { pool_id, paid, .. } =>
 						*paid_out.entry(pool_id).or_default() += paid,
+					Event::CollateralForfeited { slashed, .. } => slashed_total += slashed,
 					Event::PoolClosed { slashed, .. } => slashed_total += slashed,
 					_ => {},
 				}
@@ -205,6 +217,8 @@ fn run(ops: &[Op]) -> Result<usize, TestCaseError> {
 				let owner = account(name);
 				let open = OwnerPools::<Test>::get(&owner).len() as Balance;
 				prop_assert_eq!(held(HoldReason::PoolStorage, &owner), open * price);
+				let records = crate::PaidTickets::<Test>::iter().filter(|(_, p, _)| *p == owner).count();
+				prop_assert_eq!(held(HoldReason::PayeeStorage, &owner), records as Balance * 2);
 			}
 		}
 		Ok(())

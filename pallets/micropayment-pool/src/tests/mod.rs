@@ -17,6 +17,8 @@ use sp_runtime::{DispatchError, MultiSignature, TokenError};
 const DEPOSIT: Balance = 1_000;
 const COLLATERAL: Balance = 1_500;
 const DURATION: u64 = 100;
+/// The first block at which a pool created at block 1 may close: expiry + grace.
+const CLOSE_AT: u64 = 1 + DURATION + GRACE;
 
 fn resource(id: &[u8]) -> BoundedVec<u8, <Test as crate::Config>::MaxResourceIdLen> {
 	id.to_vec().try_into().expect("test resource ids are short")
@@ -286,7 +288,7 @@ mod create_pool {
 			);
 			// Others are not affected, and closing one frees a slot.
 			create(&bob(), 10, 20);
-			System::set_block_number(1 + DURATION);
+			System::set_block_number(CLOSE_AT);
 			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), 1));
 			assert_eq!(OwnerPools::<Test>::get(alice()).to_vec(), vec![0, 2, 3]);
 			create(&alice(), 10, 20);
@@ -478,7 +480,9 @@ mod settle {
 			let id = create(&alice(), DEPOSIT, COLLATERAL);
 			System::set_block_number(DURATION); // expiry - 1: still open
 			assert_ok!(settle(&bob(), id, 10, voucher_sig("Alice", id, &bob(), 10)));
-			System::set_block_number(1 + DURATION); // expiry
+			System::set_block_number(CLOSE_AT - 1); // the last block of the grace window
+			assert_ok!(settle(&bob(), id, 15, voucher_sig("Alice", id, &bob(), 15)));
+			System::set_block_number(CLOSE_AT); // the window is over
 			assert_noop!(
 				settle(&bob(), id, 20, voucher_sig("Alice", id, &bob(), 20)),
 				Error::<Test>::PoolExpired
@@ -487,26 +491,16 @@ mod settle {
 	}
 
 	#[test]
-	fn payee_limit_is_enforced_and_existing_payees_still_settle() {
+	fn any_number_of_peers_settle() {
 		build_and_execute(|| {
 			let id = create(&alice(), DEPOSIT, COLLATERAL);
-			let peers = peer_names(17);
-			for name in &peers[..16] {
-				assert_ok!(settle(
-					&account(name),
-					id,
-					1,
-					voucher_sig("Alice", id, &account(name), 1)
-				));
+			for name in peer_names(20) {
+				let peer = account(&name);
+				assert_ok!(settle(&peer, id, 1, voucher_sig("Alice", id, &peer, 1)));
 			}
-			let last = account(&peers[16]);
-			assert_noop!(
-				settle(&last, id, 1, voucher_sig("Alice", id, &last, 1)),
-				Error::<Test>::TooManyPayees
-			);
-			let first = account(&peers[0]);
-			assert_ok!(settle(&first, id, 2, voucher_sig("Alice", id, &first, 2)));
-			assert_eq!(Pools::<Test>::get(id).unwrap().payees, 16);
+			assert_eq!(Pools::<Test>::get(id).unwrap().payees, 20);
+			assert_ok!(settle(&bob(), id, 2, voucher_sig("Alice", id, &bob(), 2)));
+			assert_eq!(Pools::<Test>::get(id).unwrap().payees, 21);
 		});
 	}
 
@@ -530,94 +524,69 @@ mod settle {
 mod double_spend {
 	use super::*;
 
-	/// The paper's proof of Theorem IV.1: the owner colludes with Edward, who drains the
-	/// deposit; Bob, an honest peer, is compensated from the collateral; the coalition loses at
-	/// least `collateral - deposit`.
+	/// The pot a forfeiture keeps: 50% of the collateral's excess over the total deposit.
+	const POT: Balance = (COLLATERAL - DEPOSIT) / 2;
+
 	#[test]
-	fn colluding_peer_drains_the_deposit_and_bob_is_compensated() {
+	fn the_first_overdraw_slashes_all_but_the_pot_at_once() {
 		build_and_execute(|| {
 			let issuance = Balances::total_issuance();
 			let id = create(&alice(), DEPOSIT, COLLATERAL);
-			// Alice promised Bob 300 for real chunks, and "pays" Edward the whole deposit.
-			assert_ok!(settle(
-				&edward(),
-				id,
-				DEPOSIT,
-				voucher_sig("Alice", id, &edward(), DEPOSIT)
-			));
-			assert_eq!(free(&edward()), INITIAL + DEPOSIT);
+			// Edward (a sock puppet) drains the deposit; the pool is not overdrawn yet.
+			assert_ok!(settle(&edward(), id, DEPOSIT, voucher_sig("Alice", id, &edward(), DEPOSIT)));
 			assert!(!Pools::<Test>::get(id).unwrap().overdrawn);
+			assert_eq!(Balances::total_issuance(), issuance);
 
+			// Bob, honest, is owed 300: the pool is overdrawn, the collateral forfeited.
 			assert_ok!(settle(&bob(), id, 300, voucher_sig("Alice", id, &bob(), 300)));
-			assert_eq!(free(&bob()), INITIAL + 300);
 			let events = pool_events();
 			assert_eq!(
-				events[events.len() - 2],
-				Event::PoolOverdrawn {
-					pool_id: id,
-					owner: alice(),
-					victim: bob(),
-					shortfall: 300,
-					compensation: 300
-				}
+				events[events.len() - 3..],
+				[
+					Event::CollateralForfeited {
+						pool_id: id,
+						owner: alice(),
+						slashed: COLLATERAL - POT,
+						pot: POT
+					},
+					Event::PoolOverdrawn {
+						pool_id: id,
+						owner: alice(),
+						victim: bob(),
+						shortfall: 300,
+						compensation: POT
+					},
+					Event::Settled { pool_id: id, target: bob(), amount: 300, paid: POT },
+				]
 			);
-			assert_eq!(
-				last_event(),
-				Event::Settled { pool_id: id, target: bob(), amount: 300, paid: 300 }
-			);
+			assert_eq!(free(&bob()), INITIAL + POT);
+			assert_eq!(Balances::total_issuance(), issuance - (COLLATERAL - POT));
 			let pool = Pools::<Test>::get(id).unwrap();
-			assert_eq!(
-				(pool.deposit, pool.collateral, pool.overdrawn),
-				(0, COLLATERAL - 300, true)
-			);
+			assert_eq!((pool.deposit, pool.collateral, pool.overdrawn), (0, 0, true));
 
-			// Later honest peers are compensated too, before expiry.
+			// Charlie finds the pot empty; his voucher is still recorded.
 			assert_ok!(settle(&charlie(), id, 200, voucher_sig("Alice", id, &charlie(), 200)));
-			assert_eq!(free(&charlie()), INITIAL + 200);
-			assert_eq!(Pools::<Test>::get(id).unwrap().collateral, COLLATERAL - 500);
+			assert_eq!(free(&charlie()), INITIAL);
+			assert_eq!(Paid::<Test>::get(id, charlie()), Some(200));
 
-			// Alice does not get the forfeited collateral back: the rest is slashed (burnt).
-			System::set_block_number(1 + DURATION);
+			System::set_block_number(CLOSE_AT);
 			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id));
-			assert_eq!(last_event(), closed(id, 0, 0, COLLATERAL - 500));
-			assert_eq!(free(&alice()), INITIAL - DEPOSIT - COLLATERAL);
+			assert_eq!(last_event(), closed(id, 0, 0, 0));
 			assert_eq!(Balances::total_balance(&alice()), INITIAL - DEPOSIT - COLLATERAL);
-			assert_eq!(Balances::total_issuance(), issuance - (COLLATERAL - 500));
-
-			// Net return of the coalition (Alice + Edward): it received 500 worth of service.
-			let coalition_before = 2 * INITIAL;
-			let coalition_after =
-				Balances::total_balance(&alice()) + Balances::total_balance(&edward());
-			let loss = coalition_before - coalition_after;
-			assert_eq!(loss, COLLATERAL);
-			assert!(loss >= COLLATERAL - DEPOSIT);
-			assert!(loss > 500, "the double spend has a negative net return");
 		});
 	}
 
 	#[test]
-	fn compensation_is_capped_by_what_is_left_of_the_collateral() {
+	fn later_victims_share_what_is_left_of_the_pot() {
 		build_and_execute(|| {
-			let id = create(&alice(), 100, 150);
-			assert_ok!(settle(&bob(), id, 100, voucher_sig("Alice", id, &bob(), 100)));
-			// Charlie is owed 400: the collateral covers 150 of it.
+			let id = create(&alice(), DEPOSIT, COLLATERAL);
+			assert_ok!(settle(&edward(), id, 900, voucher_sig("Alice", id, &edward(), 900)));
+			// Bob: 100 from the deposit, 100 of the pot (250).
+			assert_ok!(settle(&bob(), id, 200, voucher_sig("Alice", id, &bob(), 200)));
+			assert_eq!(free(&bob()), INITIAL + 200);
+			// Charlie: the 150 left of the pot for his 400.
 			assert_ok!(settle(&charlie(), id, 400, voucher_sig("Alice", id, &charlie(), 400)));
 			assert_eq!(free(&charlie()), INITIAL + 150);
-			assert_eq!(Paid::<Test>::get(id, charlie()), Some(400));
-			let events = pool_events();
-			assert_eq!(
-				events[events.len() - 2],
-				Event::PoolOverdrawn {
-					pool_id: id,
-					owner: alice(),
-					victim: charlie(),
-					shortfall: 400,
-					compensation: 150
-				}
-			);
-			// Nothing is left: a later victim gets an event with zero compensation.
-			assert_ok!(settle(&edward(), id, 10, voucher_sig("Alice", id, &edward(), 10)));
-			assert_eq!(free(&edward()), INITIAL);
 			let pool = Pools::<Test>::get(id).unwrap();
 			assert_eq!((pool.deposit, pool.collateral), (0, 0));
 			assert_eq!(held(HoldReason::PoolCollateral, &alice()), 0);
@@ -625,13 +594,13 @@ mod double_spend {
 	}
 
 	#[test]
-	fn partial_deposit_then_collateral_in_one_settlement() {
+	fn partial_deposit_then_pot_in_one_settlement() {
 		build_and_execute(|| {
 			let id = create(&alice(), 100, 150);
 			assert_ok!(settle(&bob(), id, 60, voucher_sig("Alice", id, &bob(), 60)));
-			// Charlie's 70: 40 from the deposit, 30 from the collateral.
+			// Charlie's 70: 40 from the deposit, 25 (the whole pot) of the 30 short.
 			assert_ok!(settle(&charlie(), id, 70, voucher_sig("Alice", id, &charlie(), 70)));
-			assert_eq!(free(&charlie()), INITIAL + 70);
+			assert_eq!(free(&charlie()), INITIAL + 65);
 			let events = pool_events();
 			assert_eq!(
 				events[events.len() - 2],
@@ -640,28 +609,33 @@ mod double_spend {
 					owner: alice(),
 					victim: charlie(),
 					shortfall: 30,
-					compensation: 30
+					compensation: 25
 				}
 			);
 			let pool = Pools::<Test>::get(id).unwrap();
-			assert_eq!((pool.deposit, pool.collateral, pool.overdrawn), (0, 120, true));
+			assert_eq!((pool.deposit, pool.collateral, pool.overdrawn), (0, 0, true));
 		});
 	}
 
 	#[test]
-	fn a_u128_max_voucher_cannot_take_more_than_the_pool_holds() {
+	fn claimable_reports_the_forfeiture() {
 		build_and_execute(|| {
-			let id = create(&alice(), DEPOSIT, COLLATERAL);
-			assert_ok!(settle(&bob(), id, 10, voucher_sig("Alice", id, &bob(), 10)));
-			assert_ok!(settle(&bob(), id, u128::MAX, voucher_sig("Alice", id, &bob(), u128::MAX)));
-			assert_eq!(free(&bob()), INITIAL + DEPOSIT + COLLATERAL);
-			assert_eq!(Paid::<Test>::get(id, bob()), Some(u128::MAX));
-			assert_eq!(Balances::total_balance(&alice()), INITIAL - DEPOSIT - COLLATERAL);
-			// Nothing above u128::MAX exists: the voucher is final.
-			assert_noop!(
-				settle(&bob(), id, u128::MAX, voucher_sig("Alice", id, &bob(), u128::MAX)),
-				Error::<Test>::StaleVoucher
+			let id = create(&alice(), 100, 150);
+			let claim = MicropaymentPool::claimable(id, &bob(), 130).unwrap();
+			assert_eq!(
+				claim,
+				crate::Claim {
+					payout: 125,
+					from_deposit: 100,
+					from_collateral: 25,
+					shortfall: 30,
+					slashed: 125
+				}
 			);
+			assert!(matches!(
+				MicropaymentPool::claimable(id, &alice(), 1),
+				Err(Error::<Test>::SelfPayment)
+			));
 		});
 	}
 }
@@ -675,15 +649,16 @@ mod close_pool {
 			let id = create(&alice(), DEPOSIT, COLLATERAL);
 			assert_ok!(settle(&bob(), id, 120, voucher_sig("Alice", id, &bob(), 120)));
 			assert_ok!(settle(&charlie(), id, 80, voucher_sig("Alice", id, &charlie(), 80)));
-			System::set_block_number(1 + DURATION);
+			System::set_block_number(CLOSE_AT);
 			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id));
 			assert_eq!(last_event(), closed(id, DEPOSIT - 200, COLLATERAL, 0));
 			assert_eq!(free(&alice()), INITIAL - 200);
 			assert_eq!(held(HoldReason::PoolDeposit, &alice()), 0);
 			assert_eq!(held(HoldReason::PoolCollateral, &alice()), 0);
 			assert!(Pools::<Test>::get(id).is_none());
-			assert_eq!(Paid::<Test>::iter_prefix(id).count(), 0);
 			assert!(!OwnerPools::<Test>::contains_key(alice()));
+			// The records stay until reaped.
+			assert_eq!(Paid::<Test>::iter_prefix(id).count(), 2);
 			// A voucher for a closed pool is void.
 			assert_noop!(
 				settle(&bob(), id, 130, voucher_sig("Alice", id, &bob(), 130)),
@@ -696,12 +671,14 @@ mod close_pool {
 	fn early_close_and_strangers_are_refused() {
 		build_and_execute(|| {
 			let id = create(&alice(), DEPOSIT, COLLATERAL);
-			System::set_block_number(DURATION);
-			assert_noop!(
-				MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id),
-				Error::<Test>::PoolNotExpired
-			);
-			System::set_block_number(1 + DURATION);
+			for block in [DURATION, 1 + DURATION, CLOSE_AT - 1] {
+				System::set_block_number(block);
+				assert_noop!(
+					MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id),
+					Error::<Test>::PoolNotExpired
+				);
+			}
+			System::set_block_number(CLOSE_AT);
 			assert_noop!(
 				MicropaymentPool::close_pool(RuntimeOrigin::signed(bob()), id),
 				Error::<Test>::NotOwner
@@ -723,10 +700,12 @@ mod close_pool {
 	fn anyone_may_close_an_overdrawn_pool_and_the_owner_gets_no_collateral() {
 		build_and_execute(|| {
 			let id = create(&alice(), 100, 150);
+			// 130 owed: 100 from the deposit, 25 (the pot is 25) of the 30 short; 125 slashed.
 			assert_ok!(settle(&bob(), id, 130, voucher_sig("Alice", id, &bob(), 130)));
-			System::set_block_number(1 + DURATION);
+			assert_eq!(free(&bob()), INITIAL + 125);
+			System::set_block_number(CLOSE_AT);
 			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(charlie()), id));
-			assert_eq!(last_event(), closed(id, 0, 0, 120));
+			assert_eq!(last_event(), closed(id, 0, 0, 0));
 			assert_eq!(Balances::total_balance(&alice()), INITIAL - 250);
 			assert_eq!(free(&charlie()), INITIAL);
 		});
@@ -749,7 +728,7 @@ mod close_pool {
 				Precision::Exact,
 				Fortitude::Force
 			));
-			System::set_block_number(1 + DURATION);
+			System::set_block_number(CLOSE_AT);
 			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id));
 			assert_eq!(last_event(), closed(id, DEPOSIT - 100, COLLATERAL, 0));
 			assert_eq!(held(HoldReason::PoolDeposit, &alice()), 0);
@@ -758,14 +737,40 @@ mod close_pool {
 	}
 
 	#[test]
-	fn refunds_the_post_dispatch_weight_to_the_actual_payees() {
+	fn reap_removes_records_in_steps_and_returns_the_peers_deposits() {
 		use crate::weights::WeightInfo;
 		build_and_execute(|| {
+			PayeeBase::set(7);
+			let price = 7;
 			let id = create(&alice(), DEPOSIT, COLLATERAL);
-			assert_ok!(settle(&bob(), id, 1, voucher_sig("Alice", id, &bob(), 1)));
-			System::set_block_number(1 + DURATION);
-			let info = MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id).unwrap();
-			assert_eq!(info.actual_weight, Some(<() as WeightInfo>::close_pool(1)));
+			let peers: Vec<AccountId> = peer_names(5).iter().map(|n| account(n)).collect();
+			for peer in &peers {
+				assert_ok!(settle(peer, id, 10, voucher_sig("Alice", id, peer, 10)));
+				assert_eq!(held(HoldReason::PayeeStorage, peer), price);
+				assert_eq!(free(peer), INITIAL + 10 - price);
+			}
+			let reap = |limit| MicropaymentPool::reap_paid(RuntimeOrigin::signed(dave()), id, limit);
+			assert_noop!(reap(10), Error::<Test>::PoolOpen);
+			assert_noop!(
+				MicropaymentPool::reap_paid(RuntimeOrigin::signed(dave()), 99, 10),
+				Error::<Test>::UnknownPool
+			);
+			System::set_block_number(CLOSE_AT);
+			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id));
+			assert_noop!(reap(0), Error::<Test>::NothingToReap);
+
+			let post = reap(3).unwrap();
+			assert_eq!(post.actual_weight, Some(<() as WeightInfo>::reap_paid(3)));
+			assert_eq!(last_event(), Event::PaidReaped { pool_id: id, removed: 3, remaining: true });
+			let post = reap(10).unwrap();
+			assert_eq!(post.actual_weight, Some(<() as WeightInfo>::reap_paid(2)));
+			assert_eq!(last_event(), Event::PaidReaped { pool_id: id, removed: 2, remaining: false });
+			assert_noop!(reap(10), Error::<Test>::NothingToReap);
+			for peer in &peers {
+				assert_eq!(held(HoldReason::PayeeStorage, peer), 0);
+				assert_eq!(free(peer), INITIAL + 10);
+			}
+			assert_eq!(Paid::<Test>::iter_prefix(id).count(), 0);
 		});
 	}
 }
@@ -826,6 +831,8 @@ mod runtime_checks {
 	}
 }
 
+mod adversary;
+mod attacks;
 mod batch;
 mod funds;
 mod invariants;
