@@ -14,4 +14,4 @@ cd scripts/e2e
 	npm ci --no-audit --no-fund --loglevel=error
 }
 log "node --test scripts/e2e/tests"
-node --test --test-concurrency=1 --test-reporter=spec tests/
+node --test --test-concurrency=1 --test-reporter=spec tests/*.test.js

@@ -20,8 +20,9 @@ run_tests() {
 
 mpool_build
 
-log "cargo test --release --workspace (primitives, pallet, runtime)"
-run_tests cargo test --release --locked --workspace
+# The double-spend adversary (issue G) searches 4 x 25,000 = 100,000 coalition strategies here.
+log "cargo test --release --workspace (primitives, pallet with 100,000 adversary cases, runtime, client)"
+MPOOL_ADVERSARY_CASES="${MPOOL_ADVERSARY_CASES:-25000}" run_tests cargo test --release --locked --workspace
 
 log "pallet tests with runtime-benchmarks and try-runtime (benchmarks run as tests)"
 run_tests cargo test --release --locked -p pallet-micropayment-pool --features runtime-benchmarks,try-runtime

@@ -10,6 +10,10 @@ sp_api::decl_runtime_apis! {
 	/// Queries of the micropayment pool.
 	///
 	/// `PoolRecord` is the pallet's `PoolOf<Runtime>`, `Error` its `Error<Runtime>`.
+	///
+	/// Version 2 (issue G): `PoolRecord` gained `total_deposit`, `Claim` gained `slashed`, and
+	/// `claimable` can name the new errors (`SelfPayment`, a settlement window's `PoolExpired`).
+	#[api_version(2)]
 	pub trait MicropaymentPoolApi<AccountId, Balance, PoolRecord, Error>
 	where
 		AccountId: Codec,
