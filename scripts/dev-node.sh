@@ -8,5 +8,15 @@ bash scripts/setup.sh
 source scripts/lib/env.sh
 mpool_export_wasm_env
 mpool_build
-log "polkadot.js apps: https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944#/extrinsics"
-exec "${CARGO_TARGET_DIR:-target}/release/mpool-node" --dev --rpc-port 9944 "$@"
+# 9944 unless the caller names its own port (the node refuses `--rpc-port` twice).
+port=9944
+default_port=(--rpc-port 9944)
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+	case "${args[i]}" in
+		--rpc-port=*) port="${args[i]#--rpc-port=}" default_port=() ;;
+		--rpc-port) port="${args[i + 1]:-9944}" default_port=() ;;
+	esac
+done
+log "polkadot.js apps: https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A${port}#/extrinsics"
+exec "${CARGO_TARGET_DIR:-target}/release/mpool-node" --dev "${default_port[@]}" "$@"

@@ -4,8 +4,11 @@
 # measures FRAME's baseline `sr25519_verification` on the same runtime (the weight of one bare
 # signature check, to compare `settle` against); its output goes to docs/results/.
 #
-# Run it on a quiet machine: the figures are wall-clock timings.
+# Run it on a quiet machine: the figures are wall-clock timings. STEPS and REPEAT (default 50
+# and 20) trade precision for time.
 set -euo pipefail
+steps="${STEPS:-50}"
+repeat="${REPEAT:-20}"
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 bash scripts/setup.sh
 source scripts/lib/env.sh
@@ -21,8 +24,8 @@ log "benchmark pallet: pallet_micropayment_pool"
 	--chain dev \
 	--pallet pallet_micropayment_pool \
 	--extrinsic '*' \
-	--steps 50 \
-	--repeat 20 \
+	--steps "$steps" \
+	--repeat "$repeat" \
 	--wasm-execution compiled \
 	--template scripts/bench/weight-template.hbs \
 	--output pallets/micropayment-pool/src/weights.rs
@@ -32,8 +35,8 @@ mkdir -p docs/results
 	--chain dev \
 	--pallet frame_benchmarking \
 	--extrinsic sr25519_verification \
-	--steps 50 \
-	--repeat 20 \
+	--steps "$steps" \
+	--repeat "$repeat" \
 	--wasm-execution compiled \
 	--template scripts/bench/weight-template.hbs \
 	--output docs/results/baseline-sr25519-weights.rs.txt

@@ -11,8 +11,8 @@ use sp_runtime::{
 
 /// Makes pool owners whose keys can sign inside the benchmark.
 pub trait BenchmarkHelper<AccountId, Signature> {
-	/// A fresh owner account and its public key: sr25519, or ECDSA (the scheme that recovers a
-	/// key, the costliest) when `ecdsa`.
+	/// A fresh owner account and its public key: sr25519, or ECDSA (which recovers the key from
+	/// the signature, at a cost of its own) when `ecdsa`.
 	fn new_owner(ecdsa: bool) -> (AccountId, alloc::vec::Vec<u8>);
 	/// The signature of the key `public` (from [`BenchmarkHelper::new_owner`]) over `message`.
 	fn sign(public: &[u8], message: &[u8]) -> Signature;
@@ -155,8 +155,8 @@ mod benchmarks {
 		assert_forfeited::<T>(pool_id, &target, amount);
 	}
 
-	/// ECDSA over the wrapped payload: two key recoveries, the costliest settlement and the
-	/// weight charged up front for ECDSA signatures.
+	/// ECDSA over the wrapped payload: two key recoveries, the weight charged up front for
+	/// ECDSA signatures.
 	#[benchmark]
 	fn settle_ecdsa_wrapped() {
 		let (pool_id, target, amount, signature) = overdrawing_voucher::<T>(true, true);

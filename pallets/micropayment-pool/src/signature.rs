@@ -2,12 +2,12 @@
 
 /// Sorts voucher signatures by the cost of checking them.
 ///
-/// The pallet charges each settlement for the scheme its signature uses: sr25519 and ed25519
-/// verifications cost about the same, an ECDSA check recovers the public key first and costs
-/// more. Both are benchmarked; a runtime whose signature type has a costlier scheme must report
-/// it here, or the cheap weight would be charged for it.
+/// The pallet charges each settlement for the scheme its signature uses: sr25519 (benchmarked;
+/// ed25519 verifies faster) or ECDSA, which recovers the public key first (benchmarked on its
+/// own). A runtime whose signature type has another scheme must sort it here into the class
+/// that costs at least as much.
 pub trait SignatureCost {
-	/// Whether checking this signature recovers a public key (ECDSA), the costly scheme.
+	/// Whether checking this signature recovers a public key (ECDSA).
 	fn needs_recovery(&self) -> bool;
 }
 

@@ -418,29 +418,27 @@ fn config() -> ProptestConfig {
 	ProptestConfig { cases: cases(), max_shrink_iters: 2_000, ..ProptestConfig::default() }
 }
 
-proptest! {
-	#![proptest_config(config())]
-
-	#[test]
-	fn theorem_iv_1_against_searching_coalitions(case in case()) {
-		check(&case)?;
-	}
-
-	#[test]
-	fn theorem_iv_1_against_searching_coalitions_shard_2(case in case()) {
-		check(&case)?;
-	}
-
-	#[test]
-	fn theorem_iv_1_against_searching_coalitions_shard_3(case in case()) {
-		check(&case)?;
-	}
-
-	#[test]
-	fn theorem_iv_1_against_searching_coalitions_shard_4(case in case()) {
-		check(&case)?;
-	}
+/// One proptest per shard: the same search, run in parallel by the test harness.
+macro_rules! shards {
+	($($name:ident),+) => {
+		proptest! {
+			#![proptest_config(config())]
+			$(
+				#[test]
+				fn $name(case in case()) {
+					check(&case)?;
+				}
+			)+
+		}
+	};
 }
+
+shards!(
+	theorem_iv_1_against_searching_coalitions,
+	theorem_iv_1_against_searching_coalitions_shard_2,
+	theorem_iv_1_against_searching_coalitions_shard_3,
+	theorem_iv_1_against_searching_coalitions_shard_4
+);
 
 #[test]
 fn the_mock_keeps_a_share_of_the_excess_for_victims() {
