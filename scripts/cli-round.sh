@@ -6,13 +6,13 @@
 # the pool closes only from `settle_by` (expiry + the runtime's SettlementGrace), and the peers'
 # Paid records are reaped after the close.
 #
-# Usage: scripts/cli-round.sh   (MPOOL_NODE_BIN / MPOOL_BIN override the release binaries)
+# Usage: scripts/cli-round.sh   (MPOOL_CHAIN=para: against mpool-para-node --dev;
+#                                MPOOL_NODE_BIN / MPOOL_BIN override the release binaries)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/env.sh
-target="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)"
-node_bin="${MPOOL_NODE_BIN:-$target/release/mpool-node}"
-mpool_bin="${MPOOL_BIN:-$target/release/mpool}"
+node_bin="$(mpool_node_bin)"
+mpool_bin="${MPOOL_BIN:-$(mpool_release_dir)/mpool}"
 [ -x "$node_bin" ] && [ -x "$mpool_bin" ] || {
 	mpool_export_wasm_env
 	mpool_build

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 1: a local dev chain (Aura + GRANDPA, one validator: Alice, state in a temporary
 # directory) with RPC on ws://127.0.0.1:9944. Builds the node first if needed. Extra arguments go
-# to the node, e.g. `scripts/dev-node.sh --rpc-port 9955`.
+# to the node, e.g. `scripts/dev-node.sh --rpc-port 9955`. With MPOOL_CHAIN=para (what
+# scripts/dev-para.sh sets) it runs `mpool-para-node --dev` instead.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
@@ -19,4 +20,4 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 	esac
 done
 log "polkadot.js apps: https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A${port}#/extrinsics"
-exec "${CARGO_TARGET_DIR:-target}/release/mpool-node" --dev "${default_port[@]}" "$@"
+exec "$(mpool_node_bin)" --dev "${default_port[@]}" "$@"

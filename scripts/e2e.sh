@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end tests: the release node driven by @polkadot/api (scripts/e2e). Builds the node if
 # needed; every node the tests start is stopped when they end, pass or fail.
+#
+#   scripts/e2e.sh                    # every suite against the solochain (mpool-node)
+#   MPOOL_CHAIN=para scripts/e2e.sh   # the same dev, api and fault suites against the dev
+#                                     # parachain (mpool-para-node --dev), and the polkadot-api view
+#                                     # functions suite; solochain-only cases skip
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/env.sh
@@ -13,5 +18,12 @@ cd scripts/e2e
 	log "npm ci (versions pinned in scripts/e2e/package-lock.json)"
 	npm ci --no-audit --no-fund --loglevel=error
 }
-log "node --test scripts/e2e/tests"
-node --test --test-concurrency=1 --test-reporter=spec tests/*.test.js
+case "${MPOOL_CHAIN:-solo}" in
+	solo) suites=(tests/*.test.js) ;;
+	# local.test.js (two GRANDPA validators) and attacks.test.js (pallet rules, chain-independent
+	# and already run on the solochain) stay solochain-only.
+	para) suites=(tests/dev.test.js tests/api.test.js tests/papi.test.js tests/faults.test.js) ;;
+	*) echo "error: MPOOL_CHAIN is solo or para" >&2; exit 2 ;;
+esac
+log "node --test ${suites[*]} (chain: ${MPOOL_CHAIN:-solo})"
+node --test --test-concurrency=1 --test-reporter=spec "${suites[@]}"

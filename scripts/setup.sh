@@ -22,6 +22,8 @@ apt_install() {
 # 1. System packages: protoc for sc-network (litep2p); a TrueType font for the simulator's
 #    plots; node/npm for the JS end-to-end tests.
 apt_install protobuf-compiler pkg-config ca-certificates fonts-dejavu-core
+# libclang for bindgen: librocksdb-sys (the parachain node's RocksDB) generates its bindings.
+apt_install libclang-dev
 command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
 
 # 2. Host Rust toolchain.

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The README's test command: setup, then every test — unit and runtime tests (the wasm runtime
-# build included), the pallet's benchmarks as tests, the end-to-end and fault suites against the
-# real node with @polkadot/api, the `mpool` CLI round and a short run of the streaming simulator.
-# Everything builds in the release profile, so the node and the tests share one build of
-# polkadot-sdk.
+# The README's test command: setup, then every test — unit and runtime tests (both wasm runtimes
+# built), the pallet's benchmarks as tests, the end-to-end and fault suites against the real
+# solochain node and the dev parachain with @polkadot/api, the `mpool` CLI round on both chains
+# and a short run of the streaming simulator. Everything builds in the release profile, so the
+# nodes and the tests share one build of polkadot-sdk.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
@@ -19,19 +19,31 @@ run_tests() {
 }
 
 mpool_build
+release="$(mpool_release_dir)"
+
+log "feature parity of the solochain node's own build; no RocksDB in mpool-node"
+bash scripts/check-feature-parity.sh
 
 # The double-spend adversary (issue G) searches 4 x 25,000 = 100,000 coalition strategies here.
-log "cargo test --release --workspace (primitives, pallet with 100,000 adversary cases, runtime, client)"
-MPOOL_ADVERSARY_CASES="${MPOOL_ADVERSARY_CASES:-25000}" run_tests cargo test --release --locked --workspace
+# (The solochain node has no tests; leaving it out keeps this invocation's features the build's.)
+log "cargo test --release --workspace (primitives, pallet with 100,000 adversary cases, runtimes, client)"
+MPOOL_ADVERSARY_CASES="${MPOOL_ADVERSARY_CASES:-25000}" run_tests cargo test --release --locked --workspace \
+	--exclude micropayment-pool-node
 
 log "pallet tests with runtime-benchmarks and try-runtime (benchmarks run as tests)"
 run_tests cargo test --release --locked -p pallet-micropayment-pool --features runtime-benchmarks,try-runtime
 
 log "end-to-end: the dev node and the two-validator local chain, driven by @polkadot/api"
-MPOOL_NODE_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/mpool-node" run_tests bash scripts/e2e.sh
+MPOOL_NODE_BIN="$release/mpool-node" run_tests bash scripts/e2e.sh
+
+log "end-to-end on the dev parachain (mpool-para-node --dev): dev, api and restart suites"
+MPOOL_CHAIN=para MPOOL_NODE_BIN="$release/mpool-para-node" run_tests bash scripts/e2e.sh
 
 log "mpool CLI round against the dev node (prove, verify, sign, accept, settle)"
-MPOOL_NODE_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/mpool-node" run_tests bash scripts/cli-round.sh
+MPOOL_NODE_BIN="$release/mpool-node" run_tests bash scripts/cli-round.sh
+
+log "mpool CLI round against the dev parachain (the bundle verifies against its finalized header)"
+MPOOL_CHAIN=para MPOOL_NODE_BIN="$release/mpool-para-node" run_tests bash scripts/cli-round.sh
 
 log "streaming simulator smoke run: pool, pool + batch, channel; double spend; bad peers"
 MPOOL_SKIP_BUILD=1 run_tests bash scripts/sim.sh --smoke

@@ -16,11 +16,7 @@ pub mod configs;
 pub mod genesis_config_presets;
 
 use alloc::{borrow::Cow, vec::Vec};
-use sp_runtime::{
-	generic, impl_opaque_keys,
-	traits::{BlakeTwo256, IdentifyAccount, Verify},
-	MultiAddress, MultiSignature,
-};
+use sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256};
 use sp_version::RuntimeVersion;
 
 pub use frame_system::Call as SystemCall;
@@ -30,38 +26,11 @@ pub use pallet_timestamp::Call as TimestampCall;
 #[cfg(any(feature = "std", test))]
 pub use sp_runtime::BuildStorage;
 
-/// Block number.
-pub type BlockNumber = u32;
-/// Transaction and voucher signatures.
-pub type Signature = MultiSignature;
-/// An account: the public key (or its hash, for ECDSA) of a `Signature` signer.
-pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
-/// Balance of an account.
-pub type Balance = u128;
-/// Transaction counter of an account.
-pub type Nonce = u32;
-/// Block and state hash.
-pub type Hash = sp_core::H256;
-
-/// One token: 12 decimals.
-pub const UNIT: Balance = 1_000_000_000_000;
-/// A thousandth of a token.
-pub const MILLI_UNIT: Balance = 1_000_000_000;
-/// A millionth of a token.
-pub const MICRO_UNIT: Balance = 1_000_000;
-/// Smallest balance an account may hold.
-pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNIT;
-
-/// 6 s blocks: issue E compares handshake time with a realistic wait for inclusion.
-pub const MILLI_SECS_PER_BLOCK: u64 = 6000;
-/// Aura slot length; cannot change once the chain runs.
-pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
-/// Blocks per minute.
-pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
-/// Blocks per hour.
-pub const HOURS: BlockNumber = MINUTES * 60;
-/// Blocks per day.
-pub const DAYS: BlockNumber = HOURS * 24;
+// Units and block time are the parachain's too: both runtimes take them from one place.
+pub use micropayment_pool_runtime_common::{
+	AccountId, Address, Balance, BlockNumber, Hash, Nonce, Signature, DAYS, EXISTENTIAL_DEPOSIT,
+	HOURS, MICRO_UNIT, MILLI_SECS_PER_BLOCK, MILLI_UNIT, MINUTES, SLOT_DURATION, UNIT,
+};
 
 /// Types the node needs without knowing the runtime's extrinsic format.
 pub mod opaque {
@@ -96,24 +65,12 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	system_version: 1,
 };
 
-/// Address format of extrinsics.
-pub type Address = MultiAddress<AccountId, ()>;
 /// Block header.
 pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
 /// Block.
 pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 /// The checks every signed transaction goes through.
-pub type TxExtension = (
-	frame_system::CheckNonZeroSender<Runtime>,
-	frame_system::CheckSpecVersion<Runtime>,
-	frame_system::CheckTxVersion<Runtime>,
-	frame_system::CheckGenesis<Runtime>,
-	frame_system::CheckEra<Runtime>,
-	frame_system::CheckNonce<Runtime>,
-	frame_system::CheckWeight<Runtime>,
-	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
-	frame_system::WeightReclaim<Runtime>,
-);
+pub type TxExtension = micropayment_pool_runtime_common::TxExtension<Runtime>;
 /// Extrinsic as the runtime decodes it.
 pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;

@@ -25,6 +25,11 @@ mpool_export_wasm_env() {
 	# With CARGO_TARGET_DIR outside the clone, the wasm builder must still find our Cargo.lock.
 	# (Not otherwise: the hint also applies to dependencies' runtimes, which it cannot find.)
 	if [ -n "${CARGO_TARGET_DIR:-}" ]; then export WASM_BUILD_WORKSPACE_HINT="$MPOOL_ROOT"; fi
+	# frame-benchmarking-cli (in omni-node-lib) carries a test runtime whose wasm build would
+	# track that hint, i.e. the clone's path: every fresh clone would rebuild it and, after it,
+	# frame-benchmarking-cli, polkadot-cli and omni-node-lib (~15 min on 2 cores). Only
+	# `benchmark storage`'s in-runtime validation mode uses that wasm.
+	export SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1
 	case "$(mpool_wasm_route)" in
 		rustup) unset WASM_BUILD_TOOLCHAIN ;;
 		debian) export WASM_BUILD_TOOLCHAIN="$MPOOL_WASM_TOOLCHAIN_NAME" ;;
@@ -34,11 +39,31 @@ mpool_export_wasm_env() {
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
-# Builds every binary (node, mpool, mpool-sim) and every test of the workspace in release, in one
-# cargo invocation: one feature resolution, so the node, the tests and the tools share one build
-# of polkadot-sdk (building them separately would compile the SDK twice). The first build takes
-# about 20 minutes on 2 cores; after that, seconds.
+# The release dir of the cargo target dir.
+mpool_release_dir() {
+	echo "$(cd "${CARGO_TARGET_DIR:-$MPOOL_ROOT/target}" && pwd)/release"
+}
+
+# The node binary of the chain a script runs against: MPOOL_CHAIN=solo (the default:
+# `mpool-node`) or MPOOL_CHAIN=para (`mpool-para-node`, omni-node's dev mode). MPOOL_NODE_BIN
+# overrides either.
+mpool_node_bin() {
+	case "${MPOOL_CHAIN:-solo}" in
+		solo) echo "${MPOOL_NODE_BIN:-$(mpool_release_dir)/mpool-node}" ;;
+		para) echo "${MPOOL_NODE_BIN:-$(mpool_release_dir)/mpool-para-node}" ;;
+		*) echo "error: MPOOL_CHAIN is solo or para, not '${MPOOL_CHAIN}'" >&2; return 1 ;;
+	esac
+}
+
+# Builds every binary (both nodes, mpool, mpool-sim) and every test in release, in two cargo
+# invocations. The first (everything but the solochain node) is one feature resolution, so the
+# parachain node, the tests and the tools share one build of polkadot-sdk. The solochain node is
+# built alone so that it does not link RocksDB, which the parachain node's relay-chain client
+# enables on sc-client-db: its `feature-parity` dependencies (node/Cargo.toml) give every other
+# crate the first invocation's features, so only the database crates and the node compile again.
 mpool_build() {
-	log "cargo build --release --workspace --bins --tests"
-	cargo build --release --locked --workspace --bins --tests
+	log "cargo build --release --workspace --exclude micropayment-pool-node --bins --tests"
+	cargo build --release --locked --workspace --exclude micropayment-pool-node --bins --tests
+	log "cargo build --release -p micropayment-pool-node (ParityDb only, no RocksDB)"
+	cargo build --release --locked -p micropayment-pool-node
 }

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# Sourced by scripts that need a running dev node: starts `mpool-node --dev` on free loopback
-# ports, waits until its RPC answers, exports MPOOL_URL, and stops it when the script exits
-# (a script with its own EXIT trap calls mpool_stop_dev_node from it).
+# Sourced by scripts that need a running dev node: starts `mpool-node --dev` (or, with
+# MPOOL_CHAIN=para, `mpool-para-node --dev`) on free loopback ports, waits until its RPC answers,
+# exports MPOOL_URL, and stops it when the script exits (a script with its own EXIT trap calls
+# mpool_stop_dev_node from it).
 #
 #   mpool_start_dev_node LOGFILE [extra node args...]
 #
@@ -22,9 +23,9 @@ mpool_stop_dev_node() {
 mpool_start_dev_node() {
 	local log="$1"
 	shift
-	local bin_dir
-	bin_dir="$(cd "${CARGO_TARGET_DIR:-$MPOOL_ROOT/target}" && pwd)/release"
-	local node_bin="${MPOOL_NODE_BIN:-$bin_dir/mpool-node}" mpool_bin="${MPOOL_BIN:-$bin_dir/mpool}"
+	local node_bin mpool_bin
+	node_bin="$(mpool_node_bin)"
+	mpool_bin="${MPOOL_BIN:-$(mpool_release_dir)/mpool}"
 	local port p2p
 	port="$(mpool_free_port)"
 	p2p="$(mpool_free_port)"

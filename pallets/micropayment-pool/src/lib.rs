@@ -478,6 +478,42 @@ pub mod pallet {
 		}
 	}
 
+	/// Read-only queries, callable without a transaction through the runtime's
+	/// `RuntimeViewFunction` API (polkadot-api: `api.view.MicropaymentPool.*`; metadata v16).
+	/// The same answers as the `MicropaymentPoolApi` runtime API.
+	#[pallet::view_functions]
+	impl<T: Config> Pallet<T> {
+		/// The open pool `pool_id`, if any.
+		pub fn pool(pool_id: PoolId) -> Option<PoolOf<T>> {
+			Pools::<T>::get(pool_id)
+		}
+
+		/// The cumulative amount settled to `target` from `pool_id` (zero if none).
+		pub fn paid(pool_id: PoolId, target: T::AccountId) -> BalanceOf<T> {
+			Paid::<T>::get(pool_id, target).unwrap_or_default()
+		}
+
+		/// What settling a voucher of `amount` for `target` from `pool_id` would pay at this
+		/// block, or the error it would hit (the signature is not checked).
+		pub fn claimable(
+			pool_id: PoolId,
+			target: T::AccountId,
+			amount: BalanceOf<T>,
+		) -> Result<Claim<BalanceOf<T>>, Error<T>> {
+			Self::plan(pool_id, &target, amount).map(|plan| plan.claim)
+		}
+
+		/// The exact bytes a pool owner signs to owe `target` a cumulative `amount` from
+		/// `pool_id` on this chain: sign them raw or `<Bytes>`-wrapped.
+		pub fn voucher_payload(
+			pool_id: PoolId,
+			target: T::AccountId,
+			amount: BalanceOf<T>,
+		) -> [u8; PAYLOAD_LEN] {
+			Self::voucher(pool_id, &target, amount).payload()
+		}
+	}
+
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
 		/// Create a pool: hold `deposit` and `collateral` from the caller until `duration` blocks
@@ -845,16 +881,6 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// What settling a voucher of `amount` for `target` from `pool_id` would pay now, or
-		/// the error it would hit; the signature is not checked. Backs the runtime API.
-		pub fn claimable(
-			pool_id: PoolId,
-			target: &T::AccountId,
-			amount: BalanceOf<T>,
-		) -> Result<Claim<BalanceOf<T>>, Error<T>> {
-			Self::plan(pool_id, target, amount).map(|plan| plan.claim)
-		}
-
 		/// The last block before which `pool`'s vouchers settle: `expiry + SettlementGrace`.
 		pub fn settlement_deadline(pool: &PoolOf<T>) -> BlockNumberFor<T> {
 			pool.expiry.saturating_add(T::SettlementGrace::get())

@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { NODE_BIN, startNode } from '../lib/node.js';
+import { NODE_BIN, soloOnly, startNode } from '../lib/node.js';
 import { connect, poolEvents, submit, totalBalance, waitForBlock, waitForFinalized } from '../lib/chain.js';
 import { PoolModel, poolConstants } from '../lib/rules.js';
 import { signVoucher } from '../lib/voucher.js';
@@ -104,7 +104,7 @@ describe('restart: a SIGKILLed node keeps every pool, paid record and balance', 
     if (base) rmSync(base, { recursive: true, force: true });
   });
 
-  it('restarts on the same ParityDb with the same finalized state and keeps finalizing', async (t) => {
+  it('restarts on the same database with the same finalized state and keeps finalizing', async (t) => {
     base = mkdtempSync(join(tmpdir(), 'mpool-restart-'));
     node = await startNode('restart', ['--dev'], { basePath: base });
     api = await connect(node.ws);
@@ -147,7 +147,10 @@ describe('restart: a SIGKILLed node keeps every pool, paid record and balance', 
   });
 });
 
-describe('two validators: one stops for several slots, restarts and catches up', { timeout: 900_000 }, () => {
+describe('two validators: one stops for several slots, restarts and catches up', {
+  timeout: 900_000,
+  skip: soloOnly('GRANDPA validators exist on the solochain only'),
+}, () => {
   let aliceNode, bobNode, apiA, apiB, bobBase;
   // A validator without peers stops authoring unless told to go on (Substrate's default): with
   // --force-authoring Alice keeps producing in her slots while Bob is away, so there is a chain
@@ -232,7 +235,10 @@ describe('two validators: one stops for several slots, restarts and catches up',
   });
 });
 
-describe('peer crash: the voucher store gives back every acknowledged voucher', { timeout: 600_000 }, () => {
+describe('peer crash: the voucher store gives back every acknowledged voucher', {
+  timeout: 600_000,
+  skip: soloOnly('the same node code on both chains: run once, on the solochain'),
+}, () => {
   let node, api, dir;
   after(async () => {
     await api?.disconnect();
@@ -305,7 +311,10 @@ describe('peer crash: the voucher store gives back every acknowledged voucher', 
   });
 });
 
-describe('transaction pool: a settlement never pays twice', { timeout: 600_000 }, () => {
+describe('transaction pool: a settlement never pays twice', {
+  timeout: 600_000,
+  skip: soloOnly('the same node code on both chains: run once, on the solochain'),
+}, () => {
   let node, api, alice, bob, charlie, dave, genesis, poolId, model;
   const D = 10n * UNIT;
   const C = 15n * UNIT;
@@ -389,7 +398,10 @@ describe('transaction pool: a settlement never pays twice', { timeout: 600_000 }
   });
 });
 
-describe('malformed RPC input: an error response, and the node keeps serving', { timeout: 600_000 }, () => {
+describe('malformed RPC input: an error response, and the node keeps serving', {
+  timeout: 600_000,
+  skip: soloOnly('the same node code on both chains: run once, on the solochain'),
+}, () => {
   let node, api;
   before(async () => {
     node = await startNode('malformed', ['--dev']);

@@ -87,14 +87,20 @@ struct StreamArgs {
 	/// Blocks a peer requires the pool to stay open after the handshake.
 	#[arg(long, default_value_t = 2)]
 	margin: u32,
+	/// The chain's block time in seconds, to size pools in blocks (3 for `mpool-para-node --dev`).
+	#[arg(long, default_value_t = 6.0)]
+	block_secs: f64,
 	#[arg(long, default_value_t = 42)]
 	seed: u64,
 	/// Directory for the CSV files, plots and summary.
 	#[arg(long, default_value = "docs/results")]
 	out: PathBuf,
-	/// Also replace the `mpool-sim` section of this Markdown file with the summary.
+	/// Also replace the `<tag>` section of this Markdown file with the summary.
 	#[arg(long)]
 	results_md: Option<PathBuf>,
+	/// The section of `--results-md` to replace (`<!-- TAG:begin -->` … `<!-- TAG:end -->`).
+	#[arg(long, default_value = "mpool-sim")]
+	results_tag: String,
 }
 
 #[tokio::main]
@@ -137,6 +143,7 @@ async fn stream_cmd(cli: &Cli, args: &StreamArgs) -> anyhow::Result<bool> {
 		chunk_value: amount::parse(&args.chunk_value).map_err(anyhow::Error::msg)?,
 		seed: args.seed,
 		margin_blocks: args.margin,
+		block_secs: args.block_secs,
 	};
 	work.check()?;
 	plot::load_font()?;
@@ -222,7 +229,7 @@ async fn stream_cmd(cli: &Cli, args: &StreamArgs) -> anyhow::Result<bool> {
 	let md = report::summary(&work, &command, &outcomes, &double_spends);
 	std::fs::write(out.join("stream-summary.md"), &md)?;
 	if let Some(path) = &args.results_md {
-		report::splice(path, "mpool-sim", &md)?;
+		report::splice(path, &args.results_tag, &md)?;
 	}
 	println!("{md}");
 	println!("CSV, plots and summary in {}", out.display());

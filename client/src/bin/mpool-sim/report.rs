@@ -139,7 +139,7 @@ pub fn summary(
 	let _ = writeln!(md, "Command: `{command}`\n");
 	let _ = writeln!(
 		md,
-		"Workload: {} viewers and {} peers per mode ({} of them bad), sessions of {} s, a chunk of {} every {} s, a new peer every {}–{} s, time scale {} (blocks stay 6 s).\n",
+		"Workload: {} viewers and {} peers per mode ({} of them bad), sessions of {} s, a chunk of {} every {} s, a new peer every {}–{} s, time scale {} (the chain's block time is not scaled).\n",
 		work.viewers,
 		work.peers,
 		work.bad_peers,
@@ -343,6 +343,7 @@ mod tests {
 			chunk_value: 10_000_000_000,
 			seed: 1,
 			margin_blocks: 2,
+			block_secs: 6.0,
 		}
 	}
 

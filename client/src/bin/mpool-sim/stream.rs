@@ -70,10 +70,9 @@ pub struct Workload {
 	pub seed: u64,
 	/// Blocks a peer requires a pool to stay open after the handshake.
 	pub margin_blocks: BlockNumber,
+	/// The chain's block time in seconds: 6 on the solochain, 3 on the dev parachain.
+	pub block_secs: f64,
 }
-
-/// Block time of the demo chain.
-pub const BLOCK_SECS: f64 = 6.0;
 /// Blocks added to every pool's lifetime so that peers can settle after the session.
 const SETTLE_BLOCKS: f64 = 4.0;
 
@@ -93,7 +92,7 @@ impl Workload {
 
 	/// Blocks a pool must live to outlast `wall` more seconds of session and the settlements.
 	fn blocks_for(&self, wall: Duration) -> BlockNumber {
-		let blocks = (wall.as_secs_f64() / BLOCK_SECS + SETTLE_BLOCKS).ceil() as BlockNumber;
+		let blocks = (wall.as_secs_f64() / self.block_secs + SETTLE_BLOCKS).ceil() as BlockNumber;
 		blocks.max(self.margin_blocks.saturating_add(2)).max(5)
 	}
 
@@ -113,6 +112,7 @@ impl Workload {
 		ensure!(self.viewers > 0 && self.peers >= 2, "need a viewer and two peers");
 		ensure!(self.bad_peers < self.peers, "at least one peer must be honest");
 		ensure!(self.chunk_secs > 0.0 && self.session_secs >= self.chunk_secs, "bad timing");
+		ensure!(self.block_secs > 0.0, "the block time must be positive");
 		ensure!(
 			self.churn_secs.0 > 0.0 && self.churn_secs.0 <= self.churn_secs.1,
 			"bad churn range"

@@ -189,7 +189,7 @@ mod weights_and_claims {
 	use super::*;
 
 	fn claimable(id: u64, who: &AccountId, amount: Balance) -> Result<Claim<Balance>, DispatchError> {
-		MicropaymentPool::claimable(id, who, amount).map_err(Into::into)
+		MicropaymentPool::claimable(id, who.clone(), amount).map_err(Into::into)
 	}
 
 	#[test]

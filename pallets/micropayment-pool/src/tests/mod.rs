@@ -621,7 +621,7 @@ mod double_spend {
 	fn claimable_reports_the_forfeiture() {
 		build_and_execute(|| {
 			let id = create(&alice(), 100, 150);
-			let claim = MicropaymentPool::claimable(id, &bob(), 130).unwrap();
+			let claim = MicropaymentPool::claimable(id, bob(), 130).unwrap();
 			assert_eq!(
 				claim,
 				crate::Claim {
@@ -633,7 +633,7 @@ mod double_spend {
 				}
 			);
 			assert!(matches!(
-				MicropaymentPool::claimable(id, &alice(), 1),
+				MicropaymentPool::claimable(id, alice(), 1),
 				Err(Error::<Test>::SelfPayment)
 			));
 		});

@@ -1,0 +1,216 @@
+//! What both demo runtimes share, defined once: units, block time, and the
+//! `MicropaymentPool` configuration ([`impl_micropayment_pool_config!`]).
+//!
+//! The solochain (`micropayment-pool-runtime`) and the parachain
+//! (`micropayment-pool-para-runtime`) expand the same macro, so a pool behaves identically on
+//! both: same deposits, durations, settlement grace, compensation share and weights.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+mod apis;
+
+use sp_runtime::traits::{IdentifyAccount, Verify};
+
+/// Balance of an account.
+pub type Balance = u128;
+/// Block number.
+pub type BlockNumber = u32;
+/// Transaction and voucher signatures.
+pub type Signature = sp_runtime::MultiSignature;
+/// An account: the public key (or its hash, for ECDSA) of a `Signature` signer.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+/// Transaction counter of an account.
+pub type Nonce = u32;
+/// Block and state hash.
+pub type Hash = sp_core::H256;
+/// Address format of extrinsics.
+pub type Address = sp_runtime::MultiAddress<AccountId, ()>;
+
+/// The checks every signed transaction goes through, the same on both chains and in the same
+/// order, so a client signs for either alike.
+pub type TxExtension<Runtime> = (
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
+);
+
+/// One token: 12 decimals.
+pub const UNIT: Balance = 1_000_000_000_000;
+/// A thousandth of a token.
+pub const MILLI_UNIT: Balance = 1_000_000_000;
+/// A millionth of a token.
+pub const MICRO_UNIT: Balance = 1_000_000;
+/// Smallest balance an account may hold.
+pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNIT;
+
+/// 6 s blocks on both chains: the paper's switching-time comparison assumes a realistic wait for
+/// inclusion, and pool durations in blocks then mean the same time everywhere.
+pub const MILLI_SECS_PER_BLOCK: u64 = 6000;
+/// Aura slot length; cannot change once a chain runs.
+pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
+/// Blocks per minute.
+pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
+/// Blocks per hour.
+pub const HOURS: BlockNumber = MINUTES * 60;
+/// Blocks per day.
+pub const DAYS: BlockNumber = HOURS * 24;
+
+/// Token symbol, as `system_properties` reports it.
+pub const TOKEN_SYMBOL: &str = "MPT";
+/// Token decimals, as `system_properties` reports it.
+pub const TOKEN_DECIMALS: u32 = 12;
+
+/// The pool's parameters on the demo chains.
+pub mod pool {
+	use super::{Balance, MICRO_UNIT, MILLI_UNIT};
+	use sp_runtime::Perbill;
+
+	/// The paper's rule is strictly `collateral > deposit`; the demo chains add nothing to it.
+	pub const MIN_COLLATERAL_EXCESS: Perbill = Perbill::zero();
+	/// Storage deposit of a pool record: 10 mUNIT plus 10 µUNIT per byte (~12 mUNIT a pool).
+	pub const POOL_STORAGE_BASE: Balance = 10 * MILLI_UNIT;
+	/// Per byte of a pool record.
+	pub const POOL_STORAGE_BYTE: Balance = 10 * MICRO_UNIT;
+	/// Storage deposit of a peer's `Paid` record: 1 mUNIT plus 10 µUNIT per byte (1.56 mUNIT).
+	pub const PAYEE_STORAGE_BASE: Balance = MILLI_UNIT;
+	/// Per byte of a `Paid` record.
+	pub const PAYEE_STORAGE_BYTE: Balance = 10 * MICRO_UNIT;
+	/// Half of the collateral's excess over the deposit compensates a double spend's victims;
+	/// the other half is burnt at once, so a double spend returns at most -(C - D) / 2.
+	pub const COMPENSATION_SHARE: Perbill = Perbill::from_percent(50);
+	/// 5 blocks (30 s): short enough to watch a pool expire on a dev chain.
+	pub const MIN_DURATION: u32 = 5;
+	/// 5 blocks (30 s) after expiry: a settlement sent in the last block still lands.
+	pub const SETTLEMENT_GRACE: u32 = 5;
+	/// Pools one account may have open at once.
+	pub const MAX_POOLS_PER_ACCOUNT: u32 = 32;
+	/// 256 vouchers of ~0.25 ms each: a batch stays far below a block's weight.
+	pub const MAX_BATCH: u32 = 256;
+	/// Longest resource id, in bytes.
+	pub const MAX_RESOURCE_ID_LEN: u32 = 128;
+}
+
+/// Implements `pallet_micropayment_pool::Config` for `Runtime` in the calling runtime crate, with
+/// the parameters of [`pool`]. The caller must have `Runtime`, `Balances`, `RuntimeHoldReason`,
+/// `AccountId` and `Balance` in scope (every FRAME runtime does) and depend on
+/// `frame-support`, `sp-runtime` and `pallet-micropayment-pool`.
+#[macro_export]
+macro_rules! impl_micropayment_pool_config {
+	() => {
+		frame_support::parameter_types! {
+			pub const MinCollateralExcess: sp_runtime::Perbill =
+				$crate::pool::MIN_COLLATERAL_EXCESS;
+			pub const PoolStorageReason: RuntimeHoldReason = RuntimeHoldReason::MicropaymentPool(
+				pallet_micropayment_pool::HoldReason::PoolStorage,
+			);
+			pub const PoolStorageBase: Balance = $crate::pool::POOL_STORAGE_BASE;
+			pub const PoolStorageByte: Balance = $crate::pool::POOL_STORAGE_BYTE;
+			pub const PayeeStorageReason: RuntimeHoldReason = RuntimeHoldReason::MicropaymentPool(
+				pallet_micropayment_pool::HoldReason::PayeeStorage,
+			);
+			pub const PayeeStorageBase: Balance = $crate::pool::PAYEE_STORAGE_BASE;
+			pub const PayeeStorageByte: Balance = $crate::pool::PAYEE_STORAGE_BYTE;
+			pub const CompensationShare: sp_runtime::Perbill = $crate::pool::COMPENSATION_SHARE;
+		}
+
+		impl pallet_micropayment_pool::Config for Runtime {
+			type Currency = Balances;
+			type RuntimeHoldReason = RuntimeHoldReason;
+			type Signature = sp_runtime::MultiSignature;
+			type Signer = sp_runtime::MultiSigner;
+			/// Forfeited collateral left at close is burnt.
+			type OnSlash = ();
+			type MaxResourceIdLen =
+				frame_support::traits::ConstU32<{ $crate::pool::MAX_RESOURCE_ID_LEN }>;
+			type MinDuration = frame_support::traits::ConstU32<{ $crate::pool::MIN_DURATION }>;
+			type MaxDuration = frame_support::traits::ConstU32<{ 30 * $crate::DAYS }>;
+			type SettlementGrace =
+				frame_support::traits::ConstU32<{ $crate::pool::SETTLEMENT_GRACE }>;
+			type MaxPoolsPerAccount =
+				frame_support::traits::ConstU32<{ $crate::pool::MAX_POOLS_PER_ACCOUNT }>;
+			type MinCollateralExcess = MinCollateralExcess;
+			type CompensationShare = CompensationShare;
+			type MaxBatch = frame_support::traits::ConstU32<{ $crate::pool::MAX_BATCH }>;
+			type Consideration = frame_support::traits::fungible::HoldConsideration<
+				AccountId,
+				Balances,
+				PoolStorageReason,
+				frame_support::traits::LinearStoragePrice<
+					PoolStorageBase,
+					PoolStorageByte,
+					Balance,
+				>,
+			>;
+			type PayeeConsideration = frame_support::traits::fungible::HoldConsideration<
+				AccountId,
+				Balances,
+				PayeeStorageReason,
+				frame_support::traits::LinearStoragePrice<
+					PayeeStorageBase,
+					PayeeStorageByte,
+					Balance,
+				>,
+			>;
+			type WeightInfo = pallet_micropayment_pool::weights::SubstrateWeight<Runtime>;
+			#[cfg(feature = "runtime-benchmarks")]
+			type BenchmarkHelper = ();
+		}
+	};
+}
+
+/// Implements `pallet_balances`, `pallet_transaction_payment` and `pallet_sudo` for `Runtime`
+/// alike on both chains, so a transaction costs the same fee on either and the simulator's
+/// figures compare. Needs `Runtime`, `RuntimeEvent`, `RuntimeCall`, `RuntimeHoldReason`,
+/// `RuntimeFreezeReason`, `Balances` and `Balance` in scope.
+#[macro_export]
+macro_rules! impl_balances_and_fees_config {
+	() => {
+		impl pallet_balances::Config for Runtime {
+			type MaxLocks = frame_support::traits::ConstU32<50>;
+			type MaxReserves = ();
+			type ReserveIdentifier = [u8; 8];
+			type Balance = Balance;
+			type RuntimeEvent = RuntimeEvent;
+			type DustRemoval = ();
+			type ExistentialDeposit =
+				frame_support::traits::ConstU128<{ $crate::EXISTENTIAL_DEPOSIT }>;
+			type AccountStore = frame_system::Pallet<Runtime>;
+			type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
+			type FreezeIdentifier = RuntimeFreezeReason;
+			type MaxFreezes = frame_support::traits::VariantCountOf<RuntimeFreezeReason>;
+			type RuntimeHoldReason = RuntimeHoldReason;
+			type RuntimeFreezeReason = RuntimeFreezeReason;
+			type DoneSlashHandler = ();
+		}
+
+		frame_support::parameter_types! {
+			pub FeeMultiplier: pallet_transaction_payment::Multiplier =
+				<pallet_transaction_payment::Multiplier as sp_runtime::traits::One>::one();
+		}
+
+		/// One planck per unit of weight and per byte, with a constant multiplier: fees a demo
+		/// user can predict from the weights in docs/results.md.
+		impl pallet_transaction_payment::Config for Runtime {
+			type RuntimeEvent = RuntimeEvent;
+			type OnChargeTransaction = pallet_transaction_payment::FungibleAdapter<Balances, ()>;
+			type OperationalFeeMultiplier = frame_support::traits::ConstU8<5>;
+			type WeightToFee = frame_support::weights::IdentityFee<Balance>;
+			type LengthToFee = frame_support::weights::IdentityFee<Balance>;
+			type FeeMultiplierUpdate =
+				pallet_transaction_payment::ConstFeeMultiplier<FeeMultiplier>;
+			type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+		}
+
+		impl pallet_sudo::Config for Runtime {
+			type RuntimeEvent = RuntimeEvent;
+			type RuntimeCall = RuntimeCall;
+			type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+		}
+	};
+}

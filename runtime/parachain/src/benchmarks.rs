@@ -1,0 +1,37 @@
+//! The pallets whose benchmarks the parachain runtime runs (frame-omni-bencher or
+//! `mpool-para-node benchmark pallet` with `--features runtime-benchmarks`).
+
+use crate::*;
+use alloc::vec::Vec;
+use frame_benchmarking::{BenchmarkBatch, BenchmarkConfig, BenchmarkList};
+use frame_support::traits::StorageInfo;
+
+frame_benchmarking::define_benchmarks!(
+	[frame_benchmarking, BaselineBench::<Runtime>]
+	[frame_system, SystemBench::<Runtime>]
+	[pallet_balances, Balances]
+	[pallet_timestamp, Timestamp]
+	[pallet_micropayment_pool, MicropaymentPool]
+);
+
+use frame_benchmarking::baseline::Pallet as BaselineBench;
+use frame_system_benchmarking::Pallet as SystemBench;
+
+impl frame_system_benchmarking::Config for Runtime {}
+impl frame_benchmarking::baseline::Config for Runtime {}
+
+pub fn metadata(extra: bool) -> (Vec<BenchmarkList>, Vec<StorageInfo>) {
+	use frame_support::traits::StorageInfoTrait;
+	let mut list = Vec::<BenchmarkList>::new();
+	list_benchmarks!(list, extra);
+	(list, AllPalletsWithSystem::storage_info())
+}
+
+pub fn dispatch(config: BenchmarkConfig) -> Result<Vec<BenchmarkBatch>, alloc::string::String> {
+	use frame_support::traits::WhitelistedStorageKeys;
+	let whitelist = AllPalletsWithSystem::whitelisted_storage_keys();
+	let mut batches = Vec::<BenchmarkBatch>::new();
+	let params = (&config, &whitelist);
+	add_benchmarks!(params, batches);
+	Ok(batches)
+}
