@@ -58,9 +58,10 @@ mpool_node_bin() {
 # Builds every binary (both nodes, mpool, mpool-sim) and every test in release, in two cargo
 # invocations. The first (everything but the solochain node) is one feature resolution, so the
 # parachain node, the tests and the tools share one build of polkadot-sdk. The solochain node is
-# built alone so that it does not link RocksDB, which the parachain node's relay-chain client
-# enables on sc-client-db: its `feature-parity` dependencies (node/Cargo.toml) give every other
-# crate the first invocation's features, so only the database crates and the node compile again.
+# built alone so that it neither compiles nor links RocksDB, which the parachain node's
+# relay-chain client enables on sp-database/sc-client-db: its `feature-parity` dependencies
+# (node/Cargo.toml) give every other crate the first invocation's features, so only sp-database,
+# the client crates above it and the node compile again.
 mpool_build() {
 	log "cargo build --release --workspace --exclude micropayment-pool-node --bins --tests"
 	cargo build --release --locked --workspace --exclude micropayment-pool-node --bins --tests
