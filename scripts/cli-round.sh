@@ -4,7 +4,9 @@
 # and settles them. Tampered, replayed and foreign inputs must be refused with exit code 3.
 # A short pool then runs through its settlement window: a voucher still settles after expiry,
 # the pool closes only from `settle_by` (expiry + the runtime's SettlementGrace), and the peers'
-# Paid records are reaped after the close.
+# Paid records are reaped after the close. `peer run` shares its store with `handshake verify`
+# and `settle` running at the same time, and nothing is lost. Every verb is held to the exit
+# code table of `mpool --help`.
 #
 # Usage: scripts/cli-round.sh   (MPOOL_CHAIN=para: against mpool-para-node --dev;
 #                                MPOOL_NODE_BIN / MPOOL_BIN override the release binaries)
@@ -95,12 +97,23 @@ done
 m() { "$mpool_bin" --json "$@"; }
 UNIT=1000000000000
 
+log "the node exports its chain spec (export-chain-spec, not the deprecated build-spec)"
+check "export-chain-spec --chain dev" 0 -- "$node_bin" export-chain-spec --chain dev
+equals "chain spec properties" "$(node -e 'const p=JSON.parse(require("fs").readFileSync(0,"utf8")).properties;console.log(p.tokenSymbol+"/"+p.tokenDecimals)' <<<"$out")" MPT/12
+
+log "units come from the chain's system_properties (MPT, 12 decimals)"
+check "an amount in another chain's token" 1 -- m pool create --suri //Alice --resource r --deposit 10DOT \
+	--collateral 20DOT --duration 100
+check "a malformed amount is a usage error" 2:Usage -- m pool create --suri //Alice --resource r \
+	--deposit 1.2.3MPT --collateral 20MPT --duration 100
+
 log "viewer: create a pool (finalized), prove it to Bob"
-check "pool create" 0 -- m pool create --suri //Alice --resource stream-1 --deposit 10UNIT \
-	--collateral 20UNIT --duration 100 --finalized
+check "pool create" 0 -- m pool create --suri //Alice --resource stream-1 --deposit 10MPT \
+	--collateral 20MPT --duration 100 --finalized
 pool="$(field pool_id)"
 check "pool show" 0 -- m pool show "$pool"
 equals "pool deposit" "$(field deposit)" "$((10 * UNIT))"
+equals "text output in the chain's units" "$("$mpool_bin" pool show --pool "$pool" | grep -c ' 10 MPT left')" 1
 check "unknown pool is not found" 4 -- m pool show 424242
 check "handshake prove" 0 -- m handshake prove --pool "$pool" --target //Bob --out "$work/bundle.hex"
 echo "     proof $(field proof_nodes) nodes, $(field proof_bytes) bytes"
@@ -119,9 +132,10 @@ check "tampered bundle" 3:BadProof -- m handshake verify "$tampered" --me //Bob
 check "untrusted block" 3:UnknownBlock -- m handshake verify "$work/bundle.hex" --me //Bob --trusted 0x$(printf '1%.0s' $(seq 64))
 
 log "viewer signs vouchers; peer verifies and accepts them"
-check "voucher sign 1 UNIT" 0 -- m voucher sign --suri //Alice --pool "$pool" --target //Bob --amount 1UNIT
+check "voucher sign 1 MPT" 0 -- m voucher sign --suri //Alice --pool "$pool" --target //Bob --amount 1MPT
 v1="$(field token)"
 check "voucher verify" 0 -- m voucher verify "$v1"
+check "voucher verify, hex without 0x" 0 -- m voucher verify "${v1#0x}"
 check "voucher accept 1 UNIT" 0 -- m voucher accept "$v1" --store "$work/bob.json" --me //Bob
 check "voucher sign 2.5 UNIT" 0 -- m voucher sign --suri //Alice --pool "$pool" --target //Bob --amount 2.5UNIT
 v2="$(field token)"
@@ -173,6 +187,106 @@ check "reap the closed pool" 0 -- m pool reap "$short" --suri //Bob
 equals "records reaped" "$(field removed)" 1
 equals "records left" "$(field remaining)" false
 check "nothing left to reap" 3:NothingToReap -- m pool reap "$short" --suri //Bob
+
+log "one store, three processes: peer run beside handshake verify and settle"
+# Bob's long-running peer reads tokens from a FIFO. While it runs, a new pool is verified into
+# the same store (its vouchers must be accepted without a restart) and the first pool is
+# settled from the store; afterwards every voucher and every settlement must be in the store.
+check "second pool create" 0 -- m pool create --suri //Alice --resource stream-3 --deposit 5MPT \
+	--collateral 10MPT --duration 100 --finalized
+pool3="$(field pool_id)"
+check "second pool prove" 0 -- m handshake prove "$pool3" --target //Bob --out "$work/bundle3.hex"
+check "voucher 3 MPT" 0 -- m voucher sign --suri //Alice --pool "$pool" --target //Bob --amount 3MPT
+a3="$(field token)"
+check "voucher 4 MPT" 0 -- m voucher sign --suri //Alice --pool "$pool" --target //Bob --amount 4MPT
+a4="$(field token)"
+check "second pool voucher 1 MPT" 0 -- m voucher sign --suri //Alice --pool "$pool3" --target //Bob --amount 1MPT
+b1="$(field token)"
+mkfifo "$work/tokens"
+"$mpool_bin" --json peer run --store "$work/bob.json" --me //Bob <"$work/tokens" >"$work/run.out" 2>&1 &
+run_pid=$!
+exec 7>"$work/tokens"
+lines_of_run() { # lines_of_run N: until peer run printed N result lines
+	for _ in $(seq 1 600); do
+		[ "$(wc -l <"$work/run.out")" -ge "$1" ] && return 0
+		kill -0 "$run_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "peer run printed $(wc -l <"$work/run.out") lines, want $1:"
+	cat "$work/run.out"
+	exit 1
+}
+echo "$a3" >&7
+lines_of_run 1
+check "handshake verify into the running peer's store" 0 -- m handshake verify "$work/bundle3.hex" \
+	--me //Bob --store "$work/bob.json"
+echo "$b1" >&7
+lines_of_run 2
+check "settle from the running peer's store" 0 -- m settle --suri //Bob --pool "$pool" --store "$work/bob.json"
+equals "settled while peer run is up" "$(field paid)" "$((UNIT / 2))"
+echo "$a4" >&7
+lines_of_run 3
+exec 7>&-
+set +e
+wait "$run_pid"
+run_code=$?
+set -e
+equals "peer run accepted every token" \
+	"$(grep -c '"unsettled"' "$work/run.out") $(grep -o '"accepted":[0-9]*' "$work/run.out") exit $run_code" \
+	'3 "accepted":3 exit 0'
+check "the new pool's voucher was kept" 0 -- m settle --suri //Bob --pool "$pool3" --store "$work/bob.json"
+equals "second pool settled" "$(field paid)" "$UNIT"
+check "the last voucher was kept beside the settlement" 0 -- m settle --suri //Bob --pool "$pool" \
+	--store "$work/bob.json"
+equals "first pool settled up to 4 MPT" "$(field paid)" "$UNIT"
+
+log "exit codes, verb by verb, against the table in mpool --help"
+help="$("$mpool_bin" --help)"
+for code in 0 1 2 3 4 5; do
+	equals "exit code $code is in the --help table" "$(grep -cE "^  $code  " <<<"$help")" 1
+done
+check "no verb" 2 -- "$mpool_bin" --json
+check "mpool --help" 0 -- "$mpool_bin" --help
+check "no node at the URL" 1 -- m --url ws://127.0.0.1:1 pool show 1
+# pool create
+check "pool create: missing --deposit" 2:Usage -- m pool create --suri //Alice --resource r --collateral 2MPT --duration 100
+check "pool create: bad --suri" 1 -- m pool create --suri 'not a key' --resource r --deposit 1MPT --collateral 2MPT --duration 100
+check "pool create: collateral not above deposit" 3:InsufficientCollateral -- m pool create --suri //Alice \
+	--resource r --deposit 2MPT --collateral 1MPT --duration 100
+# pool show
+check "pool show: no pool id" 2:Usage -- m pool show
+check "pool show: both POOL and --pool" 2:Usage -- m pool show 1 --pool 1
+check "pool show: bad --at" 1 -- m pool show "$pool" --at 0x12
+check "pool show --pool: not found" 4:UnknownPool -- m pool show --pool 424242
+# pool close / reap
+check "pool close: not found" 4:UnknownPool -- m pool close 424242 --suri //Alice
+check "pool close: not the owner" 3:NotOwner -- m pool close "$pool" --suri //Bob
+check "pool reap: limit 0" 2:Usage -- m pool reap "$pool" --limit 0 --suri //Bob
+# voucher sign / verify / accept
+check "voucher sign: missing --amount" 2:Usage -- m voucher sign --suri //Alice --pool "$pool" --target //Bob
+check "voucher sign: bad --target" 1 -- m voucher sign --suri //Alice --pool "$pool" --target nobody --amount 1
+check "voucher sign offline (--genesis, planck)" 0 -- m --url ws://127.0.0.1:1 voucher sign --suri //Alice \
+	--pool 424242 --target //Bob --amount 1000 --genesis 0x$(printf '42%.0s' $(seq 32))
+check "voucher sign for a pool that does not exist" 0 -- m voucher sign --suri //Alice --pool 424242 \
+	--target //Bob --amount 1MPT
+ghost="$(field token)"
+check "voucher verify: pool not found" 4:UnknownPool -- m voucher verify "$ghost"
+check "voucher verify: no such file" 1 -- m voucher verify "$work/missing.hex"
+check "voucher verify: malformed token" 3:MalformedVoucher -- m voucher verify 0x1234
+check "voucher accept: pool not in the store" 4:UnknownPool -- m voucher accept "$ghost" --store "$work/bob.json" --me //Bob
+check "voucher accept: missing --store" 2:Usage -- m voucher accept "$ghost" --me //Bob
+# handshake prove / verify
+check "handshake prove: not found" 4:UnknownPool -- m handshake prove 424242 --target //Bob
+check "handshake prove: missing --target" 2:Usage -- m handshake prove "$pool"
+check "handshake verify: missing --me" 2:Usage -- m handshake verify "$work/bundle.hex"
+check "handshake verify: no such file" 1 -- m handshake verify "$work/missing.hex" --me //Bob
+# settle
+check "settle: neither --voucher nor --pool" 2:Usage -- m settle --suri //Bob
+check "settle: --pool without --store" 2:Usage -- m settle --suri //Bob --pool "$pool"
+check "settle: pool not found" 4:UnknownPool -- m settle --suri //Bob --voucher "$ghost"
+# peer run
+check "peer run: missing --store" 2:Usage -- m peer run --me //Bob
+check "peer run: a refused token" 3 -- m peer run --store "$work/bob.json" --me //Bob <<<"$ghost"
 
 echo "cli round: test result: $([ $failed = 0 ] && echo ok || echo FAILED). $passed passed; $failed failed;"
 [ "$failed" = 0 ]

@@ -4,15 +4,17 @@
 # every strategy (drain, self-voucher, sock-puppet-max, slot-filling, last-block) at every
 # collateral/deposit ratio, bad peers.
 #
-#   scripts/sim.sh              # the documented run: writes docs/results/ and the summary in
-#                               # docs/results.md (about 11 minutes, real time)
+#   scripts/sim.sh              # the documented run (about 11 minutes, real time), into a
+#                               # temporary directory
+#   scripts/sim.sh --update-docs  # the same, writing docs/results/ and the summary in
+#                               # docs/results.md
 #   scripts/sim.sh --smoke      # a short run of every mode, and of every double-spending
 #                               # strategy once at C/D = 1.5, into a temporary directory
 #                               # (~3 min), as scripts/test.sh runs it
 #   scripts/sim.sh -- ARGS...   # your own `mpool-sim stream` arguments
 #
-# MPOOL_CHAIN=para runs it on the dev parachain (mpool-para-node --dev) instead; its documented
-# run writes docs/results/para/ and the parachain section of docs/results.md.
+# MPOOL_CHAIN=para runs it on the dev parachain (mpool-para-node --dev) instead; with
+# --update-docs it writes docs/results/para/ and the parachain section of docs/results.md.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/env.sh
@@ -29,6 +31,9 @@ case "${1:-}" in
 		args=("$@")
 		;;
 	"")
+		args=(--viewers 8 --peers 16 --bad-peers 2 --session 600 --time-scale 1 --out "$(mktemp -d)")
+		;;
+	--update-docs)
 		if [ "${MPOOL_CHAIN:-solo}" = para ]; then
 			mkdir -p docs/results/para
 			args=(--viewers 8 --peers 16 --bad-peers 2 --session 600 --time-scale 1 --out docs/results/para
@@ -39,7 +44,7 @@ case "${1:-}" in
 		fi
 		;;
 	*)
-		echo "usage: scripts/sim.sh [--smoke | -- mpool-sim stream args]" >&2
+		echo "usage: scripts/sim.sh [--smoke | --update-docs | -- mpool-sim stream args]" >&2
 		exit 2
 		;;
 esac

@@ -2,6 +2,7 @@
 //! submit calls with the runtime's own extrinsic types, and report their events.
 
 use crate::{
+	amount::Units,
 	handshake::{HandshakeBundle, HandshakeError, BUNDLE_VERSION},
 	AccountId, Balance, BlockNumber, Hash, Header, PoolRecord,
 };
@@ -112,6 +113,8 @@ pub struct Chain {
 	pub spec_version: u32,
 	/// The runtime's `transaction_version`, signed into every transaction.
 	pub transaction_version: u32,
+	/// The token's symbol and decimals, from the node's `system_properties`.
+	pub units: Units,
 }
 
 impl Chain {
@@ -127,6 +130,8 @@ impl Chain {
 		let genesis_hash = genesis_hash.ok_or_else(|| ChainError::NotFound("block 0".into()))?;
 		let version: serde_json::Value =
 			client.request("state_getRuntimeVersion", rpc_params![]).await?;
+		let properties: serde_json::Value =
+			client.request("system_properties", rpc_params![]).await?;
 		let field = |name: &str| {
 			version
 				.get(name)
@@ -137,6 +142,7 @@ impl Chain {
 		Ok(Self {
 			spec_version: field("specVersion")?,
 			transaction_version: field("transactionVersion")?,
+			units: Units::from_properties(&properties),
 			client,
 			genesis_hash,
 		})
@@ -501,7 +507,8 @@ pub fn error_name(error: &DispatchError) -> String {
 			}
 		}
 	}
-	format!("{error:?}")
+	// `Token(FundsUnavailable)` reads as `Token.FundsUnavailable`, like a module error.
+	format!("{error:?}").replace('(', ".").replace(')', "")
 }
 
 /// Blake2-256 of an extrinsic: its hash in the transaction pool.

@@ -4,6 +4,12 @@
 //! Every accepted voucher is written (to a temporary file, fsynced, renamed over the store)
 //! before [`Peer::accept_voucher`] returns, so a peer that served a chunk only after `Ok` can
 //! lose no payment it earned.
+//!
+//! Several processes may use one store at once (a long-running `mpool peer run` beside
+//! `mpool handshake verify --store` and `mpool settle --store`): every change takes an exclusive
+//! lock on `<store>.lock`, re-reads the file, applies itself and writes the file before
+//! unlocking, so no process overwrites what another one recorded, and a pool recorded by one
+//! is known to the others at their next change.
 
 use crate::{
 	handshake::{u128_string, PoolTerms},
@@ -13,7 +19,7 @@ use crate::{
 use serde::{Deserialize, Serialize};
 use std::{
 	collections::BTreeMap,
-	fs,
+	fs::{self, File, OpenOptions},
 	io::Write,
 	path::{Path, PathBuf},
 };
@@ -87,11 +93,35 @@ struct StoreFile {
 }
 
 /// A peer: its account, the chain it is paid on, and its durable voucher store.
+///
+/// [`Peer::pools`], [`Peer::check_voucher`] and [`Peer::unsettled`] answer from the store as
+/// last read (at open, at the last change, or at [`Peer::reload`]); every change re-reads it
+/// under the lock first.
 pub struct Peer {
 	me: AccountId,
 	genesis_hash: [u8; 32],
 	path: PathBuf,
 	pools: BTreeMap<PoolId, PoolEntry>,
+}
+
+/// An advisory lock on `<store>.lock`, released when dropped (the file is closed). The lock is
+/// on a file of its own because the store itself is replaced by rename on every write.
+struct StoreLock(#[allow(dead_code)] File);
+
+impl StoreLock {
+	fn take(store: &Path, exclusive: bool) -> Result<Self, VoucherError> {
+		let mut name = store.as_os_str().to_owned();
+		name.push(".lock");
+		let file = OpenOptions::new()
+			.create(true)
+			.truncate(false)
+			.write(true)
+			.open(&name)
+			.map_err(|e| store_err(store, format!("lock file: {e}")))?;
+		if exclusive { file.lock() } else { file.lock_shared() }
+			.map_err(|e| store_err(store, format!("lock: {e}")))?;
+		Ok(Self(file))
+	}
 }
 
 impl Peer {
@@ -103,27 +133,56 @@ impl Peer {
 		genesis_hash: [u8; 32],
 	) -> Result<Self, VoucherError> {
 		let path = path.as_ref().to_path_buf();
-		let pools = match fs::read(&path) {
-			Ok(bytes) => {
-				let file: StoreFile = serde_json::from_slice(&bytes)
-					.map_err(|e| store_err(&path, format!("does not parse: {e}")))?;
-				if file.version != STORE_VERSION {
-					return Err(store_err(&path, format!("unknown version {}", file.version)));
-				}
-				if file.me != me {
-					return Err(store_err(&path, format!("belongs to {}", file.me)));
-				}
-				if file.genesis_hash != hex_hash(&genesis_hash) {
-					return Err(store_err(&path, "belongs to another chain"));
-				}
-				file.pools
-			},
-			Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-			Err(e) => return Err(store_err(&path, e)),
-		};
-		let peer = Self { me, genesis_hash, path, pools };
-		peer.persist()?;
+		let mut peer = Self { me, genesis_hash, path, pools: BTreeMap::new() };
+		let _lock = StoreLock::take(&peer.path, true)?;
+		match peer.read()? {
+			Some(pools) => peer.pools = pools,
+			None => peer.persist()?,
+		}
 		Ok(peer)
+	}
+
+	/// Re-reads the store, to see what other processes recorded since this one last did.
+	pub fn reload(&mut self) -> Result<(), VoucherError> {
+		let _lock = StoreLock::take(&self.path, false)?;
+		self.pools = self.read()?.unwrap_or_default();
+		Ok(())
+	}
+
+	/// Under the store's exclusive lock: re-reads the store, applies `change` and, if it
+	/// succeeds, writes the store. A failed change writes nothing.
+	fn update<T>(
+		&mut self,
+		change: impl FnOnce(&mut Self) -> Result<T, VoucherError>,
+	) -> Result<T, VoucherError> {
+		let _lock = StoreLock::take(&self.path, true)?;
+		self.pools = self.read()?.unwrap_or_default();
+		let out = change(self)?;
+		self.persist()?;
+		Ok(out)
+	}
+
+	/// The store's pools, or `None` if it has no file yet. Fails if it belongs to another peer
+	/// or chain, or does not parse.
+	fn read(&self) -> Result<Option<BTreeMap<PoolId, PoolEntry>>, VoucherError> {
+		let path = &self.path;
+		let bytes = match fs::read(path) {
+			Ok(bytes) => bytes,
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+			Err(e) => return Err(store_err(path, e)),
+		};
+		let file: StoreFile = serde_json::from_slice(&bytes)
+			.map_err(|e| store_err(path, format!("does not parse: {e}")))?;
+		if file.version != STORE_VERSION {
+			return Err(store_err(path, format!("unknown version {}", file.version)));
+		}
+		if file.me != self.me {
+			return Err(store_err(path, format!("belongs to {}", file.me)));
+		}
+		if file.genesis_hash != hex_hash(&self.genesis_hash) {
+			return Err(store_err(path, "belongs to another chain"));
+		}
+		Ok(Some(file.pools))
 	}
 
 	/// The peer's account.
@@ -144,17 +203,19 @@ impl Peer {
 	/// Records a verified handshake (see [`crate::verify_handshake`]). A newer proof of a known
 	/// pool refreshes its terms and never lowers what was settled or the best voucher.
 	pub fn record_handshake(&mut self, terms: PoolTerms) -> Result<(), VoucherError> {
-		let settled = terms.paid_to_me;
-		match self.pools.get_mut(&terms.pool_id) {
-			Some(entry) => {
-				entry.settled = entry.settled.max(settled);
-				entry.terms = terms;
-			},
-			None => {
-				self.pools.insert(terms.pool_id, PoolEntry { terms, best: None, settled });
-			},
-		}
-		self.persist()
+		self.update(|peer| {
+			let settled = terms.paid_to_me;
+			match peer.pools.get_mut(&terms.pool_id) {
+				Some(entry) => {
+					entry.settled = entry.settled.max(settled);
+					entry.terms = terms;
+				},
+				None => {
+					peer.pools.insert(terms.pool_id, PoolEntry { terms, best: None, settled });
+				},
+			}
+			Ok(())
+		})
 	}
 
 	/// Checks a voucher without keeping it: right chain, right peer, owner's signature, more
@@ -169,10 +230,11 @@ impl Peer {
 
 	/// Checks a voucher and, if good, keeps it as the pool's best, durably.
 	pub fn accept_voucher(&mut self, signed: &SignedVoucher) -> Result<Accepted, VoucherError> {
-		let accepted = self.check_voucher(signed)?;
-		self.keep(signed);
-		self.persist()?;
-		Ok(accepted)
+		self.update(|peer| {
+			let accepted = peer.check_voucher(signed)?;
+			peer.keep(signed);
+			Ok(accepted)
+		})
 	}
 
 	/// Accepts many vouchers with one batch signature check (falling back to single checks to
@@ -182,6 +244,10 @@ impl Peer {
 		&mut self,
 		batch: &[SignedVoucher],
 	) -> Result<Vec<Result<Accepted, VoucherError>>, VoucherError> {
+		self.update(|peer| Ok(peer.accept_batch(batch)))
+	}
+
+	fn accept_batch(&mut self, batch: &[SignedVoucher]) -> Vec<Result<Accepted, VoucherError>> {
 		let mut owners = Vec::with_capacity(batch.len());
 		for signed in batch {
 			owners.push(self.precheck(signed).map(|entry| entry.terms.owner.clone()));
@@ -208,8 +274,7 @@ impl Peer {
 			});
 			results.push(result);
 		}
-		self.persist()?;
-		Ok(results)
+		results
 	}
 
 	/// The best voucher held for `pool_id` that the chain has not paid yet.
@@ -220,9 +285,11 @@ impl Peer {
 
 	/// Records that the chain paid this peer `amount` (cumulative) from `pool_id`.
 	pub fn mark_settled(&mut self, pool_id: PoolId, amount: Balance) -> Result<(), VoucherError> {
-		let entry = self.pools.get_mut(&pool_id).ok_or(VoucherError::UnknownPool(pool_id))?;
-		entry.settled = entry.settled.max(amount);
-		self.persist()
+		self.update(|peer| {
+			let entry = peer.pools.get_mut(&pool_id).ok_or(VoucherError::UnknownPool(pool_id))?;
+			entry.settled = entry.settled.max(amount);
+			Ok(())
+		})
 	}
 
 	fn precheck(&self, signed: &SignedVoucher) -> Result<&PoolEntry, VoucherError> {
@@ -264,6 +331,7 @@ impl Peer {
 	}
 
 	/// Writes the store atomically: temporary file, fsync, rename, fsync of the directory.
+	/// Called with the store's exclusive lock held.
 	fn persist(&self) -> Result<(), VoucherError> {
 		let file = StoreFile {
 			version: STORE_VERSION,

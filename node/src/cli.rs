@@ -8,7 +8,7 @@ pub enum Subcommand {
 	#[command(subcommand)]
 	Key(sc_cli::KeySubcommand),
 
-	/// Build a chain specification (`--raw` for the raw form).
+	/// Build a chain specification (deprecated upstream: use `export-chain-spec`).
 	BuildSpec(sc_cli::BuildSpecCmd),
 
 	/// Export the chain specification.

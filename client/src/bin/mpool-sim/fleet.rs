@@ -9,6 +9,13 @@ use sp_runtime::MultiAddress;
 use std::{collections::HashMap, sync::Arc};
 use tokio::sync::Mutex;
 
+/// The simulator's units: its reports and arguments are in the demo runtime's `UNIT`
+/// (10^12 planck, one MPT).
+pub fn units() -> micropayment_pool_client::amount::Units {
+	let decimals = micropayment_pool_runtime::UNIT.ilog10();
+	micropayment_pool_client::amount::Units::new("UNIT", u8::try_from(decimals).unwrap_or(12))
+}
+
 /// The storage deposit a peer's first settlement in a pool holds from it: the runtime's
 /// `PayeeConsideration` for a `Paid` record, 1 mUNIT + 10 µUNIT per byte of its 56 bytes
 /// (`(PoolId, AccountId, Balance)`): 1.56 mUNIT. Released to the peer by `reap_paid` after the

@@ -16,7 +16,7 @@ use anyhow::{anyhow, ensure, Context};
 use clap::Args;
 use codec::Encode;
 use indicatif::{ProgressBar, ProgressStyle};
-use micropayment_pool_client::{amount, AccountId, Balance, Chain, Hash, PoolId, Voucher, Wait};
+use micropayment_pool_client::{AccountId, Balance, Chain, Hash, PoolId, Voucher, Wait};
 use micropayment_pool_runtime::{
 	MicropaymentPoolCall, RuntimeCall, RuntimeEvent, UncheckedExtrinsic, UNIT,
 };
@@ -114,7 +114,7 @@ struct BlockRow {
 
 /// Runs the load test; `Ok(false)` if a valid voucher was rejected or lost.
 pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<bool> {
-	let value = amount::parse(&args.voucher_value).map_err(anyhow::Error::msg)?;
+	let value = crate::fleet::units().parse(&args.voucher_value).map_err(anyhow::Error::msg)?;
 	let batch = match args.mode {
 		LoadMode::Single => 1,
 		LoadMode::Batch => args.batch_size,

@@ -23,7 +23,7 @@ use clap::{Args, Parser, Subcommand};
 use adversary::Strategy;
 use fleet::{account_of, Fleet};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use micropayment_pool_client::{amount, Balance, Chain};
+use micropayment_pool_client::{Balance, Chain};
 use std::{path::PathBuf, sync::Arc};
 use stream::{Mode, Workload};
 
@@ -92,9 +92,10 @@ struct StreamArgs {
 	block_secs: f64,
 	#[arg(long, default_value_t = 42)]
 	seed: u64,
-	/// Directory for the CSV files, plots and summary.
-	#[arg(long, default_value = "docs/results")]
-	out: PathBuf,
+	/// Directory for the CSV files, plots and summary (default: a new temporary directory;
+	/// `docs/results` updates the documented figures).
+	#[arg(long)]
+	out: Option<PathBuf>,
 	/// Also replace the `<tag>` section of this Markdown file with the summary.
 	#[arg(long)]
 	results_md: Option<PathBuf>,
@@ -140,14 +141,18 @@ async fn stream_cmd(cli: &Cli, args: &StreamArgs) -> anyhow::Result<bool> {
 		chunk_secs: args.chunk_interval,
 		churn_secs: (args.churn[0], args.churn[1]),
 		time_scale: args.time_scale,
-		chunk_value: amount::parse(&args.chunk_value).map_err(anyhow::Error::msg)?,
+		chunk_value: fleet::units().parse(&args.chunk_value).map_err(anyhow::Error::msg)?,
 		seed: args.seed,
 		margin_blocks: args.margin,
 		block_secs: args.block_secs,
 	};
 	work.check()?;
 	plot::load_font()?;
-	std::fs::create_dir_all(&args.out).with_context(|| args.out.display().to_string())?;
+	let out = match &args.out {
+		Some(out) => out.clone(),
+		None => tempdir("mpool-sim-results")?,
+	};
+	std::fs::create_dir_all(&out).with_context(|| out.display().to_string())?;
 	let stores = tempdir("mpool-sim")?;
 
 	let chain = Arc::new(Chain::connect(&cli.url).await.with_context(|| cli.url.clone())?);
@@ -215,7 +220,7 @@ async fn stream_cmd(cli: &Cli, args: &StreamArgs) -> anyhow::Result<bool> {
 	ds_bar.finish();
 	let _ = std::fs::remove_dir_all(&stores);
 
-	let out = &args.out;
+	let out = &out;
 	report::write_csv(&out.join("stream-switches.csv"), &report::all_switches(&outcomes))?;
 	report::write_csv(&out.join("stream-sessions.csv"), &report::all_sessions(&outcomes))?;
 	report::write_csv(&out.join("stream-transactions.csv"), &report::all_transactions(&outcomes))?;

@@ -5,7 +5,7 @@ use crate::{
 	adversary::{DoubleSpendRecord, Strategy},
 	stream::{ModeOutcome, SessionRecord, SwitchRecord, Workload},
 };
-use micropayment_pool_client::{amount, Balance};
+use micropayment_pool_client::Balance;
 use std::{collections::BTreeMap, fmt::Write as _, path::Path};
 
 /// The `q`-quantile (nearest rank) of `values`.
@@ -144,7 +144,7 @@ pub fn summary(
 		work.peers,
 		work.bad_peers,
 		work.session_secs,
-		amount::format(work.chunk_value),
+		crate::fleet::units().format(work.chunk_value),
 		work.chunk_secs,
 		work.churn_secs.0,
 		work.churn_secs.1,
@@ -182,8 +182,8 @@ pub fn summary(
 		let worst = o.sessions.iter().map(|s| s.bad_peer_loss).max().unwrap_or(0);
 		format!(
 			"{met} / {} ({})",
-			amount::format(worst),
-			amount::format(work.chunk_value.saturating_mul(work.bad_peers as Balance))
+			crate::fleet::units().format(worst),
+			crate::fleet::units().format(work.chunk_value.saturating_mul(work.bad_peers as Balance))
 		)
 	});
 	let p50 = |name: &str| {

@@ -1,7 +1,7 @@
 //! Parsing of the CLI's values: keys, accounts, amounts, hashes.
 
 use anyhow::{anyhow, Context};
-use micropayment_pool_client::{amount, AccountId, Balance, Hash};
+use micropayment_pool_client::{AccountId, Hash};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
 
 /// A key pair from a secret URI: `//Alice`, a mnemonic, `0x` seed, with `//hard/soft` paths.
@@ -28,11 +28,6 @@ pub fn account(text: &str) -> anyhow::Result<AccountId> {
 	Err(anyhow!("bad account {text:?}: want an SS58 address, 0x-hex or //Name"))
 }
 
-/// An amount in planck, or with a `UNIT` suffix.
-pub fn balance(text: &str) -> anyhow::Result<Balance> {
-	amount::parse(text).map_err(|e| anyhow!(e))
-}
-
 /// A `0x` block hash.
 pub fn hash(text: &str) -> anyhow::Result<Hash> {
 	let bytes: [u8; 32] = micropayment_pool_client::verify::decode_hex(text)
@@ -42,15 +37,18 @@ pub fn hash(text: &str) -> anyhow::Result<Hash> {
 	Ok(Hash::from(bytes))
 }
 
-/// Text from a file, from stdin (`-`), or the argument itself if it looks like hex.
+/// Text from stdin (`-`), the argument itself if it is hex (with or without `0x`, and no file
+/// of that name exists), or else the file it names.
 pub fn read_input(arg: &str) -> anyhow::Result<String> {
 	if arg == "-" {
 		let mut text = String::new();
 		std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).context("reading stdin")?;
 		return Ok(text);
 	}
-	if arg.starts_with("0x") {
-		return Ok(arg.to_string());
+	let digits = arg.strip_prefix("0x").unwrap_or(arg);
+	let is_hex = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_hexdigit());
+	if arg.starts_with("0x") || is_hex && !std::path::Path::new(arg).exists() {
+		return Ok(format!("0x{digits}"));
 	}
 	std::fs::read_to_string(arg).with_context(|| format!("reading {arg}"))
 }

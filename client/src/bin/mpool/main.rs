@@ -7,22 +7,16 @@ mod output;
 
 use clap::{Args, Parser, Subcommand};
 use micropayment_pool_client::{
-	amount, settle_by, settlement_grace, verify_handshake, AccountId, Balance, Chain, ChainError,
-	HandshakeBundle, Peer, Policy, PoolId, SignedVoucher, Viewer, Wait,
+	amount::Amount,
+	settle_by, settlement_grace, verify_handshake, AccountId, Balance, Chain, ChainError,
+	HandshakeBundle, HandshakeError, Peer, Policy, PoolId, SignedVoucher, Viewer, VoucherError,
+	Wait,
 };
 use micropayment_pool_runtime::{MicropaymentPoolCall, RuntimeCall};
-use output::{Failure, Report};
+use output::{Failure, Report, EXIT_CODES, EXIT_USAGE};
 use pallet_micropayment_pool::Event as PoolEvent;
 use serde_json::json;
 use sp_core::{crypto::Ss58Codec, Pair};
-
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  success
-  1  error (connection, file, bad value)
-  2  usage error
-  3  refused: a proof, signature or voucher check failed, or the chain rejected the call
-  4  not found (no such pool)";
 
 #[derive(Parser)]
 #[command(name = "mpool", version, about, after_help = EXIT_CODES)]
@@ -74,7 +68,7 @@ enum PeerCmd {
 #[derive(Args)]
 struct Signer {
 	/// Secret URI of the signing key, e.g. `//Alice` or a mnemonic.
-	#[arg(long, env = "MPOOL_SURI")]
+	#[arg(long, env = "MPOOL_SURI", hide_env_values = true)]
 	suri: String,
 	/// Wait for finality instead of inclusion in a block.
 	#[arg(long)]
@@ -100,19 +94,20 @@ enum PoolCmd {
 		/// What the pool pays for, e.g. a stream id.
 		#[arg(long)]
 		resource: String,
-		/// Most the pool pays out (planck, or e.g. `10UNIT`).
+		/// Most the pool pays out: planck, or tokens in the chain's symbol, e.g. `10MPT`.
 		#[arg(long)]
-		deposit: String,
-		/// Forfeited on double spending; must exceed the deposit.
+		deposit: Amount,
+		/// Forfeited on double spending; must exceed the deposit (planck or e.g. `20MPT`).
 		#[arg(long)]
-		collateral: String,
+		collateral: Amount,
 		/// Blocks until expiry.
 		#[arg(long)]
 		duration: u32,
 	},
 	/// Show a pool as the chain holds it.
 	Show {
-		pool: PoolId,
+		#[command(flatten)]
+		pool: PoolArg,
 		/// Block hash to read at (default: best block).
 		#[arg(long)]
 		at: Option<String>,
@@ -120,14 +115,16 @@ enum PoolCmd {
 	/// Close a pool after its settlement window (expiry + grace) and release what is left to
 	/// its owner.
 	Close {
-		pool: PoolId,
+		#[command(flatten)]
+		pool: PoolArg,
 		#[command(flatten)]
 		signer: Signer,
 	},
 	/// Remove the `Paid` records of a closed pool and release their storage deposits to their
 	/// peers (anyone may call it; a peer has the reason to).
 	Reap {
-		pool: PoolId,
+		#[command(flatten)]
+		pool: PoolArg,
 		/// Most records to remove in this call.
 		#[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
 		limit: u32,
@@ -136,21 +133,39 @@ enum PoolCmd {
 	},
 }
 
+/// A pool id, as `POOL` or `--pool POOL`: every verb that names one pool takes both.
+#[derive(Args)]
+struct PoolArg {
+	/// The pool's id.
+	#[arg(value_name = "POOL", required_unless_present = "pool", conflicts_with = "pool")]
+	id: Option<PoolId>,
+	/// The pool's id (same as the positional `POOL`).
+	#[arg(long = "pool", value_name = "POOL")]
+	pool: Option<PoolId>,
+}
+
+impl PoolArg {
+	fn id(&self) -> PoolId {
+		// clap requires one of the two: `required_unless_present`.
+		self.id.or(self.pool).unwrap_or_default()
+	}
+}
+
 #[derive(Subcommand)]
 enum VoucherCmd {
 	/// Sign "pool owes TARGET a total of AMOUNT" (cumulative); prints a voucher token.
 	Sign {
 		/// Secret URI of the pool's owner.
-		#[arg(long, env = "MPOOL_SURI")]
+		#[arg(long, env = "MPOOL_SURI", hide_env_values = true)]
 		suri: String,
-		#[arg(long)]
-		pool: PoolId,
+		#[command(flatten)]
+		pool: PoolArg,
 		/// The peer being paid.
 		#[arg(long)]
 		target: String,
-		/// Cumulative total owed to the peer.
+		/// Cumulative total owed to the peer (planck, or e.g. `2.5MPT`).
 		#[arg(long)]
-		amount: String,
+		amount: Amount,
 		/// Genesis hash of the chain; read from the node if absent.
 		#[arg(long)]
 		genesis: Option<String>,
@@ -180,8 +195,8 @@ enum VoucherCmd {
 enum HandshakeCmd {
 	/// Viewer: prove pool POOL to peer TARGET at the last finalized block; writes a bundle.
 	Prove {
-		#[arg(long)]
-		pool: PoolId,
+		#[command(flatten)]
+		pool: PoolArg,
 		/// The peer the bundle is for.
 		#[arg(long)]
 		target: String,
@@ -219,7 +234,7 @@ struct SettleArgs {
 	#[command(flatten)]
 	signer: Signer,
 	/// Settle the best voucher of this pool from `--store`.
-	#[arg(long, requires = "store")]
+	#[arg(long, requires = "store", required_unless_present = "voucher")]
 	pool: Option<PoolId>,
 	/// The peer's voucher store.
 	#[arg(long)]
@@ -231,7 +246,10 @@ struct SettleArgs {
 
 #[tokio::main]
 async fn main() {
-	let cli = Cli::parse();
+	let cli = match Cli::try_parse() {
+		Ok(cli) => cli,
+		Err(e) => usage_error(e),
+	};
 	let code = match run(&cli).await {
 		Ok(report) => {
 			output::print(&report, cli.json);
@@ -240,6 +258,23 @@ async fn main() {
 		Err(failure) => failure.print(cli.json),
 	};
 	std::process::exit(code);
+}
+
+/// clap's errors, in JSON too when `--json` is among the arguments; help and version exit 0.
+fn usage_error(e: clap::Error) -> ! {
+	use clap::error::ErrorKind;
+	let informational = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+	if informational || !std::env::args().skip(1).any(|a| a == "--json") {
+		if informational {
+			e.exit();
+		}
+		let _ = e.print();
+		std::process::exit(EXIT_USAGE);
+	}
+	let message = e.render().to_string();
+	let first = message.lines().next().unwrap_or_default().trim_start_matches("error: ");
+	println!("{}", json!({ "ok": false, "error": "Usage", "message": first }));
+	std::process::exit(EXIT_USAGE);
 }
 
 async fn run(cli: &Cli) -> Result<Report, Failure> {
@@ -266,6 +301,7 @@ async fn peer_run(cli: &Cli, store: &str, me: &str) -> Result<Report, Failure> {
 		let outcome = SignedVoucher::from_hex(token)
 			.map_err(|e| ("MalformedVoucher", e))
 			.and_then(|signed| peer.accept_voucher(&signed).map_err(|e| (voucher_code(&e), e.to_string())));
+		let units = &chain.units;
 		match outcome {
 			Ok(a) => {
 				accepted += 1;
@@ -275,7 +311,7 @@ async fn peer_run(cli: &Cli, store: &str, me: &str) -> Result<Report, Failure> {
 						json!({ "ok": true, "pool_id": a.pool_id, "amount": a.amount.to_string(), "unsettled": a.unsettled.to_string() })
 					);
 				} else {
-					println!("accepted: pool {} owes {} in all", a.pool_id, amount::format(a.amount));
+					println!("accepted: pool {} owes {} in all", a.pool_id, units.format(a.amount));
 				}
 			},
 			Err((code, message)) => {
@@ -300,6 +336,9 @@ fn chain_err(e: ChainError) -> Failure {
 	match &e {
 		ChainError::Dispatch { .. } => {
 			let name = e.dispatch_error().unwrap_or("DispatchError");
+			if name == "UnknownPool" {
+				return Failure::not_found(name, &e);
+			}
 			match error_hint(name) {
 				Some(hint) => Failure::refused(name, format!("{e} ({hint})")),
 				None => Failure::refused(name, &e),
@@ -329,22 +368,30 @@ async fn connect(cli: &Cli) -> Result<Chain, Failure> {
 	Chain::connect(&cli.url).await.map_err(|e| Failure::Error(anyhow::anyhow!("{}: {e}", cli.url)))
 }
 
+/// A pool that is not on chain.
+fn no_pool(pool: PoolId) -> Failure {
+	Failure::not_found("UnknownPool", format!("pool {pool} does not exist"))
+}
+
 async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
-	let chain = connect(cli).await?;
 	match cmd {
 		PoolCmd::Create { signer, resource, deposit, collateral, duration } => {
+			let resource_id = resource
+				.as_bytes()
+				.to_vec()
+				.try_into()
+				.map_err(|_| anyhow::anyhow!("resource id too long"))?;
+			let pair = args::pair(&signer.suri)?;
+			let chain = connect(cli).await?;
+			let units = &chain.units;
 			let call = MicropaymentPoolCall::create_pool {
-				resource_id: resource
-					.as_bytes()
-					.to_vec()
-					.try_into()
-					.map_err(|_| anyhow::anyhow!("resource id too long"))?,
-				deposit: args::balance(deposit)?,
-				collateral: args::balance(collateral)?,
+				resource_id,
+				deposit: deposit.resolve(units).map_err(anyhow::Error::msg)?,
+				collateral: collateral.resolve(units).map_err(anyhow::Error::msg)?,
 				duration: *duration,
 			};
 			let included = chain
-				.submit(&args::pair(&signer.suri)?, RuntimeCall::MicropaymentPool(call), signer.wait())
+				.submit(&pair, RuntimeCall::MicropaymentPool(call), signer.wait())
 				.await
 				.map_err(chain_err)?;
 			let (pool_id, expiry) = included
@@ -361,15 +408,14 @@ async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 				"fee": included.fee.to_string(),
 			}))
 			.line(format!("created pool {pool_id} (expires at block {expiry})"))
-			.line(format!("in block {:?}, fee {}", included.block_hash, amount::format(included.fee))))
+			.line(format!("in block {:?}, fee {}", included.block_hash, units.format(included.fee))))
 		},
 		PoolCmd::Show { pool, at } => {
+			let pool = &pool.id();
 			let at = at.as_deref().map(args::hash).transpose()?;
-			let record = chain
-				.pool(*pool, at)
-				.await
-				.map_err(chain_err)?
-				.ok_or_else(|| Failure::NotFound(format!("pool {pool}")))?;
+			let chain = connect(cli).await?;
+			let units = &chain.units;
+			let record = chain.pool(*pool, at).await.map_err(chain_err)?.ok_or_else(|| no_pool(*pool))?;
 			let resource = String::from_utf8_lossy(&record.resource_id).into_owned();
 			let deadline = settle_by(record.expiry);
 			Ok(Report::new(json!({
@@ -388,11 +434,11 @@ async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 			.line(format!("pool {pool}"))
 			.line(format!("  owner          {}", record.owner.to_ss58check()))
 			.line(format!("  resource       {resource}"))
-			.line(format!("  deposit        {} left", amount::format(record.deposit)))
-			.line(format!("  total deposit  {}", amount::format(record.total_deposit)))
+			.line(format!("  deposit        {} left", units.format(record.deposit)))
+			.line(format!("  total deposit  {}", units.format(record.total_deposit)))
 			.line(format!(
 				"  collateral     {}{}",
-				amount::format(record.collateral),
+				units.format(record.collateral),
 				if record.overdrawn { " (compensation pot left)" } else { "" }
 			))
 			.line(format!("  expiry         block {} (no serving, top-up or extension from it)", record.expiry))
@@ -403,9 +449,13 @@ async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 			.line(format!("  overdrawn      {}", record.overdrawn)))
 		},
 		PoolCmd::Close { pool, signer } => {
+			let pool = &pool.id();
+			let pair = args::pair(&signer.suri)?;
+			let chain = connect(cli).await?;
+			let units = &chain.units;
 			let call = MicropaymentPoolCall::close_pool { pool_id: *pool };
 			let included = chain
-				.submit(&args::pair(&signer.suri)?, RuntimeCall::MicropaymentPool(call), signer.wait())
+				.submit(&pair, RuntimeCall::MicropaymentPool(call), signer.wait())
 				.await
 				.map_err(chain_err)?;
 			let (deposit, collateral, slashed) = included
@@ -426,15 +476,18 @@ async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 			}))
 			.line(format!(
 				"closed pool {pool}: refunded {} deposit and {} collateral, slashed {}",
-				amount::format(deposit),
-				amount::format(collateral),
-				amount::format(slashed)
+				units.format(deposit),
+				units.format(collateral),
+				units.format(slashed)
 			)))
 		},
 		PoolCmd::Reap { pool, limit, signer } => {
+			let pool = &pool.id();
+			let pair = args::pair(&signer.suri)?;
+			let chain = connect(cli).await?;
 			let call = MicropaymentPoolCall::reap_paid { pool_id: *pool, limit: *limit };
 			let included = chain
-				.submit(&args::pair(&signer.suri)?, RuntimeCall::MicropaymentPool(call), signer.wait())
+				.submit(&pair, RuntimeCall::MicropaymentPool(call), signer.wait())
 				.await
 				.map_err(chain_err)?;
 			let (removed, remaining) = included
@@ -474,12 +527,20 @@ fn voucher_json(signed: &SignedVoucher) -> serde_json::Value {
 async fn voucher(cli: &Cli, cmd: &VoucherCmd) -> Result<Report, Failure> {
 	match cmd {
 		VoucherCmd::Sign { suri, pool, target, amount: value, genesis } => {
-			let genesis = match genesis {
-				Some(hash) => args::hash(hash)?.0,
-				None => connect(cli).await?.genesis_bytes(),
+			let (pair, target) = (args::pair(suri)?, args::account(target)?);
+			let given = genesis.as_deref().map(args::hash).transpose()?;
+			// Offline with `--genesis` and an amount in planck; the node otherwise, for the
+			// genesis hash or the token's decimals.
+			let (genesis, amount) = match (given, value) {
+				(Some(hash), Amount::Planck(planck)) => (hash.0, *planck),
+				(given, value) => {
+					let chain = connect(cli).await?;
+					let amount = value.resolve(&chain.units).map_err(anyhow::Error::msg)?;
+					(given.map_or(chain.genesis_bytes(), |hash| hash.0), amount)
+				},
 			};
-			let viewer = Viewer::new(args::pair(suri)?, genesis, *pool);
-			let signed = viewer.sign(&args::account(target)?, args::balance(value)?);
+			let viewer = Viewer::new(pair, genesis, pool.id());
+			let signed = viewer.sign(&target, amount);
 			Ok(Report::new(voucher_json(&signed)).line(signed.to_hex()))
 		},
 		VoucherCmd::Verify { token, owner } => {
@@ -496,7 +557,7 @@ async fn voucher(cli: &Cli, cmd: &VoucherCmd) -> Result<Report, Failure> {
 						.pool(signed.voucher.pool_id, None)
 						.await
 						.map_err(chain_err)?
-						.ok_or_else(|| Failure::NotFound(format!("pool {}", signed.voucher.pool_id)))?
+						.ok_or_else(|| no_pool(signed.voucher.pool_id))?
 						.owner,
 			};
 			if !signed.is_signed_by(&owner) {
@@ -508,7 +569,7 @@ async fn voucher(cli: &Cli, cmd: &VoucherCmd) -> Result<Report, Failure> {
 				"valid: pool {} owes {} a total of {}",
 				signed.voucher.pool_id,
 				AccountId::from(signed.voucher.target).to_ss58check(),
-				amount::format(signed.voucher.amount)
+				chain.units.format(signed.voucher.amount)
 			)))
 		},
 		VoucherCmd::Accept { token, store, me } => {
@@ -516,9 +577,8 @@ async fn voucher(cli: &Cli, cmd: &VoucherCmd) -> Result<Report, Failure> {
 				.map_err(|e| Failure::refused("MalformedVoucher", e))?;
 			let chain = connect(cli).await?;
 			let mut peer = Peer::open(store, args::account(me)?, chain.genesis_bytes())?;
-			let accepted = peer
-				.accept_voucher(&signed)
-				.map_err(|e| Failure::refused(voucher_code(&e), e))?;
+			let accepted = peer.accept_voucher(&signed).map_err(voucher_failure)?;
+			let units = &chain.units;
 			Ok(Report::new(json!({
 				"pool_id": accepted.pool_id,
 				"amount": accepted.amount.to_string(),
@@ -529,17 +589,26 @@ async fn voucher(cli: &Cli, cmd: &VoucherCmd) -> Result<Report, Failure> {
 			.line(format!(
 				"accepted: pool {} now owes {} (+{}), unsettled {} of deposit {}",
 				accepted.pool_id,
-				amount::format(accepted.amount),
-				amount::format(accepted.increment),
-				amount::format(accepted.unsettled),
-				amount::format(accepted.deposit)
+				units.format(accepted.amount),
+				units.format(accepted.increment),
+				units.format(accepted.unsettled),
+				units.format(accepted.deposit)
 			)))
 		},
 	}
 }
 
-fn voucher_code(e: &micropayment_pool_client::VoucherError) -> &'static str {
-	use micropayment_pool_client::VoucherError::*;
+/// A refused voucher; one whose pool the store does not know is not found.
+fn voucher_failure(e: VoucherError) -> Failure {
+	match e {
+		VoucherError::UnknownPool(_) => Failure::not_found(voucher_code(&e), e),
+		VoucherError::Store(_) => Failure::Error(e.into()),
+		_ => Failure::refused(voucher_code(&e), e),
+	}
+}
+
+fn voucher_code(e: &VoucherError) -> &'static str {
+	use VoucherError::*;
 	match e {
 		UnknownPool(_) => "UnknownPool",
 		WrongChain => "WrongChain",
@@ -551,14 +620,25 @@ fn voucher_code(e: &micropayment_pool_client::VoucherError) -> &'static str {
 	}
 }
 
+/// A refused bundle; one proving that the pool does not exist is not found, and one whose
+/// block this node has not finalized yet may verify later.
+fn handshake_failure(e: HandshakeError) -> Failure {
+	match e {
+		HandshakeError::UnknownPool(_) => Failure::not_found(handshake_code(&e), e),
+		HandshakeError::UnfinalizedBlock { .. } => Failure::retry(handshake_code(&e), e),
+		_ => Failure::refused(handshake_code(&e), e),
+	}
+}
+
 async fn handshake(cli: &Cli, cmd: &HandshakeCmd) -> Result<Report, Failure> {
-	let chain = connect(cli).await?;
 	match cmd {
 		HandshakeCmd::Prove { pool, target, at, out } => {
+			let pool = &pool.id();
 			let at = at.as_deref().map(args::hash).transpose()?;
 			let target = args::account(target)?;
+			let chain = connect(cli).await?;
 			if chain.pool(*pool, at).await.map_err(chain_err)?.is_none() {
-				return Err(Failure::NotFound(format!("pool {pool}")));
+				return Err(no_pool(*pool));
 			}
 			let bundle = chain.handshake_bundle(*pool, &target, at).await.map_err(chain_err)?;
 			let hex = bundle.to_hex();
@@ -588,18 +668,16 @@ async fn handshake(cli: &Cli, cmd: &HandshakeCmd) -> Result<Report, Failure> {
 			Ok(report)
 		},
 		HandshakeCmd::Verify { bundle, me, resource, margin, trusted, store } => {
-			let started = std::time::Instant::now();
-			let bundle = HandshakeBundle::from_hex(&args::read_input(bundle)?)
-				.map_err(|e| Failure::refused(handshake_code(&e), e))?;
-			let trusted = match trusted {
-				Some(hash) => args::hash(hash)?,
-				None => chain
-					.trusted_hash(&bundle)
-					.await
-					.map_err(chain_err)?
-					.map_err(|e| Failure::refused(handshake_code(&e), e))?,
-			};
 			let me = args::account(me)?;
+			let trusted = trusted.as_deref().map(args::hash).transpose()?;
+			let bundle = HandshakeBundle::from_hex(&args::read_input(bundle)?).map_err(handshake_failure)?;
+			let chain = connect(cli).await?;
+			let units = &chain.units;
+			let started = std::time::Instant::now();
+			let trusted = match trusted {
+				Some(hash) => hash,
+				None => chain.trusted_hash(&bundle).await.map_err(chain_err)?.map_err(handshake_failure)?,
+			};
 			let now = chain.header(None).await.map_err(chain_err)?.number;
 			let policy = Policy {
 				me: me.clone(),
@@ -607,8 +685,7 @@ async fn handshake(cli: &Cli, cmd: &HandshakeCmd) -> Result<Report, Failure> {
 				min_remaining_blocks: *margin,
 				resource_id: resource.as_ref().map(|r| r.as_bytes().to_vec()),
 			};
-			let terms = verify_handshake(&bundle, trusted, &policy)
-				.map_err(|e| Failure::refused(handshake_code(&e), e))?;
+			let terms = verify_handshake(&bundle, trusted, &policy).map_err(handshake_failure)?;
 			let elapsed = started.elapsed();
 			if let Some(store) = store {
 				let mut peer = Peer::open(store, me, chain.genesis_bytes())?;
@@ -626,22 +703,22 @@ async fn handshake(cli: &Cli, cmd: &HandshakeCmd) -> Result<Report, Failure> {
 					terms.block_number
 				))
 				.line(format!("  resource    {}", String::from_utf8_lossy(&terms.resource_id)))
-				.line(format!("  deposit     {}", amount::format(terms.deposit)))
-				.line(format!("  collateral  {}", amount::format(terms.collateral)))
+				.line(format!("  deposit     {}", units.format(terms.deposit)))
+				.line(format!("  collateral  {}", units.format(terms.collateral)))
 				.line(format!("  expiry      block {} (now {now}): serve only before it", terms.expiry))
 				.line(format!(
 					"  settle by   block {} (expiry + {} blocks of grace)",
 					terms.settle_by(),
 					settlement_grace()
 				))
-				.line(format!("  paid to me  {}", amount::format(terms.paid_to_me)))
+				.line(format!("  paid to me  {}", units.format(terms.paid_to_me)))
 				.line(format!("  checked in  {:.2} ms", elapsed.as_secs_f64() * 1e3)))
 		},
 	}
 }
 
-fn handshake_code(e: &micropayment_pool_client::HandshakeError) -> &'static str {
-	use micropayment_pool_client::HandshakeError::*;
+fn handshake_code(e: &HandshakeError) -> &'static str {
+	use HandshakeError::*;
 	match e {
 		Malformed(_) => "MalformedBundle",
 		TooLarge { .. } => "TooLarge",
@@ -663,8 +740,9 @@ fn handshake_code(e: &micropayment_pool_client::HandshakeError) -> &'static str 
 }
 
 async fn settle(cli: &Cli, args: &SettleArgs) -> Result<Report, Failure> {
-	let chain = connect(cli).await?;
 	let pair = args::pair(&args.signer.suri)?;
+	let chain = connect(cli).await?;
+	let units = &chain.units;
 	let me: AccountId = pair.public().into();
 	let mut peer = match &args.store {
 		Some(store) => Some(Peer::open(store, me.clone(), chain.genesis_bytes())?),
@@ -676,6 +754,7 @@ async fn settle(cli: &Cli, args: &SettleArgs) -> Result<Report, Failure> {
 		(None, Some(peer), Some(pool)) => peer
 			.unsettled(pool)
 			.ok_or_else(|| Failure::refused("NothingToSettle", format!("no unsettled voucher for pool {pool}")))?,
+		// clap requires `--voucher`, or `--pool` with `--store`.
 		_ => return Err(anyhow::anyhow!("give --voucher TOKEN, or --pool ID with --store FILE").into()),
 	};
 	let pool_id = signed.voucher.pool_id;
@@ -719,14 +798,14 @@ async fn settle(cli: &Cli, args: &SettleArgs) -> Result<Report, Failure> {
 	}))
 	.line(format!(
 		"settled pool {pool_id}: paid {} (voucher total {}), fee {}{}",
-		amount::format(paid),
-		amount::format(signed.voucher.amount),
-		amount::format(included.fee),
+		units.format(paid),
+		units.format(signed.voucher.amount),
+		units.format(included.fee),
 		if overdrawn {
 			format!(
 				" — pool overdrawn: short {}, of which {} paid from the compensation pot",
-				amount::format(shortfall),
-				amount::format(compensation)
+				units.format(shortfall),
+				units.format(compensation)
 			)
 		} else {
 			String::new()
@@ -734,3 +813,33 @@ async fn settle(cli: &Cli, args: &SettleArgs) -> Result<Report, Failure> {
 	)))
 }
 
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use clap::CommandFactory;
+
+	#[test]
+	fn the_cli_definition_is_consistent() {
+		Cli::command().debug_assert();
+	}
+
+	#[test]
+	fn failures_take_their_codes_from_the_table() {
+		let cases = [
+			(handshake_failure(HandshakeError::UnfinalizedBlock { number: 9, finalized: 7 }), 5, "UnfinalizedBlock"),
+			(handshake_failure(HandshakeError::UnknownPool(7)), 4, "UnknownPool"),
+			(handshake_failure(HandshakeError::WrongTarget), 3, "WrongTarget"),
+			(voucher_failure(VoucherError::UnknownPool(7)), 4, "UnknownPool"),
+			(voucher_failure(VoucherError::Stale { amount: 1, best: 2 }), 3, "StaleVoucher"),
+			(voucher_failure(VoucherError::Store("x".into())), 1, "Error"),
+			(no_pool(7), 4, "UnknownPool"),
+		];
+		for (failure, exit, name) in cases {
+			assert_eq!(failure.code(), (exit, name));
+		}
+		for exit in 0..=5 {
+			assert!(EXIT_CODES.contains(&format!("\n  {exit}  ")), "exit code {exit} is in the table");
+		}
+	}
+}

@@ -2,10 +2,21 @@
 
 use serde_json::Value;
 
-/// Exit codes: documented in `mpool --help`.
+/// Exit codes, one table: `mpool --help` prints it and `scripts/cli-round.sh` checks every
+/// verb against it.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  error: connection, file, or a value the chain's units or state make invalid
+  2  usage: a missing, unknown or malformed argument (clap's parse errors)
+  3  refused: a proof, signature or voucher check failed, or the chain rejected the call
+  4  not found: the pool named does not exist (on chain, or in the peer's store)
+  5  not yet: retry later (the bundle's block is not finalized on this node yet)";
 pub const EXIT_ERROR: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_REFUSED: i32 = 3;
 pub const EXIT_NOT_FOUND: i32 = 4;
+pub const EXIT_RETRY: i32 = 5;
 
 /// A command's result: lines for people, an object for `--json`.
 pub struct Report {
@@ -28,8 +39,10 @@ impl Report {
 pub enum Failure {
 	/// A check or the chain said no (bad proof, bad signature, dispatch error): exit 3.
 	Refused { reason: String, code: String },
-	/// The thing asked about does not exist: exit 4.
-	NotFound(String),
+	/// The pool named does not exist: exit 4.
+	NotFound { reason: String, code: String },
+	/// Not yet: the same command may succeed later: exit 5.
+	Retry { reason: String, code: String },
 	/// Anything else (connection, file, bad argument): exit 1.
 	Error(anyhow::Error),
 }
@@ -45,11 +58,31 @@ impl Failure {
 		Failure::Refused { reason: reason.to_string(), code: code.into() }
 	}
 
+	pub fn not_found(code: impl Into<String>, reason: impl ToString) -> Self {
+		Failure::NotFound { reason: reason.to_string(), code: code.into() }
+	}
+
+	pub fn retry(code: impl Into<String>, reason: impl ToString) -> Self {
+		Failure::Retry { reason: reason.to_string(), code: code.into() }
+	}
+
+	/// The exit code and the error's name.
+	pub fn code(&self) -> (i32, &str) {
+		match self {
+			Failure::Refused { code, .. } => (EXIT_REFUSED, code),
+			Failure::NotFound { code, .. } => (EXIT_NOT_FOUND, code),
+			Failure::Retry { code, .. } => (EXIT_RETRY, code),
+			Failure::Error(_) => (EXIT_ERROR, "Error"),
+		}
+	}
+
 	pub fn print(&self, json: bool) -> i32 {
-		let (code, kind, message) = match self {
-			Failure::Refused { reason, code } => (EXIT_REFUSED, code.as_str(), reason.clone()),
-			Failure::NotFound(what) => (EXIT_NOT_FOUND, "NotFound", what.clone()),
-			Failure::Error(e) => (EXIT_ERROR, "Error", format!("{e:#}")),
+		let (code, kind) = self.code();
+		let message = match self {
+			Failure::Refused { reason, .. } |
+			Failure::NotFound { reason, .. } |
+			Failure::Retry { reason, .. } => reason.clone(),
+			Failure::Error(e) => format!("{e:#}"),
 		};
 		if json {
 			println!("{}", serde_json::json!({ "ok": false, "error": kind, "message": message }));
