@@ -24,6 +24,12 @@ release="$(mpool_release_dir)"
 log "feature parity of the solochain node's own build; no RocksDB in mpool-node"
 bash scripts/check-feature-parity.sh
 
+log "the client library alone (default-features = false) compiles none of the tools' dependencies"
+if cargo tree --locked -p micropayment-pool-client --no-default-features -e normal,build | grep -E " (clap|plotters|indicatif|csv) v"; then
+	echo "error: the client library depends on a CLI-only crate (above)" >&2
+	exit 1
+fi
+
 # The double-spend adversary (issue G) searches 4 x 25,000 = 100,000 coalition strategies here.
 # (The solochain node has no tests; leaving it out keeps this invocation's features the build's.)
 log "cargo test --release --workspace (primitives, pallet with 100,000 adversary cases, runtimes, client)"
