@@ -96,7 +96,10 @@ impl FromStr for Amount {
 			return Err(bad("want planck digits, or a number and the token symbol, e.g. 1.5MPT"));
 		}
 		let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
-		if whole.is_empty() && frac.is_empty() || frac.contains('.') {
+		if frac.contains('.') {
+			return Err(bad("more than one decimal point"));
+		}
+		if whole.is_empty() && frac.is_empty() {
 			return Err(bad("want a number before the symbol"));
 		}
 		Ok(Amount::Tokens { whole: whole.into(), frac: frac.into(), symbol: symbol.into() })

@@ -271,9 +271,16 @@ fn usage_error(e: clap::Error) -> ! {
 		let _ = e.print();
 		std::process::exit(EXIT_USAGE);
 	}
-	let message = e.render().to_string();
-	let first = message.lines().next().unwrap_or_default().trim_start_matches("error: ");
-	println!("{}", json!({ "ok": false, "error": "Usage", "message": first }));
+	// clap's message up to its usage lines, on one line: "… not provided: <POOL>".
+	let rendered = e.render().to_string();
+	let message = rendered
+		.lines()
+		.take_while(|line| !line.trim().is_empty())
+		.map(str::trim)
+		.collect::<Vec<_>>()
+		.join(" ");
+	let message = message.trim_start_matches("error: ");
+	println!("{}", json!({ "ok": false, "error": "Usage", "message": message }));
 	std::process::exit(EXIT_USAGE);
 }
 
