@@ -20,17 +20,56 @@ apt_install() {
 }
 
 # 1. System packages: protoc for sc-network (litep2p); a TrueType font for the simulator's
-#    plots; node/npm for the JS end-to-end tests.
+#    plots.
 apt_install protobuf-compiler pkg-config ca-certificates fonts-dejavu-core
 # libclang for bindgen: librocksdb-sys (the parachain node's RocksDB) generates its bindings.
 apt_install libclang-dev
-command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+
+# 1b. Node.js >= 20.10 and npm for the JS end-to-end tests: the node on PATH if recent enough
+#     (env.sh already put an earlier install of this step first if it was not); else the distro's
+#     nodejs if recent enough (Debian 12's is 18); else npm's node-linux-<arch> package, pinned
+#     to an LTS release, with a pinned npm, installed from the npm registry into
+#     $MPOOL_NODE_HOME/<version> and linked as $MPOOL_NODE_HOME/current (see env.sh).
+MPOOL_NODE_PIN="24.21.0"
+MPOOL_NPM_PIN="11.21.2"
+setup_node() {
+	mpool_node_ok && command -v npm >/dev/null && return 0
+	if ! command -v npm >/dev/null; then
+		apt_install nodejs npm
+		hash -r
+		mpool_node_ok && return 0
+	fi
+	local arch dir="$MPOOL_NODE_HOME/$MPOOL_NODE_PIN"
+	case "$(uname -m)" in
+		x86_64 | amd64) arch=x64 ;;
+		aarch64 | arm64) arch=arm64 ;;
+		*) echo "error: no node-linux package for $(uname -m); install Node.js >= 20.10 yourself" >&2; return 1 ;;
+	esac
+	if ! mpool_node_ok "$dir/node_modules/.bin/node" || [ ! -e "$dir/node_modules/.bin/npm" ]; then
+		log "npm install node-linux-$arch@$MPOOL_NODE_PIN npm@$MPOOL_NPM_PIN into $dir (node on PATH: $(node --version 2>/dev/null || echo none), need >= 20.10)"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		npm install --prefix "$dir" --no-save --no-audit --no-fund --ignore-scripts --loglevel=error \
+			"node-linux-$arch@$MPOOL_NODE_PIN" "npm@$MPOOL_NPM_PIN" >/dev/null
+	fi
+	ln -sfn "$MPOOL_NODE_PIN" "$MPOOL_NODE_HOME/current"
+	mpool_node_path
+	if ! mpool_node_ok; then
+		echo "error: $dir/node_modules/.bin/node does not run as Node.js >= 20.10" >&2
+		return 1
+	fi
+	log "node $(node --version) from $MPOOL_NODE_HOME/current (scripts/lib/env.sh puts it first on PATH)"
+}
+setup_node
 
 # 2. Host Rust toolchain.
 if ! command -v cargo >/dev/null; then
 	echo "error: cargo not found; install Rust with rustup (https://rustup.rs) first" >&2
 	exit 1
 fi
+# The version rust-toolchain.toml pins, before anything below asks rustup inside the workspace.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/toolchain.sh"
+mpool_ensure_toolchain
 
 # 3. The wasm toolchain.
 debian_route() {

@@ -10,6 +10,35 @@ MPOOL_WASM_TOOLCHAIN_NAME="mpool-wasm"
 MPOOL_WASM_SYSROOT="/usr/lib/rustlib/wasm32v1-none/lib"
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# Node.js for the JS end-to-end tests (scripts/e2e) and the scripts' port picker: >= 20.10
+# (`node --test --test-concurrency`). If the node on PATH is missing or older, scripts/setup.sh
+# installs npm's `node-linux-<arch>` package (and npm) into $MPOOL_NODE_HOME/<version>, links
+# $MPOOL_NODE_HOME/current to it, and sourcing this file puts that node first on PATH.
+MPOOL_NODE_HOME="${MPOOL_NODE_HOME:-$HOME/.cache/mpool-node}"
+
+# True if `node` (or the node binary $1) is Node.js >= 20.10.
+mpool_node_ok() {
+	local v major minor
+	v="$("${1:-node}" --version 2>/dev/null)" || return 1
+	v="${v#v}"
+	major="${v%%.*}"
+	minor="${v#*.}"
+	minor="${minor%%.*}"
+	[[ "$major" =~ ^[0-9]+$ && "$minor" =~ ^[0-9]+$ ]] || return 1
+	[ "$major" -gt 20 ] || { [ "$major" -eq 20 ] && [ "$minor" -ge 10 ]; }
+}
+
+# Puts setup.sh's node (and its npm) first on PATH, unless the node already there will do.
+mpool_node_path() {
+	local bin="$MPOOL_NODE_HOME/current/node_modules/.bin"
+	if [ -x "$bin/node" ] && ! mpool_node_ok; then
+		export PATH="$bin:$PATH"
+		hash -r
+	fi
+	return 0
+}
+mpool_node_path
+
 mpool_wasm_route() {
 	if [ -z "${MPOOL_FORCE_DEBIAN_WASM:-}" ] && rustup target list --installed 2>/dev/null | grep -qx wasm32v1-none; then
 		echo rustup
