@@ -188,6 +188,29 @@ equals "records reaped" "$(field removed)" 1
 equals "records left" "$(field remaining)" false
 check "nothing left to reap" 3:NothingToReap -- m pool reap "$short" --suri //Bob
 
+log "a session key signs the vouchers: //Eve funds the pool, //Ferdie's key signs, //Charlie is paid"
+ferdie=5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL
+check "pool create --voucher-signer" 0 -- m pool create --suri //Eve --resource stream-s --deposit 5MPT \
+	--collateral 10MPT --duration 100 --voucher-signer "$ferdie" --finalized
+spool="$(field pool_id)"
+equals "created with the session signer" "$(field signer)" "$ferdie"
+check "session pool show" 0 -- m pool show "$spool"
+equals "pool signer" "$(field signer)" "$ferdie"
+equals "pool owner" "$(field owner)" 5HGjWAeFDfFCWPsjFQdVV2Msvz2XtMktvgocEZcCj68kUMaw
+check "session pool prove" 0 -- m handshake prove "$spool" --target //Charlie --out "$work/bundle-s.hex"
+check "session pool verify" 0 -- m handshake verify "$work/bundle-s.hex" --me //Charlie --store "$work/charlie.json"
+equals "verified signer" "$(field signer)" "$ferdie"
+check "owner-signed voucher" 0 -- m voucher sign --suri //Eve --pool "$spool" --target //Charlie --amount 1MPT
+check "owner's key refused for a session pool" 3:BadSignature -- m voucher accept "$(field token)" \
+	--store "$work/charlie.json" --me //Charlie
+check "session-signed voucher" 0 -- m voucher sign --suri //Ferdie --pool "$spool" --target //Charlie --amount 2MPT
+check "session voucher accepted" 0 -- m voucher accept "$(field token)" --store "$work/charlie.json" --me //Charlie
+check "settle the session voucher" 0 -- m settle --suri //Charlie --pool "$spool" --store "$work/charlie.json"
+check "signer's own handshake prove" 0 -- m handshake prove "$spool" --target //Ferdie --out "$work/bundle-f.hex"
+check "the signer is never paid" 3:SelfPayment -- m handshake verify "$work/bundle-f.hex" --me //Ferdie
+check "pool create: bad --voucher-signer" 1 -- m pool create --suri //Eve --resource r --deposit 1MPT \
+	--collateral 2MPT --duration 100 --voucher-signer nonsense
+
 log "one store, three processes: peer run beside handshake verify and settle"
 # Bob's long-running peer reads tokens from a FIFO. While it runs, a new pool is verified into
 # the same store (its vouchers must be accepted without a restart) and the first pool is

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command: setup, then every test — unit and runtime tests (both wasm runtimes
-# built), the pallet's benchmarks as tests, the end-to-end and fault suites against the real
+# built), the pallet's benchmarks as tests, the JS SDK's unit tests, the end-to-end and fault suites against the real
 # solochain node and the dev parachain with @polkadot/api, the `mpool` CLI round on both chains
 # and a short run of the streaming simulator. Everything builds in the release profile, so the
 # nodes and the tests share one build of polkadot-sdk.
@@ -38,6 +38,9 @@ MPOOL_ADVERSARY_CASES="${MPOOL_ADVERSARY_CASES:-25000}" run_tests cargo test --r
 
 log "pallet tests with runtime-benchmarks and try-runtime (benchmarks run as tests)"
 run_tests cargo test --release --locked -p pallet-micropayment-pool --features runtime-benchmarks,try-runtime
+
+log "JS SDK (sdk/js): TypeScript build and unit tests, the wire vectors the Rust tests check too"
+(cd sdk/js && npm ci --no-audit --no-fund --loglevel=error && run_tests npm test)
 
 log "end-to-end: the dev node and the two-validator local chain, driven by @polkadot/api"
 MPOOL_NODE_BIN="$release/mpool-node" run_tests bash scripts/e2e.sh

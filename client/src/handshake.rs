@@ -112,7 +112,13 @@ impl Policy {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PoolTerms {
 	pub pool_id: PoolId,
+	/// The viewer whose funds the pool holds.
 	pub owner: AccountId,
+	/// The account whose signatures the pool's vouchers need: the owner, or the session key
+	/// named at creation. `None` only in stores written before pools had signers, when the
+	/// owner signed every voucher: see [`PoolTerms::voucher_signer`].
+	#[serde(default)]
+	pub signer: Option<AccountId>,
 	#[serde(with = "hex_bytes")]
 	pub resource_id: Vec<u8>,
 	/// Deposit left at the proven block.
@@ -136,6 +142,11 @@ pub struct PoolTerms {
 }
 
 impl PoolTerms {
+	/// The account a voucher of this pool must be signed by.
+	pub fn voucher_signer(&self) -> &AccountId {
+		self.signer.as_ref().unwrap_or(&self.owner)
+	}
+
 	/// The first block at which the pool's vouchers no longer settle: `expiry + SettlementGrace`
 	/// ([`crate::settle_by`]). The peer's settlement must be in a block before it; the owner
 	/// can close the pool from it on.
@@ -184,6 +195,8 @@ pub enum HandshakeError {
 	Overdrawn,
 	#[error("pool has no deposit left")]
 	Exhausted,
+	#[error("the peer is the pool's owner or signer, whom the pool never pays")]
+	SelfPayment,
 }
 
 /// Checks a bundle against `trusted`, the hash the peer's own node finalized at the bundle's
@@ -266,9 +279,13 @@ pub fn verify_handshake(
 	if pool.deposit == 0 {
 		return Err(HandshakeError::Exhausted);
 	}
+	if pool.owner == policy.me || pool.signer == policy.me {
+		return Err(HandshakeError::SelfPayment);
+	}
 	Ok(PoolTerms {
 		pool_id: bundle.pool_id,
 		owner: pool.owner,
+		signer: Some(pool.signer),
 		resource_id: pool.resource_id.into_inner(),
 		deposit: pool.deposit,
 		collateral: pool.collateral,

@@ -36,7 +36,7 @@ pub enum VoucherError {
 	WrongChain,
 	#[error("voucher pays another peer")]
 	WrongTarget,
-	#[error("signature is not the pool owner's")]
+	#[error("signature is not the pool signer's")]
 	BadSignature,
 	#[error("voucher for {amount} does not exceed the best one held ({best})")]
 	Stale { amount: Balance, best: Balance },
@@ -218,11 +218,11 @@ impl Peer {
 		})
 	}
 
-	/// Checks a voucher without keeping it: right chain, right peer, owner's signature, more
-	/// than the best held, unsettled total within the pool's deposit.
+	/// Checks a voucher without keeping it: right chain, right peer, the pool signer's
+	/// signature, more than the best held, unsettled total within the pool's deposit.
 	pub fn check_voucher(&self, signed: &SignedVoucher) -> Result<Accepted, VoucherError> {
 		let entry = self.precheck(signed)?;
-		if !signed.is_signed_by(&entry.terms.owner) {
+		if !signed.is_signed_by(entry.terms.voucher_signer()) {
 			return Err(VoucherError::BadSignature);
 		}
 		self.assess(entry, signed)
@@ -248,22 +248,22 @@ impl Peer {
 	}
 
 	fn accept_batch(&mut self, batch: &[SignedVoucher]) -> Vec<Result<Accepted, VoucherError>> {
-		let mut owners = Vec::with_capacity(batch.len());
+		let mut signers = Vec::with_capacity(batch.len());
 		for signed in batch {
-			owners.push(self.precheck(signed).map(|entry| entry.terms.owner.clone()));
+			signers.push(self.precheck(signed).map(|entry| entry.terms.voucher_signer().clone()));
 		}
 		let candidates: Vec<_> = batch
 			.iter()
-			.zip(&owners)
-			.filter_map(|(signed, owner)| owner.as_ref().ok().map(|o| (signed, o)))
+			.zip(&signers)
+			.filter_map(|(signed, signer)| signer.as_ref().ok().map(|s| (signed, s)))
 			.collect();
 		let all_good = verify_batch(&candidates);
 		let mut good = if all_good { vec![true; candidates.len()] } else { verify_each(&candidates) }
 			.into_iter();
 
 		let mut results = Vec::with_capacity(batch.len());
-		for (signed, owner) in batch.iter().zip(owners) {
-			let result = owner.and_then(|_| {
+		for (signed, signer) in batch.iter().zip(signers) {
+			let result = signer.and_then(|_| {
 				if !good.next().unwrap_or(false) {
 					return Err(VoucherError::BadSignature);
 				}

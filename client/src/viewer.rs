@@ -24,12 +24,13 @@ pub enum ViewerError {
 }
 
 impl Viewer {
-	/// A viewer that signs with `pair` for `pool_id` on the chain with `genesis_hash`.
+	/// A viewer that signs with `pair` (the pool's signer: its owner, or the session key named
+	/// at creation) for `pool_id` on the chain with `genesis_hash`.
 	pub fn new(pair: sr25519::Pair, genesis_hash: [u8; 32], pool_id: PoolId) -> Self {
 		Self { pair, genesis_hash, pool_id, owed: BTreeMap::new() }
 	}
 
-	/// The viewer's account (the pool's owner).
+	/// The account whose key signs the vouchers (the pool's signer).
 	pub fn account(&self) -> AccountId {
 		self.pair.public().into()
 	}

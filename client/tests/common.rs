@@ -36,6 +36,7 @@ pub fn pool(deposit: u128, collateral: u128, expiry: u32) -> PoolRecord {
 		payees: 1,
 		overdrawn: false,
 		total_deposit: deposit,
+		signer: alice(),
 	}
 }
 

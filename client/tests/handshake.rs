@@ -19,6 +19,7 @@ fn valid_bundle_yields_the_pool_terms() {
 	let (bundle, trusted) = bundle(Some(&pool(100, 150, 500)), Some(30));
 	let terms = verify_handshake(&bundle, trusted, &policy()).expect("valid bundle");
 	assert_eq!(terms.owner, alice());
+	assert_eq!(terms.signer, Some(alice()));
 	assert_eq!(terms.resource_id, b"stream-1");
 	assert_eq!((terms.deposit, terms.collateral, terms.expiry), (100, 150, 500));
 	assert_eq!(terms.paid_to_me, 30);
@@ -228,4 +229,28 @@ fn collateral_must_exceed_the_total_deposit() {
 		verify_handshake(&b, t, &policy()),
 		Err(E::CollateralNotAboveDeposit { deposit: 200, collateral: 150 })
 	);
+}
+
+#[test]
+fn terms_name_a_session_signer() {
+	let session = sp_keyring::Sr25519Keyring::Ferdie.to_account_id();
+	let mut record = pool(100, 150, 500);
+	record.signer = session.clone();
+	let (bundle, trusted) = bundle(Some(&record), None);
+	let terms = verify_handshake(&bundle, trusted, &policy()).expect("valid bundle");
+	assert_eq!((terms.owner.clone(), terms.voucher_signer().clone()), (alice(), session));
+}
+
+#[test]
+fn a_pool_never_pays_its_own_owner_or_signer() {
+	// Bob, the peer, is the pool's signer: the chain would refuse his settlements.
+	let mut record = pool(100, 150, 500);
+	record.signer = bob();
+	let (signed_by_me, trusted) = bundle(Some(&record), None);
+	assert_eq!(verify_handshake(&signed_by_me, trusted, &policy()), Err(E::SelfPayment));
+	// Bob owns the pool.
+	let mut record = pool(100, 150, 500);
+	record.owner = bob();
+	let (owned_by_me, trusted) = bundle(Some(&record), None);
+	assert_eq!(verify_handshake(&owned_by_me, trusted, &policy()), Err(E::SelfPayment));
 }

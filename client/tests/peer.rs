@@ -20,6 +20,7 @@ fn terms(deposit: u128, paid_to_me: u128) -> PoolTerms {
 	PoolTerms {
 		pool_id: POOL,
 		owner: Sr25519Keyring::Alice.to_account_id(),
+		signer: None,
 		resource_id: b"stream".to_vec(),
 		deposit,
 		collateral: deposit * 2,
@@ -208,4 +209,61 @@ fn store_written_before_total_deposit_still_opens() {
 	assert_eq!((entry.terms.total_deposit, entry.terms.deposit), (0, 1_000));
 	assert_eq!(entry.terms.settle_by(), 1_000 + micropayment_pool_client::settlement_grace());
 	assert_eq!(peer.unsettled(POOL).map(|v| v.voucher.amount), Some(12));
+}
+
+#[test]
+fn a_pool_with_a_session_signer_needs_the_session_keys_vouchers() {
+	let dir = TempDir::new().expect("tmp");
+	let mut peer = Peer::open(dir.path().join("bob.json"), bob(), GENESIS).expect("opens");
+	let session = Sr25519Keyring::Ferdie;
+	let mut pool = terms(1_000, 0);
+	pool.signer = Some(session.to_account_id());
+	assert_eq!(pool.voucher_signer(), &session.to_account_id());
+	peer.record_handshake(pool).expect("records");
+
+	// The owner's own key is not the pool's signer.
+	assert_eq!(peer.accept_voucher(&viewer(GENESIS).sign(&bob(), 10)), Err(E::BadSignature));
+	let mut player = Viewer::new(session.pair(), GENESIS, POOL);
+	let vouchers: Vec<SignedVoucher> =
+		(1..=3).map(|i| player.pay(&bob(), 10 * i).expect("signs")).collect();
+	assert_eq!(peer.accept_voucher(&vouchers[0]).map(|a| a.amount), Ok(10));
+	// The batch path checks against the signer too.
+	let owner_signed = viewer(GENESIS).sign(&bob(), 500);
+	let results =
+		peer.accept_vouchers(&[vouchers[1].clone(), owner_signed, vouchers[2].clone()]).expect("writes");
+	assert_eq!(results[0].as_ref().map(|a| a.amount), Ok(30));
+	assert_eq!(results[1], Err(E::BadSignature));
+	assert_eq!(results[2].as_ref().map(|a| a.amount), Ok(60));
+	assert_eq!(best(&peer), Some(60));
+
+	// The signer survives a restart of the peer.
+	drop(peer);
+	let peer = Peer::open(dir.path().join("bob.json"), bob(), GENESIS).expect("reopens");
+	let entry = peer.pools().get(&POOL).expect("pool kept");
+	assert_eq!(entry.terms.signer, Some(session.to_account_id()));
+}
+
+#[test]
+fn store_written_before_signers_checks_the_owner() {
+	let dir = TempDir::new().expect("tmp");
+	let path = dir.path().join("bob.json");
+	{
+		let mut pool = terms(1_000, 0);
+		pool.signer = Some(Sr25519Keyring::Alice.to_account_id());
+		let mut peer = Peer::open(&path, bob(), GENESIS).expect("opens");
+		peer.record_handshake(pool).expect("records");
+	}
+	let mut file: serde_json::Value =
+		serde_json::from_slice(&std::fs::read(&path).expect("reads")).expect("parses");
+	file["pools"][POOL.to_string()]["terms"]
+		.as_object_mut()
+		.expect("terms")
+		.remove("signer")
+		.expect("written by this client");
+	std::fs::write(&path, serde_json::to_vec(&file).expect("encodes")).expect("writes");
+	let mut peer = Peer::open(&path, bob(), GENESIS).expect("reopens");
+	assert_eq!(peer.pools().get(&POOL).and_then(|e| e.terms.signer.clone()), None);
+	assert_eq!(peer.accept_voucher(&viewer(GENESIS).sign(&bob(), 12)).map(|a| a.amount), Ok(12));
+	let stranger = Viewer::new(Sr25519Keyring::Ferdie.pair(), GENESIS, POOL);
+	assert_eq!(peer.accept_voucher(&stranger.sign(&bob(), 20)), Err(E::BadSignature));
 }

@@ -32,6 +32,7 @@ fn terms(pool_id: PoolId) -> PoolTerms {
 	PoolTerms {
 		pool_id,
 		owner: Sr25519Keyring::Alice.to_account_id(),
+		signer: None,
 		resource_id: b"stream".to_vec(),
 		deposit: 1_000,
 		collateral: 2_000,

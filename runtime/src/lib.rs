@@ -58,7 +58,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("micropayment-pool"),
 	impl_name: Cow::Borrowed("micropayment-pool"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -77,7 +77,7 @@ pub type UncheckedExtrinsic =
 /// What a transaction's signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Storage migrations of the runtime, beyond the pallets' own.
-type Migrations = ();
+type Migrations = (pallet_micropayment_pool::migrations::v3::MigrateV2ToV3<Runtime>,);
 /// Dispatches blocks and extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<
 	Runtime,

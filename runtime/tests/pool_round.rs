@@ -272,3 +272,17 @@ fn wasm_runtime_was_built() {
 	assert!(raw_magic || compressed, "unexpected wasm header {:02x?}", &wasm[..8]);
 	assert!(wasm.len() > 100_000, "a runtime is not {} bytes", wasm.len());
 }
+
+#[test]
+fn a_new_chain_is_at_the_pools_storage_version_and_its_migration_is_a_no_op() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade};
+	let mut chain = Chain::development();
+	chain.ext.execute_with(|| {
+		// Genesis stores the in-code version, so the v2 → v3 migration never runs on a new chain.
+		assert_eq!(MicropaymentPool::on_chain_storage_version(), 3);
+		assert_eq!(MicropaymentPool::in_code_storage_version(), 3);
+		let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
+		pallet_micropayment_pool::migrations::v3::MigrateV2ToV3::<Runtime>::on_runtime_upgrade();
+		assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), root);
+	});
+}

@@ -119,6 +119,31 @@ mod benchmarks {
 		assert_eq!(Pools::<T>::get(0).map(|p| p.owner), Some(owner));
 	}
 
+	/// As `create_pool`, naming a session key as the pool's signer.
+	#[benchmark]
+	fn create_pool_with_signer() {
+		let (owner, _) = T::BenchmarkHelper::new_owner(false);
+		let (signer, _) = T::BenchmarkHelper::new_owner(false);
+		funded::<T>(&owner);
+		let deposit = T::Currency::minimum_balance().saturating_mul(1_000u32.into());
+		let collateral = deposit.saturating_mul(3u32.into());
+		let resource: ResourceIdOf<T> = alloc::vec![7u8; T::MaxResourceIdLen::get() as usize]
+			.try_into()
+			.expect("exactly MaxResourceIdLen bytes; qed");
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(owner.clone()),
+			resource,
+			deposit,
+			collateral,
+			T::MinDuration::get(),
+			signer.clone(),
+		);
+
+		assert_eq!(Pools::<T>::get(0).map(|p| (p.owner, p.signer)), Some((owner, signer)));
+	}
+
 	/// A first settlement by a new peer that overdraws the deposit: the collateral forfeited
 	/// (slash), two transfers, the peer's record deposit held, every event. sr25519 over the raw
 	/// payload: one signature check (the refunded weight).

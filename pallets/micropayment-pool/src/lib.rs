@@ -9,7 +9,9 @@
 //! on-chain transaction per viewer session, whatever the number of peers:
 //!
 //! 1. [`Pallet::create_pool`]: the viewer holds a *deposit* (the most it will pay) and a
-//!    *collateral* (more than the deposit) until an expiry block.
+//!    *collateral* (more than the deposit) until an expiry block. With
+//!    [`Pallet::create_pool_with_signer`] a session key signs the vouchers instead of the
+//!    viewer's funding account.
 //! 2. Off-chain, the viewer shows a new peer a storage proof of its pool (see
 //!    [`micropayment_pool_primitives::keys`]) and pays it per chunk with signed *vouchers*, each
 //!    carrying the *cumulative* amount owed to that peer (see [`micropayment_pool_primitives`]).
@@ -30,7 +32,8 @@
 //! peer that settles inside the window is paid less than its voucher, the collateral was
 //! forfeited, and the owner's coalition (the owner and any accounts it controls) ends with a net
 //! return of at most `-(1 - r) * (collateral - total_deposit)`, `r` = `CompensationShare`. The
-//! pool refuses vouchers to its owner, pays any number of peers, and moves held funds whatever
+//! pool's signer belongs to the coalition by construction: the owner names it. The pool refuses
+//! vouchers to its owner and signer, pays any number of peers, and moves held funds whatever
 //! the owner's freezes: no owner strategy blocks an honest settlement without forfeiting. The
 //! argument is in `docs/security.md`.
 //!
@@ -46,6 +49,7 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -102,8 +106,9 @@ pub mod pallet {
 		Perbill, SaturatedConversion,
 	};
 
-	/// The in-code storage version: 2 added `Pool::total_deposit` and `PaidTickets`.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	/// The in-code storage version: 2 added `Pool::total_deposit` and `PaidTickets`; 3 added
+	/// `Pool::signer` (see [`crate::migrations::v3`]).
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -153,7 +158,7 @@ pub mod pallet {
 		#[pallet::no_default]
 		type RuntimeHoldReason: From<HoldReason>;
 
-		/// Signature of a pool owner over a voucher payload.
+		/// Signature of a pool's signer (its owner or a session key) over a voucher payload.
 		#[pallet::no_default]
 		type Signature: Verify<Signer = Self::Signer> + SignatureCost + Parameter;
 
@@ -298,7 +303,7 @@ pub mod pallet {
 		PoolCreated {
 			/// The new pool's id, which vouchers name.
 			pool_id: PoolId,
-			/// The viewer who signs the pool's vouchers.
+			/// The viewer whose funds the pool holds.
 			owner: T::AccountId,
 			/// What the pool pays for.
 			resource_id: ResourceIdOf<T>,
@@ -309,6 +314,9 @@ pub mod pallet {
 			/// First block at which the pool takes no more funds; vouchers settle until
 			/// `expiry + SettlementGrace`.
 			expiry: BlockNumberFor<T>,
+			/// The account whose signatures the pool's vouchers need (the owner, or the
+			/// session key named at creation).
+			signer: T::AccountId,
 		},
 		/// A peer settled a voucher.
 		Settled {
@@ -435,7 +443,7 @@ pub mod pallet {
 		PoolNotExpired,
 		/// The voucher's amount does not exceed what was already settled.
 		StaleVoucher,
-		/// The signature is not the owner's over this voucher.
+		/// The signature is not the pool signer's over this voucher.
 		BadSignature,
 		/// An amount, id or block number would overflow.
 		Overflow,
@@ -445,7 +453,7 @@ pub mod pallet {
 		NothingToAdd,
 		/// The batch has no vouchers.
 		EmptyBatch,
-		/// A pool does not pay its own owner.
+		/// A pool does not pay its own owner or signer.
 		SelfPayment,
 		/// The pool is still open: its `Paid` records are kept.
 		PoolOpen,
@@ -519,8 +527,9 @@ pub mod pallet {
 		/// Create a pool: hold `deposit` and `collateral` from the caller until `duration` blocks
 		/// from now, to pay peers for `resource_id` with off-chain vouchers.
 		///
-		/// The dispatch origin must be Signed; the caller becomes the pool's owner, the only key
-		/// whose vouchers the pool honours.
+		/// The dispatch origin must be Signed; the caller becomes the pool's owner and signer,
+		/// the only key whose vouchers the pool honours. To sign vouchers with another key (a
+		/// player's session key) use [`Pallet::create_pool_with_signer`].
 		///
 		/// - `resource_id`: what the pool pays for; 1 to `MaxResourceIdLen` bytes.
 		/// - `deposit`: the most the pool pays out to peers; must be positive.
@@ -543,65 +552,52 @@ pub mod pallet {
 			duration: BlockNumberFor<T>,
 		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
-			ensure!(!resource_id.is_empty(), Error::<T>::EmptyResourceId);
-			ensure!(!deposit.is_zero(), Error::<T>::ZeroDeposit);
-			Self::ensure_collateral(deposit, collateral)?;
-			ensure!(duration >= T::MinDuration::get(), Error::<T>::DurationTooShort);
-			ensure!(duration <= T::MaxDuration::get(), Error::<T>::DurationTooLong);
-			let total = deposit.checked_add(&collateral).ok_or(Error::<T>::Overflow)?;
-			let free =
-				T::Currency::reducible_balance(&owner, Preservation::Preserve, Fortitude::Polite);
-			ensure!(free >= total, Error::<T>::InsufficientBalance);
-			let expiry = frame_system::Pallet::<T>::block_number()
-				.checked_add(&duration)
-				.ok_or(Error::<T>::Overflow)?;
+			Self::do_create(owner.clone(), owner, resource_id, deposit, collateral, duration)
+		}
 
-			let pool_id = NextPoolId::<T>::get();
-			NextPoolId::<T>::put(pool_id.checked_add(1).ok_or(Error::<T>::Overflow)?);
-			OwnerPools::<T>::try_mutate(&owner, |ids| ids.try_push(pool_id))
-				.map_err(|_| Error::<T>::TooManyPools)?;
-			T::Currency::hold(&HoldReason::PoolDeposit.into(), &owner, deposit)?;
-			T::Currency::hold(&HoldReason::PoolCollateral.into(), &owner, collateral)?;
-			let ticket = T::Consideration::new(&owner, Self::pool_footprint())
-				.map_err(|_| Error::<T>::InsufficientBalance)?;
-			PoolTickets::<T>::insert(pool_id, ticket);
-
-			Pools::<T>::insert(
-				pool_id,
-				Pool {
-					owner: owner.clone(),
-					resource_id: resource_id.clone(),
-					deposit,
-					collateral,
-					expiry,
-					payees: 0,
-					overdrawn: false,
-					total_deposit: deposit,
-				},
-			);
-			Self::deposit_event(Event::PoolCreated {
-				pool_id,
-				owner,
-				resource_id,
-				deposit,
-				collateral,
-				expiry,
-			});
-			Ok(())
+		/// Create a pool whose vouchers `signer` signs instead of the caller: the wallet signs
+		/// this one transaction, and a player signs every voucher with a session key it holds in
+		/// memory, without a wallet prompt per chunk.
+		///
+		/// The dispatch origin must be Signed; the caller becomes the pool's owner: its funds
+		/// are held, only it tops up, extends and closes the pool, and it answers for what
+		/// `signer` signs: vouchers worth more than the deposit forfeit the owner's collateral.
+		///
+		/// - `resource_id`, `deposit`, `collateral`, `duration`: as for
+		///   [`Pallet::create_pool`].
+		/// - `signer`: the account whose signatures the pool's vouchers need. Fixed for the
+		///   pool's life: no rotation can void the vouchers peers hold. The pool pays neither its
+		///   owner nor its signer.
+		///
+		/// Emits `PoolCreated` naming the signer.
+		///
+		/// ## Complexity
+		/// - O(1), as [`Pallet::create_pool`].
+		#[pallet::call_index(7)]
+		pub fn create_pool_with_signer(
+			origin: OriginFor<T>,
+			resource_id: ResourceIdOf<T>,
+			#[pallet::compact] deposit: BalanceOf<T>,
+			#[pallet::compact] collateral: BalanceOf<T>,
+			duration: BlockNumberFor<T>,
+			signer: T::AccountId,
+		) -> DispatchResult {
+			let owner = ensure_signed(origin)?;
+			Self::do_create(owner, signer, resource_id, deposit, collateral, duration)
 		}
 
 		/// Settle a voucher: pay the caller what pool `pool_id` owes it beyond what it was
 		/// already paid.
 		///
 		/// The dispatch origin must be Signed by the voucher's target (the peer being paid), who
-		/// so pays the fee. The pool's owner cannot be the target (`SelfPayment`).
+		/// so pays the fee. The pool's owner and signer cannot be the target (`SelfPayment`).
 		///
 		/// - `pool_id`: the pool that signed the voucher; its settlement window
 		///   (`expiry + SettlementGrace`) must not have ended.
 		/// - `amount`: the voucher's cumulative total owed to the caller; must exceed what was
 		///   already settled (`Paid`), else `StaleVoucher`: replaying a voucher pays nothing.
-		/// - `signature`: the owner's signature over the voucher payload (genesis hash, pool id,
-		///   caller, amount), raw or `<Bytes>`-wrapped.
+		/// - `signature`: the pool signer's signature over the voucher payload (genesis hash, pool
+		///   id, caller, amount), raw or `<Bytes>`-wrapped.
 		///
 		/// Pays `amount - Paid[pool_id][caller]` from the deposit. If the deposit is short, the
 		/// owner double-spent: the first time, the collateral is forfeited
@@ -892,6 +888,64 @@ pub mod pallet {
 			T::CompensationShare::get() * pool.collateral.saturating_sub(pool.total_deposit)
 		}
 
+		/// Checks and creates a pool of `owner` whose vouchers `signer` signs.
+		fn do_create(
+			owner: T::AccountId,
+			signer: T::AccountId,
+			resource_id: ResourceIdOf<T>,
+			deposit: BalanceOf<T>,
+			collateral: BalanceOf<T>,
+			duration: BlockNumberFor<T>,
+		) -> DispatchResult {
+			ensure!(!resource_id.is_empty(), Error::<T>::EmptyResourceId);
+			ensure!(!deposit.is_zero(), Error::<T>::ZeroDeposit);
+			Self::ensure_collateral(deposit, collateral)?;
+			ensure!(duration >= T::MinDuration::get(), Error::<T>::DurationTooShort);
+			ensure!(duration <= T::MaxDuration::get(), Error::<T>::DurationTooLong);
+			let total = deposit.checked_add(&collateral).ok_or(Error::<T>::Overflow)?;
+			let free =
+				T::Currency::reducible_balance(&owner, Preservation::Preserve, Fortitude::Polite);
+			ensure!(free >= total, Error::<T>::InsufficientBalance);
+			let expiry = frame_system::Pallet::<T>::block_number()
+				.checked_add(&duration)
+				.ok_or(Error::<T>::Overflow)?;
+
+			let pool_id = NextPoolId::<T>::get();
+			NextPoolId::<T>::put(pool_id.checked_add(1).ok_or(Error::<T>::Overflow)?);
+			OwnerPools::<T>::try_mutate(&owner, |ids| ids.try_push(pool_id))
+				.map_err(|_| Error::<T>::TooManyPools)?;
+			T::Currency::hold(&HoldReason::PoolDeposit.into(), &owner, deposit)?;
+			T::Currency::hold(&HoldReason::PoolCollateral.into(), &owner, collateral)?;
+			let ticket = T::Consideration::new(&owner, Self::pool_footprint())
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			PoolTickets::<T>::insert(pool_id, ticket);
+
+			Pools::<T>::insert(
+				pool_id,
+				Pool {
+					owner: owner.clone(),
+					resource_id: resource_id.clone(),
+					deposit,
+					collateral,
+					expiry,
+					payees: 0,
+					overdrawn: false,
+					total_deposit: deposit,
+					signer: signer.clone(),
+				},
+			);
+			Self::deposit_event(Event::PoolCreated {
+				pool_id,
+				owner,
+				resource_id,
+				deposit,
+				collateral,
+				expiry,
+				signer,
+			});
+			Ok(())
+		}
+
 		/// The checks of a settlement before its signature, and what it would pay.
 		pub(crate) fn plan(
 			pool_id: PoolId,
@@ -899,7 +953,7 @@ pub mod pallet {
 			amount: BalanceOf<T>,
 		) -> Result<Plan<T>, Error<T>> {
 			let pool = Pools::<T>::get(pool_id).ok_or(Error::<T>::UnknownPool)?;
-			ensure!(*target != pool.owner, Error::<T>::SelfPayment);
+			ensure!(*target != pool.owner && *target != pool.signer, Error::<T>::SelfPayment);
 			ensure!(
 				frame_system::Pallet::<T>::block_number() < Self::settlement_deadline(&pool),
 				Error::<T>::PoolExpired
@@ -929,7 +983,7 @@ pub mod pallet {
 			Ok(Plan { pool, new_payee: already.is_none(), claim })
 		}
 
-		/// The owner's signature over the voucher, raw or wrapped.
+		/// The pool signer's signature over the voucher, raw or wrapped.
 		fn check_signature(
 			pool: &PoolOf<T>,
 			pool_id: PoolId,
@@ -940,7 +994,7 @@ pub mod pallet {
 			micropayment_pool_primitives::verify_voucher_form(
 				signature,
 				&Self::voucher(pool_id, target, amount),
-				&pool.owner,
+				&pool.signer,
 			)
 			.ok_or_else(|| Error::<T>::BadSignature.into())
 		}

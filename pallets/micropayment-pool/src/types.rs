@@ -14,7 +14,7 @@ use scale_info::TypeInfo;
 )]
 #[scale_info(skip_type_params(MaxResourceIdLen))]
 pub struct Pool<AccountId, Balance, BlockNumber, MaxResourceIdLen: Get<u32>> {
-	/// The viewer who created the pool and signs its vouchers.
+	/// The viewer who created the pool: its funds are held on this account.
 	pub owner: AccountId,
 	/// What the pool pays for (e.g. a stream or file id), as the peers know it.
 	pub resource_id: BoundedVec<u8, MaxResourceIdLen>,
@@ -34,6 +34,10 @@ pub struct Pool<AccountId, Balance, BlockNumber, MaxResourceIdLen: Get<u32>> {
 	/// All deposit ever locked in the pool (creation and top-ups). The collateral's excess over
 	/// it sets the compensation pot: see `Config::CompensationShare`.
 	pub total_deposit: Balance,
+	/// The account whose signatures the pool's vouchers need: the owner unless the pool was
+	/// created with a session key ([`crate::Pallet::create_pool_with_signer`]). Fixed for the
+	/// pool's life, so no voucher a peer holds can be voided by a rotation.
+	pub signer: AccountId,
 }
 
 /// What settling a voucher would pay right now (see `Pallet::claimable`).

@@ -57,7 +57,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("micropayment-pool-para"),
 	impl_name: Cow::Borrowed("micropayment-pool-para"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -75,7 +75,7 @@ pub type TxExtension = micropayment_pool_runtime_common::TxExtension<Runtime>;
 pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
 /// Storage migrations of the runtime, beyond the pallets' own.
-type Migrations = ();
+type Migrations = (pallet_micropayment_pool::migrations::v3::MigrateV2ToV3<Runtime>,);
 /// Dispatches blocks and extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<
 	Runtime,

@@ -1,11 +1,12 @@
 // Beyond the paper, on a real `--dev` node: the runtime API (`api.call.micropaymentPoolApi`),
 // top-ups, extensions, batch settlement across viewers (named-struct items), and the storage
-// deposits: the pool record's (owner) and each Paid record's (peer).
+// deposits: the pool record's (owner) and each Paid record's (peer); a pool whose vouchers a
+// session key signs (createPoolWithSigner).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
-import { u8aToHex } from '@polkadot/util';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
+import { cryptoWaitReady, randomAsU8a } from '@polkadot/util-crypto';
 import { startNode } from '../lib/node.js';
 import { account, connect, poolEvents, submit, waitForBlock } from '../lib/chain.js';
 import { HOLD, PoolModel, poolConstants } from '../lib/rules.js';
@@ -14,7 +15,7 @@ import { signVoucher, voucherPayload } from '../lib/voucher.js';
 const UNIT = 1_000_000_000_000n;
 
 describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_000 }, () => {
-  let node, api, genesis, alice, bob, charlie, dave;
+  let node, api, genesis, alice, bob, charlie, dave, eve, ferdie, keyring;
   let grace, r;
   let alicePool, charliePool;
   let payeeDeposit; // the PayeeStorage hold of one Paid record
@@ -28,8 +29,10 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
 
   before(async () => {
     await cryptoWaitReady();
-    const keyring = new Keyring({ type: 'sr25519' });
-    [alice, bob, charlie, dave] = ['//Alice', '//Bob', '//Charlie', '//Dave'].map((u) => keyring.addFromUri(u));
+    keyring = new Keyring({ type: 'sr25519' });
+    [alice, bob, charlie, dave, eve, ferdie] = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie'].map((u) =>
+      keyring.addFromUri(u),
+    );
     node = await startNode('api', ['--dev']);
     api = await connect(node.ws);
     genesis = (await api.rpc.chain.getBlockHash(0)).toU8a();
@@ -159,5 +162,49 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     // No peer was paid: a closed pool without Paid records has nothing to reap.
     const reap = await submit(api, api.tx.micropaymentPool.reapPaid(pool.id, 10), dave);
     assert.equal(reap.error, 'NothingToReap');
+  });
+
+  it('createPoolWithSigner: a session key in memory signs the vouchers, the owner key no longer does', async () => {
+    // The player's session key: random, never funded, never on chain but as the pool's signer.
+    const session = keyring.addFromSeed(randomAsU8a(32));
+    const res = await submit(
+      api,
+      api.tx.micropaymentPool.createPoolWithSigner('0x73', 10n * UNIT, 20n * UNIT, 40, session.address),
+      eve,
+    );
+    assert.equal(res.error, null);
+    const created = poolEvents(res.events).find((e) => e.method === 'PoolCreated');
+    assert.equal(created.data.owner.toString(), eve.address);
+    assert.equal(created.data.signer.toString(), session.address);
+    const id = created.data.pool_id.toNumber();
+    const pool = (await api.query.micropaymentPool.pools(id)).unwrap();
+    assert.equal(pool.signer.toString(), session.address);
+    assert.equal((await api.call.micropaymentPoolApi.pool(id)).unwrap().signer.toString(), session.address);
+
+    // Eve's own signature is refused; nothing moves but Ferdie's fee.
+    const ownerSigned = await submit(
+      api,
+      api.tx.micropaymentPool.settle(id, 2n * UNIT, signVoucher(eve, genesis, id, ferdie.address, 2n * UNIT)),
+      ferdie,
+    );
+    assert.equal(ownerSigned.error, 'BadSignature');
+
+    // The session key signs the way a wallet's signRaw does (<Bytes>-wrapped): Ferdie is paid.
+    const payload = voucherPayload(genesis, id, ferdie.address, 3n * UNIT);
+    const wrapped = u8aConcat(stringToU8a('<Bytes>'), payload, stringToU8a('</Bytes>'));
+    const before = await account(api, ferdie.address);
+    const eveBefore = await account(api, eve.address);
+    const paid = await submit(
+      api,
+      api.tx.micropaymentPool.settle(id, 3n * UNIT, { Sr25519: u8aToHex(session.sign(wrapped)) }),
+      ferdie,
+    );
+    assert.equal(paid.error, null);
+    const after = await account(api, ferdie.address);
+    assert.equal(after.total, before.total + 3n * UNIT - paid.fee);
+    // The payout came from the owner's held deposit; the session account holds nothing.
+    const eveAfter = await account(api, eve.address);
+    assert.equal(eveBefore.hold(HOLD.deposit) - eveAfter.hold(HOLD.deposit), 3n * UNIT);
+    assert.equal((await api.query.system.account(session.address)).data.free.toBigInt(), 0n);
   });
 });

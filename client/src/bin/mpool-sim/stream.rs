@@ -567,6 +567,7 @@ async fn open_channel(channel: &OpenPool, owner: &sr25519::Pair, peer: &SimPeer)
 	let terms = PoolTerms {
 		pool_id: channel.id,
 		owner: record.owner,
+		signer: Some(record.signer),
 		resource_id: record.resource_id.into_inner(),
 		deposit: record.deposit,
 		collateral: record.collateral,

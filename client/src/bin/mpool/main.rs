@@ -103,6 +103,10 @@ enum PoolCmd {
 		/// Blocks until expiry.
 		#[arg(long)]
 		duration: u32,
+		/// The account whose key signs the pool's vouchers instead of the owner's (a player's
+		/// session key): SS58, 0x-hex or //Name. Fixed for the pool's life.
+		#[arg(long, value_name = "ACCOUNT")]
+		voucher_signer: Option<String>,
 	},
 	/// Show a pool as the chain holds it.
 	Show {
@@ -359,7 +363,7 @@ fn chain_err(e: ChainError) -> Failure {
 /// What a pallet error means for the one who sent the call.
 fn error_hint(name: &str) -> Option<&'static str> {
 	Some(match name {
-		"SelfPayment" => "a pool never pays its own owner: the voucher's target is the owner",
+		"SelfPayment" => "a pool never pays its own owner or signer: the voucher's target is one of them",
 		"PoolOpen" => "the pool is still open: reap its records after it is closed",
 		"NothingToReap" => "the closed pool has no Paid records left",
 		"PayeeDepositUnavailable" =>
@@ -382,39 +386,54 @@ fn no_pool(pool: PoolId) -> Failure {
 
 async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 	match cmd {
-		PoolCmd::Create { signer, resource, deposit, collateral, duration } => {
+		PoolCmd::Create { signer, resource, deposit, collateral, duration, voucher_signer } => {
 			let resource_id = resource
 				.as_bytes()
 				.to_vec()
 				.try_into()
 				.map_err(|_| anyhow::anyhow!("resource id too long"))?;
 			let pair = args::pair(&signer.suri)?;
+			let voucher_signer = voucher_signer.as_deref().map(args::account).transpose()?;
 			let chain = connect(cli).await?;
 			let units = &chain.units;
-			let call = MicropaymentPoolCall::create_pool {
-				resource_id,
-				deposit: deposit.resolve(units).map_err(anyhow::Error::msg)?,
-				collateral: collateral.resolve(units).map_err(anyhow::Error::msg)?,
-				duration: *duration,
+			let deposit = deposit.resolve(units).map_err(anyhow::Error::msg)?;
+			let collateral = collateral.resolve(units).map_err(anyhow::Error::msg)?;
+			let call = match voucher_signer {
+				None => MicropaymentPoolCall::create_pool {
+					resource_id,
+					deposit,
+					collateral,
+					duration: *duration,
+				},
+				Some(signer) => MicropaymentPoolCall::create_pool_with_signer {
+					resource_id,
+					deposit,
+					collateral,
+					duration: *duration,
+					signer,
+				},
 			};
 			let included = chain
 				.submit(&pair, RuntimeCall::MicropaymentPool(call), signer.wait())
 				.await
 				.map_err(chain_err)?;
-			let (pool_id, expiry) = included
+			let (pool_id, expiry, voucher_signer) = included
 				.pool_events()
 				.find_map(|e| match e {
-					PoolEvent::PoolCreated { pool_id, expiry, .. } => Some((*pool_id, *expiry)),
+					PoolEvent::PoolCreated { pool_id, expiry, signer, .. } =>
+						Some((*pool_id, *expiry, signer.to_ss58check())),
 					_ => None,
 				})
 				.ok_or_else(|| anyhow::anyhow!("no PoolCreated event"))?;
 			Ok(Report::new(json!({
 				"pool_id": pool_id,
 				"expiry": expiry,
+				"signer": voucher_signer,
 				"block_hash": included.block_hash,
 				"fee": included.fee.to_string(),
 			}))
 			.line(format!("created pool {pool_id} (expires at block {expiry})"))
+			.line(format!("vouchers signed by {voucher_signer}"))
 			.line(format!("in block {:?}, fee {}", included.block_hash, units.format(included.fee))))
 		},
 		PoolCmd::Show { pool, at } => {
@@ -428,6 +447,7 @@ async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 			Ok(Report::new(json!({
 				"pool_id": pool,
 				"owner": record.owner.to_ss58check(),
+				"signer": record.signer.to_ss58check(),
 				"resource_id": resource,
 				"deposit": record.deposit.to_string(),
 				"total_deposit": record.total_deposit.to_string(),
@@ -440,6 +460,7 @@ async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 			}))
 			.line(format!("pool {pool}"))
 			.line(format!("  owner          {}", record.owner.to_ss58check()))
+			.line(format!("  signer         {}", record.signer.to_ss58check()))
 			.line(format!("  resource       {resource}"))
 			.line(format!("  deposit        {} left", units.format(record.deposit)))
 			.line(format!("  total deposit  {}", units.format(record.total_deposit)))
@@ -709,6 +730,7 @@ async fn handshake(cli: &Cli, cmd: &HandshakeCmd) -> Result<Report, Failure> {
 					terms.owner.to_ss58check(),
 					terms.block_number
 				))
+				.line(format!("  signer      {} (vouchers must carry its signature)", terms.voucher_signer().to_ss58check()))
 				.line(format!("  resource    {}", String::from_utf8_lossy(&terms.resource_id)))
 				.line(format!("  deposit     {}", units.format(terms.deposit)))
 				.line(format!("  collateral  {}", units.format(terms.collateral)))
@@ -743,6 +765,7 @@ fn handshake_code(e: &HandshakeError) -> &'static str {
 		CollateralNotAboveDeposit { .. } => "CollateralNotAboveDeposit",
 		Overdrawn => "Overdrawn",
 		Exhausted => "Exhausted",
+		SelfPayment => "SelfPayment",
 	}
 }
 

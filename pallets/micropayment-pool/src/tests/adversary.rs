@@ -2,9 +2,12 @@
 //!
 //! Each case draws a pool's terms, 1 to 12 honest peers each holding a voucher for service they
 //! really gave (settled at a random block of the settlement window, some after an earlier partial
-//! voucher), and a coalition — the owner Alice and her puppets Bob, Charlie and Dave — that plays
-//! any sequence of moves: vouchers signed to any of its accounts (Alice included) for any amount up
-//! to `u128::MAX`, alone or in batches, top-ups, extensions, closes, freezes of the owner's account
+//! voucher), and a coalition — the owner Alice, her puppets Bob, Charlie and Dave, and a session
+//! key — that plays any sequence of moves. The pool's voucher signer is any coalition key (Alice
+//! with `create_pool`, another with `create_pool_with_signer`); the honest peers' vouchers carry
+//! its signature. Moves: vouchers signed by the signer or by any other coalition key, to any of
+//! the coalition's accounts (owner and signer included) for any amount up to `u128::MAX`, alone
+//! or in batches, top-ups, extensions, closes, freezes of the owner's account
 //! and transfers among its accounts, at any block, boundary blocks favoured, interleaved with the
 //! honest settlements in any order. After every case the economic outcome is computed from
 //! balances, holds and issuance (not from events) and checked:
@@ -30,8 +33,8 @@ use sp_runtime::{
 	Perbill,
 };
 
-/// The coalition: the owner first, then its puppets.
-const COALITION: [&str; 4] = ["Alice", "Bob", "Charlie", "Dave"];
+/// The coalition: the owner first, then its puppets; the last holds no funds (a session key).
+const COALITION: [&str; 5] = ["Alice", "Bob", "Charlie", "Dave", "Session"];
 /// Storage deposit of a `Paid` record in these tests: peers pay it and get it back.
 const RECORD_DEPOSIT: Balance = 3;
 
@@ -63,10 +66,11 @@ enum Amount {
 
 #[derive(Clone, Debug)]
 enum Move {
-	/// `signer` signs a voucher (always Alice: she owns the pool) to coalition member `to`.
-	Settle { to: usize, amount: Amount },
+	/// A voucher to coalition member `to`, signed by the pool's signer (`key: None`) or by
+	/// coalition member `key`.
+	Settle { to: usize, amount: Amount, key: Option<usize> },
 	/// The same, through `settle_batch`, twice in one batch.
-	Batch { to: usize, amount: Amount },
+	Batch { to: usize, amount: Amount, key: Option<usize> },
 	TopUp { deposit: Balance, collateral: Balance },
 	Extend { blocks: u64 },
 	Close { by: usize },
@@ -87,6 +91,8 @@ struct Honest {
 
 #[derive(Clone, Debug)]
 struct Case {
+	/// The coalition member whose key signs the pool's vouchers (0: the owner).
+	signer: usize,
 	deposit: Balance,
 	collateral: Balance,
 	duration: u64,
@@ -130,11 +136,18 @@ fn amount() -> impl Strategy<Value = Amount> {
 	]
 }
 
+/// Mostly the pool's signer; sometimes another coalition key.
+fn key() -> impl Strategy<Value = Option<usize>> {
+	prop_oneof![4 => Just(None), 1 => (0..COALITION.len()).prop_map(Some)]
+}
+
 fn a_move() -> impl Strategy<Value = Move> {
 	let member = 0..COALITION.len();
 	prop_oneof![
-		6 => (member.clone(), amount()).prop_map(|(to, amount)| Move::Settle { to, amount }),
-		2 => (member.clone(), amount()).prop_map(|(to, amount)| Move::Batch { to, amount }),
+		6 => (member.clone(), amount(), key())
+			.prop_map(|(to, amount, key)| Move::Settle { to, amount, key }),
+		2 => (member.clone(), amount(), key())
+			.prop_map(|(to, amount, key)| Move::Batch { to, amount, key }),
 		1 => (0..3_000u128, 0..6_000u128)
 			.prop_map(|(deposit, collateral)| Move::TopUp { deposit, collateral }),
 		1 => prop_oneof![1..50u64, Just(u64::MAX)].prop_map(|blocks| Move::Extend { blocks }),
@@ -145,8 +158,8 @@ fn a_move() -> impl Strategy<Value = Move> {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-	(1..10_000u128, 0..20_000u128, MIN_DURATION..40u64).prop_flat_map(
-		|(deposit, extra, duration)| {
+	(1..10_000u128, 0..20_000u128, MIN_DURATION..40u64, prop_oneof![Just(0), 0..COALITION.len()])
+		.prop_flat_map(|(deposit, extra, duration, signer)| {
 			// The mock requires collateral >= deposit * 1.1 and > deposit.
 			let collateral = deposit + deposit / 10 + 1 + extra;
 			let honest = (1..2 * deposit + 2, prop::option::of(0..100u128), honest_when())
@@ -156,6 +169,7 @@ fn case() -> impl Strategy<Value = Case> {
 					when,
 				});
 			(
+				Just(signer),
 				Just(deposit),
 				Just(collateral),
 				Just(duration),
@@ -163,7 +177,8 @@ fn case() -> impl Strategy<Value = Case> {
 				prop::collection::vec((when(), any::<u8>(), a_move()), 0..12),
 				prop::collection::vec(any::<u8>(), 12),
 			)
-				.prop_map(|(deposit, collateral, duration, honest, moves, honest_ties)| Case {
+				.prop_map(|(signer, deposit, collateral, duration, honest, moves, honest_ties)| Case {
+					signer,
 					deposit,
 					collateral,
 					duration,
@@ -171,8 +186,7 @@ fn case() -> impl Strategy<Value = Case> {
 					moves,
 					honest_ties,
 				})
-		},
-	)
+		})
 }
 
 /// Where the pool stands when a move is played.
@@ -197,8 +211,9 @@ impl Pool {
 	}
 }
 
-fn sign(pool: u64, to: &AccountId, amount: Balance) -> MultiSignature {
-	voucher_sig("Alice", pool, to, amount)
+/// Coalition member `key`'s signature over a voucher.
+fn sign(key: usize, pool: u64, to: &AccountId, amount: Balance) -> MultiSignature {
+	voucher_sig(COALITION[key], pool, to, amount)
 }
 
 fn honest_account(i: usize) -> AccountId {
@@ -232,11 +247,21 @@ fn run(case: &Case) -> Result<Outcome, TestCaseError> {
 
 		let created = System::block_number();
 		let id = NextPoolId::<Test>::get();
-		let create = crate::Call::create_pool {
-			resource_id: resource(b"adv"),
-			deposit: case.deposit,
-			collateral: case.collateral,
-			duration: case.duration,
+		let create = if case.signer == 0 {
+			crate::Call::create_pool {
+				resource_id: resource(b"adv"),
+				deposit: case.deposit,
+				collateral: case.collateral,
+				duration: case.duration,
+			}
+		} else {
+			crate::Call::create_pool_with_signer {
+				resource_id: resource(b"adv"),
+				deposit: case.deposit,
+				collateral: case.collateral,
+				duration: case.duration,
+				signer: coalition[case.signer].clone(),
+			}
 		};
 		prop_assert!(dispatch(&alice(), create), "the pool could not be created");
 		let mut pool = Pool { id, created, expiry: created + case.duration };
@@ -273,7 +298,8 @@ fn run(case: &Case) -> Result<Outcome, TestCaseError> {
 					let amount = if partial { h.partial.expect("pushed only with one; qed") } else { h.owed };
 					let peer = honest_account(i);
 					let in_window = System::block_number() < pool.expiry + GRACE;
-					let result = settle(&peer, pool.id, amount, sign(pool.id, &peer, amount));
+					let signature = sign(case.signer, pool.id, &peer, amount);
+					let result = settle(&peer, pool.id, amount, signature);
 					// Guarantee 2: an honest settlement inside the window never fails.
 					prop_assert!(
 						!in_window || result.is_ok(),
@@ -294,19 +320,19 @@ fn run(case: &Case) -> Result<Outcome, TestCaseError> {
 						Amount::Max => u128::MAX,
 					};
 					match mv.clone() {
-						Move::Settle { to, amount } => {
+						Move::Settle { to, amount, key } => {
 							let amount = resolve(amount);
 							let to = &coalition[to];
-							let signature = sign(pool.id, to, amount);
+							let signature = sign(key.unwrap_or(case.signer), pool.id, to, amount);
 							dispatch(to, crate::Call::settle { pool_id: pool.id, amount, signature });
 						},
-						Move::Batch { to, amount } => {
+						Move::Batch { to, amount, key } => {
 							let amount = resolve(amount);
 							let to = &coalition[to];
 							let item = SettlementItem {
 								pool_id: pool.id,
 								amount,
-								signature: sign(pool.id, to, amount),
+								signature: sign(key.unwrap_or(case.signer), pool.id, to, amount),
 							};
 							let vouchers = vec![item.clone(), item].try_into().expect("2 <= MaxBatch");
 							dispatch(to, crate::Call::settle_batch { vouchers });

@@ -123,8 +123,10 @@ mod create_pool {
 					deposit: DEPOSIT,
 					collateral: COLLATERAL,
 					expiry: 1 + DURATION,
+					signer: alice(),
 				}
 			);
+			assert_eq!(pool.signer, alice());
 		});
 	}
 
@@ -836,3 +838,4 @@ mod attacks;
 mod batch;
 mod funds;
 mod invariants;
+mod signer;

@@ -1,0 +1,29 @@
+/** Every error this package throws: `code` names the failure, for programs to branch on. */
+export class MpoolError extends Error {
+  readonly code: MpoolErrorCode;
+
+  constructor(code: MpoolErrorCode, message: string) {
+    super(message);
+    this.name = 'MpoolError';
+    this.code = code;
+  }
+}
+
+/** Why something was refused. The voucher codes are those of the Rust client's `VoucherError`. */
+export type MpoolErrorCode =
+  // Encodings.
+  | 'BadHex'
+  | 'Malformed'
+  | 'TooLarge'
+  | 'UnsupportedVersion'
+  | 'UnsupportedSignature'
+  // Handshake bundles.
+  | 'HeaderMismatch'
+  | 'WrongTarget'
+  // Vouchers a peer is handed.
+  | 'UnknownPool'
+  | 'WrongChain'
+  | 'BadSignature'
+  | 'Stale'
+  | 'ExceedsDeposit'
+  | 'Store';
