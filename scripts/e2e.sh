@@ -18,11 +18,20 @@ cd scripts/e2e
 	log "npm ci (versions pinned in scripts/e2e/package-lock.json)"
 	npm ci --no-audit --no-fund --loglevel=error
 }
+# tests/sdk.test.js drives the JS SDK as built: its wasm checker, descriptors and tsc output.
+log "JS SDK (sdk/js) for tests/sdk.test.js: wasm handshake checker, PAPI descriptors, tsc"
+(
+	cd ../../sdk/js
+	[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] ||
+		npm ci --no-audit --no-fund --loglevel=error
+	bash scripts/build-wasm.sh
+	npm run --silent build
+)
 case "${MPOOL_CHAIN:-solo}" in
 	solo) suites=(tests/*.test.js) ;;
 	# local.test.js (two GRANDPA validators) and attacks.test.js (pallet rules, chain-independent
 	# and already run on the solochain) stay solochain-only.
-	para) suites=(tests/dev.test.js tests/api.test.js tests/papi.test.js tests/faults.test.js) ;;
+	para) suites=(tests/dev.test.js tests/api.test.js tests/papi.test.js tests/sdk.test.js tests/faults.test.js) ;;
 	*) echo "error: MPOOL_CHAIN is solo or para" >&2; exit 2 ;;
 esac
 log "node --test ${suites[*]} (chain: ${MPOOL_CHAIN:-solo})"

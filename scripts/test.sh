@@ -39,8 +39,14 @@ MPOOL_ADVERSARY_CASES="${MPOOL_ADVERSARY_CASES:-25000}" run_tests cargo test --r
 log "pallet tests with runtime-benchmarks and try-runtime (benchmarks run as tests)"
 run_tests cargo test --release --locked -p pallet-micropayment-pool --features runtime-benchmarks,try-runtime
 
-log "JS SDK (sdk/js): TypeScript build and unit tests, the wire vectors the Rust tests check too"
-(cd sdk/js && npm ci --no-audit --no-fund --loglevel=error && run_tests npm test)
+log "JS SDK (sdk/js): wasm handshake checker, PAPI metadata = the built runtime's, unit tests"
+(
+	cd sdk/js
+	npm ci --no-audit --no-fund --loglevel=error # postinstall: descriptors from .papi/metadata
+	bash scripts/check-metadata.sh
+	bash scripts/build-wasm.sh
+	run_tests npm test
+)
 
 log "end-to-end: the dev node and the two-validator local chain, driven by @polkadot/api"
 MPOOL_NODE_BIN="$release/mpool-node" run_tests bash scripts/e2e.sh

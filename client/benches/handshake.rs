@@ -35,6 +35,7 @@ fn in_memory_bundle(entries: u32) -> (HandshakeBundle, Hash) {
 		payees: 3,
 		overdrawn: false,
 		total_deposit: 1_000,
+		signer: Sr25519Keyring::Alice.to_account_id(),
 	};
 	let pool_key = pool_key(PALLET_PREFIX, 1).to_vec();
 	let paid_key = paid_key(PALLET_PREFIX, 1, bob.as_ref()).to_vec();

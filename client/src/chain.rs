@@ -3,7 +3,7 @@
 
 use crate::{
 	amount::Units,
-	handshake::{HandshakeBundle, HandshakeError, BUNDLE_VERSION},
+	handshake::{BundleExt, HandshakeBundle, HandshakeError, BUNDLE_VERSION},
 	AccountId, Balance, BlockNumber, Hash, Header, PoolRecord,
 };
 use codec::{Decode, Encode};

@@ -5,80 +5,58 @@
 //! record and the peer's `Paid` record. The peer hashes the header, compares it with the hash its
 //! own node finalized at that height, checks the proof against the header's state root and reads
 //! the pool from it. Nothing the viewer sends is believed unless it hashes to that trusted block.
+//!
+//! The bundle's format and the checks that need no trusted node are in the `no_std` crate
+//! [`micropayment_pool_handshake`], which the JS SDK runs compiled to wasm: one implementation.
 
 use crate::{verify::decode_hex, AccountId, Balance, BlockNumber, Hash, Header, PoolRecord};
-use codec::{Decode, DecodeAll, Encode};
-use micropayment_pool_primitives::{
-	keys::{paid_key, pool_key, PALLET_PREFIX},
-	PoolId,
+use codec::DecodeAll;
+pub use micropayment_pool_handshake::{
+	BundleError, HandshakeBundle, Proven, BUNDLE_VERSION, MAX_BUNDLE_LEN,
 };
-use sp_runtime::traits::{BlakeTwo256, Hash as _};
-use sp_state_machine::read_proof_check;
-use sp_trie::StorageProof;
+use micropayment_pool_primitives::PoolId;
 
-/// Version of the bundle's encoding.
-pub const BUNDLE_VERSION: u8 = 1;
-/// Largest bundle a peer decodes. A pool proof is ~1-3 KiB; this leaves room for deep tries.
-pub const MAX_BUNDLE_LEN: usize = 256 * 1024;
-
-/// What a viewer hands a new peer: a finalized header and the storage proof of its pool.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
-pub struct HandshakeBundle {
-	/// [`BUNDLE_VERSION`].
-	pub version: u8,
-	/// The viewer's pool.
-	pub pool_id: PoolId,
-	/// The peer the bundle was made for (its `Paid` record is in the proof).
-	pub target: [u8; 32],
-	/// Hash of `header`.
-	pub block_hash: Hash,
-	/// The SCALE-encoded header of a finalized block.
-	pub header: Vec<u8>,
-	/// Trie nodes proving `Pools[pool_id]` and `Paid[pool_id][target]` at that block.
-	pub proof: Vec<Vec<u8>>,
+/// The bundle as text and its header as the runtime's type: what the CLI and the RPC client use
+/// on top of the `no_std` bundle of [`micropayment_pool_handshake`].
+pub trait BundleExt: Sized {
+	/// `0x`-prefixed hex of the bundle's bytes.
+	fn to_hex(&self) -> String;
+	/// Parses [`BundleExt::to_hex`] (with or without `0x`).
+	fn from_hex(text: &str) -> Result<Self, HandshakeError>;
+	/// The header, decoded exactly.
+	fn decode_header(&self) -> Result<Header, HandshakeError>;
 }
 
-impl HandshakeBundle {
-	/// Total size of the proof's trie nodes, in bytes.
-	pub fn proof_size(&self) -> usize {
-		self.proof.iter().map(Vec::len).sum()
+impl BundleExt for HandshakeBundle {
+	fn to_hex(&self) -> String {
+		format!("0x{}", hex::encode(self.to_bytes()))
 	}
 
-	/// The bundle as bytes, to send to a peer.
-	pub fn to_bytes(&self) -> Vec<u8> {
-		self.encode()
-	}
-
-	/// `0x`-prefixed hex of [`HandshakeBundle::to_bytes`].
-	pub fn to_hex(&self) -> String {
-		format!("0x{}", hex::encode(self.encode()))
-	}
-
-	/// Parses bytes from a stranger: bounded in size, exact (no trailing bytes), known version.
-	pub fn from_bytes(bytes: &[u8]) -> Result<Self, HandshakeError> {
-		if bytes.len() > MAX_BUNDLE_LEN {
-			return Err(HandshakeError::TooLarge { size: bytes.len(), max: MAX_BUNDLE_LEN });
-		}
-		let bundle = Self::decode_all(&mut &bytes[..])
-			.map_err(|e| HandshakeError::Malformed(e.to_string()))?;
-		if bundle.version != BUNDLE_VERSION {
-			return Err(HandshakeError::UnsupportedVersion(bundle.version));
-		}
-		Ok(bundle)
-	}
-
-	/// Parses [`HandshakeBundle::to_hex`].
-	pub fn from_hex(text: &str) -> Result<Self, HandshakeError> {
+	fn from_hex(text: &str) -> Result<Self, HandshakeError> {
 		if text.len() > 2 * MAX_BUNDLE_LEN + 2 {
 			return Err(HandshakeError::TooLarge { size: text.len() / 2, max: MAX_BUNDLE_LEN });
 		}
-		Self::from_bytes(&decode_hex(text).map_err(HandshakeError::Malformed)?)
+		Ok(Self::from_bytes(&decode_hex(text).map_err(HandshakeError::Malformed)?)?)
 	}
 
-	/// The header, decoded exactly.
-	pub fn decode_header(&self) -> Result<Header, HandshakeError> {
+	fn decode_header(&self) -> Result<Header, HandshakeError> {
 		Header::decode_all(&mut &self.header[..])
 			.map_err(|e| HandshakeError::Malformed(format!("header: {e}")))
+	}
+}
+
+impl From<BundleError> for HandshakeError {
+	fn from(e: BundleError) -> Self {
+		match e {
+			BundleError::Malformed(what) => Self::Malformed(format!("{what} does not decode")),
+			BundleError::TooLarge { size } => Self::TooLarge { size, max: MAX_BUNDLE_LEN },
+			BundleError::UnsupportedVersion(v) => Self::UnsupportedVersion(v),
+			BundleError::WrongTarget => Self::WrongTarget,
+			BundleError::HeaderMismatch { claimed, actual } => Self::HeaderMismatch { claimed, actual },
+			BundleError::BadProof => Self::BadProof(
+				"a node on the path to the pool or the Paid record is missing or altered".into(),
+			),
+		}
 	}
 }
 
@@ -208,43 +186,24 @@ pub fn verify_handshake(
 	trusted: Hash,
 	policy: &Policy,
 ) -> Result<PoolTerms, HandshakeError> {
-	if bundle.version != BUNDLE_VERSION {
-		return Err(HandshakeError::UnsupportedVersion(bundle.version));
-	}
-	let me: &[u8; 32] = policy.me.as_ref();
-	if &bundle.target != me {
-		return Err(HandshakeError::WrongTarget);
-	}
-	let actual = BlakeTwo256::hash(&bundle.header);
-	if actual != bundle.block_hash {
-		return Err(HandshakeError::HeaderMismatch { claimed: bundle.block_hash, actual });
-	}
-	let header = bundle.decode_header()?;
-	if actual != trusted {
+	// The checks that need no trusted node, in the code the JS SDK runs as wasm.
+	let proven = bundle.check(policy.me.as_ref())?;
+	if proven.block_hash != trusted {
 		return Err(HandshakeError::UnknownBlock {
-			number: header.number,
-			hash: actual,
+			number: proven.number,
+			hash: proven.block_hash,
 			trusted: Some(trusted),
 		});
 	}
-
-	let pool_key = pool_key(PALLET_PREFIX, bundle.pool_id);
-	let paid_key = paid_key(PALLET_PREFIX, bundle.pool_id, me);
-	let proof = StorageProof::new(bundle.proof.iter().cloned());
-	let values = read_proof_check::<BlakeTwo256, _>(header.state_root, proof, [&pool_key[..], &paid_key[..]])
-		.map_err(|e| HandshakeError::BadProof(e.to_string()))?;
-	let value = |key: &[u8]| values.get(key).cloned().flatten();
-
-	let pool = value(&pool_key).ok_or(HandshakeError::UnknownPool(bundle.pool_id))?;
+	let pool = proven.pool.ok_or(HandshakeError::UnknownPool(bundle.pool_id))?;
 	let pool = PoolRecord::decode_all(&mut &pool[..])
 		.map_err(|e| HandshakeError::MalformedPool(e.to_string()))?;
-	let paid_to_me = match value(&paid_key) {
+	let paid_to_me = match proven.paid {
 		Some(paid) => Balance::decode_all(&mut &paid[..])
 			.map_err(|e| HandshakeError::MalformedPool(format!("paid record: {e}")))?,
 		None => 0,
 	};
-
-	let now = policy.now.unwrap_or(header.number).max(header.number);
+	let now = policy.now.unwrap_or(proven.number).max(proven.number);
 	// Serving stops at expiry, even though settling goes on through the grace window: what a
 	// peer earns after expiry it could not settle with certainty.
 	if now >= pool.expiry {
@@ -292,8 +251,8 @@ pub fn verify_handshake(
 		expiry: pool.expiry,
 		payees: pool.payees,
 		paid_to_me,
-		block_number: header.number,
-		block_hash: actual,
+		block_number: proven.number,
+		block_hash: proven.block_hash,
 		total_deposit,
 	})
 }

@@ -21,7 +21,9 @@ pub mod verify;
 pub mod viewer;
 
 pub use chain::{Chain, ChainError, Included, Wait};
-pub use handshake::{verify_handshake, HandshakeBundle, HandshakeError, Policy, PoolTerms};
+pub use handshake::{
+	verify_handshake, BundleExt, HandshakeBundle, HandshakeError, Policy, PoolTerms,
+};
 pub use micropayment_pool_primitives::{PoolId, Voucher};
 pub use peer::{Accepted, Peer, VoucherError};
 pub use verify::SignedVoucher;

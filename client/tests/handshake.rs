@@ -6,9 +6,15 @@ mod common;
 use codec::Encode;
 use common::*;
 use micropayment_pool_client::{
-	handshake::MAX_BUNDLE_LEN, settle_by, settlement_grace, verify_handshake, HandshakeBundle,
+	handshake::MAX_BUNDLE_LEN, settle_by, settlement_grace, verify_handshake, BundleExt,
+	HandshakeBundle,
 	HandshakeError as E, Hash, Policy,
 };
+
+/// Parses as the client does: the `no_std` crate's decoding, with the client's errors.
+fn parse(bytes: &[u8]) -> Result<HandshakeBundle, E> {
+	HandshakeBundle::from_bytes(bytes).map_err(E::from)
+}
 
 fn policy() -> Policy {
 	Policy::new(bob())
@@ -25,7 +31,7 @@ fn valid_bundle_yields_the_pool_terms() {
 	assert_eq!(terms.paid_to_me, 30);
 	assert_eq!((terms.block_number, terms.block_hash), (BLOCK, trusted));
 	// Round trip through bytes, as it travels.
-	let again = HandshakeBundle::from_bytes(&bundle.to_bytes()).expect("decodes");
+	let again = parse(&bundle.to_bytes()).expect("decodes");
 	assert_eq!(verify_handshake(&again, trusted, &policy()), Ok(terms));
 }
 
@@ -151,22 +157,22 @@ fn bundle_for_another_peer_is_refused() {
 fn malformed_bytes_are_refused() {
 	let (bundle, _) = bundle(Some(&pool(100, 150, 500)), None);
 	let bytes = bundle.to_bytes();
-	assert!(matches!(HandshakeBundle::from_bytes(&bytes[..bytes.len() - 1]), Err(E::Malformed(_))));
+	assert!(matches!(parse(&bytes[..bytes.len() - 1]), Err(E::Malformed(_))));
 	let mut trailing = bytes.clone();
 	trailing.push(0);
-	assert!(matches!(HandshakeBundle::from_bytes(&trailing), Err(E::Malformed(_))));
+	assert!(matches!(parse(&trailing), Err(E::Malformed(_))));
 	let mut v2 = bytes.clone();
 	v2[0] = 2;
-	assert_eq!(HandshakeBundle::from_bytes(&v2), Err(E::UnsupportedVersion(2)));
+	assert_eq!(parse(&v2), Err(E::UnsupportedVersion(2)));
 	let huge = vec![0u8; MAX_BUNDLE_LEN + 1];
-	assert!(matches!(HandshakeBundle::from_bytes(&huge), Err(E::TooLarge { .. })));
+	assert!(matches!(parse(&huge), Err(E::TooLarge { .. })));
 	assert!(matches!(HandshakeBundle::from_hex("0xnothex"), Err(E::Malformed(_))));
 	// A length prefix claiming 2^30 proof nodes must not allocate them.
 	let mut lying = vec![1u8];
 	lying.extend(7u64.encode());
 	lying.extend([0u8; 64]);
 	lying.extend([0xfe, 0xff, 0xff, 0xff]);
-	assert!(matches!(HandshakeBundle::from_bytes(&lying), Err(E::Malformed(_))));
+	assert!(matches!(parse(&lying), Err(E::Malformed(_))));
 }
 
 #[test]

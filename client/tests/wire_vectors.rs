@@ -5,7 +5,7 @@
 
 use codec::Encode;
 use micropayment_pool_client::{
-	handshake::BUNDLE_VERSION, verify_handshake, AccountId, HandshakeBundle, Hash, Header, Policy,
+	handshake::BUNDLE_VERSION, verify_handshake, AccountId, BundleExt, HandshakeBundle, Hash, Header, Policy,
 	PoolRecord, SignedVoucher, Voucher,
 };
 use micropayment_pool_primitives::keys::{paid_key, pool_key, PALLET_PREFIX};

@@ -8,6 +8,10 @@
 //! - [`keys`]: the storage keys of a pool and of a paid record, for storage proofs.
 //!
 //! Nothing else in the workspace may encode a voucher.
+//!
+//! The signature checks need `sp-runtime` (feature `verify`, on by default); without it the
+//! crate is codec and hashing only, so the handshake check compiles to wasm with no host
+//! functions (`micropayment-pool-handshake`).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -15,9 +19,10 @@ pub mod keys;
 mod voucher;
 
 pub use voucher::{
-	verify_voucher, verify_voucher_form, PayloadForm, Voucher, PAYLOAD_LEN, VOUCHER_DOMAIN, WRAPPED_PAYLOAD_LEN, WRAP_PREFIX,
-	WRAP_SUFFIX,
+	PayloadForm, Voucher, PAYLOAD_LEN, VOUCHER_DOMAIN, WRAPPED_PAYLOAD_LEN, WRAP_PREFIX, WRAP_SUFFIX,
 };
+#[cfg(feature = "verify")]
+pub use voucher::{verify_voucher, verify_voucher_form};
 
 /// Identifier of a pool: sequential, assigned by the chain at creation.
 pub type PoolId = u64;

@@ -3,6 +3,7 @@
 use crate::{Bytes32, PoolId};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
+#[cfg(feature = "verify")]
 use sp_runtime::traits::{IdentifyAccount, Verify};
 
 /// Domain tag that starts every payload, so a voucher signature can never be taken for a
@@ -90,6 +91,7 @@ impl Voucher {
 ///
 /// With `sp_runtime::MultiSignature` every scheme is bound to the signer's `AccountId32`: sr25519
 /// and ed25519 keys are the account itself, an ECDSA key must hash (blake2-256) to it.
+#[cfg(feature = "verify")]
 pub fn verify_voucher<S: Verify>(
 	signature: &S,
 	voucher: &Voucher,
@@ -109,6 +111,7 @@ pub enum PayloadForm {
 
 /// Like [`verify_voucher`], and says which payload the signature covers (the chain charges
 /// less weight for [`PayloadForm::Raw`], which needs one check instead of two).
+#[cfg(feature = "verify")]
 pub fn verify_voucher_form<S: Verify>(
 	signature: &S,
 	voucher: &Voucher,

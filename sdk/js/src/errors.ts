@@ -17,9 +17,20 @@ export type MpoolErrorCode =
   | 'TooLarge'
   | 'UnsupportedVersion'
   | 'UnsupportedSignature'
-  // Handshake bundles.
+  // Handshake bundles (the Rust client's `HandshakeError` names).
   | 'HeaderMismatch'
   | 'WrongTarget'
+  | 'UnknownBlock'
+  | 'BadProof'
+  | 'UnknownPool'
+  | 'MalformedPool'
+  | 'Expired'
+  | 'ExpiresTooSoon'
+  | 'WrongResource'
+  | 'Overdrawn'
+  | 'CollateralNotAboveDeposit'
+  | 'Exhausted'
+  | 'SelfPayment'
   // Vouchers a peer is handed.
   | 'UnknownPool'
   | 'WrongChain'

@@ -36,6 +36,8 @@ export {
   VoucherBook,
   type Accepted,
   type PoolTerms,
+  type SignatureChecker,
   type StoredPool,
   type VoucherStore,
 } from './book.js';
+export { HandshakeVerifier, type Policy, type VerifiedPool } from './handshake.js';

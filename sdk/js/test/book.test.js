@@ -5,16 +5,20 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { MemoryStore, MpoolError, Payer, SessionKey, VoucherBook, accountId, ss58, tokenHex, toHex } from '../dist/index.js';
+import { HandshakeVerifier, MemoryStore, MpoolError, Payer, SessionKey, VoucherBook, accountId, ss58, tokenHex, toHex } from '../dist/index.js';
 import { FileStore } from '../dist/node.js';
 
 const GENESIS = new Uint8Array(32).fill(0x42);
 const BOB = '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty';
 const code = (c) => (e) => e instanceof MpoolError && e.code === c;
 
+// Half the cases check signatures in wasm, half in JS: both must behave the same.
+let wasm = false;
 async function setup({ deposit = 1_000n, store = new MemoryStore() } = {}) {
   const session = SessionKey.fromSeed(new Uint8Array(32).fill(7));
-  const book = await VoucherBook.open({ me: BOB, genesisHash: GENESIS, store });
+  wasm = !wasm;
+  const checker = wasm ? await HandshakeVerifier.load() : undefined;
+  const book = await VoucherBook.open({ me: BOB, genesisHash: GENESIS, store, ...(checker ? { checker } : {}) });
   await book.recordHandshake({ poolId: 3n, signer: session.publicKey, deposit, paidToMe: 0n, expiry: 1_000 });
   const payer = new Payer(session, GENESIS, 3n, deposit);
   return { session, book, payer, store };

@@ -8,7 +8,7 @@ mod output;
 use clap::{Args, Parser, Subcommand};
 use micropayment_pool_client::{
 	amount::Amount,
-	settle_by, settlement_grace, verify_handshake, AccountId, Balance, Chain, ChainError,
+	settle_by, settlement_grace, verify_handshake, AccountId, Balance, BundleExt, Chain, ChainError,
 	HandshakeBundle, HandshakeError, Peer, Policy, PoolId, SignedVoucher, Viewer, VoucherError,
 	Wait,
 };

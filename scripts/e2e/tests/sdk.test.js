@@ -1,0 +1,174 @@
+// The JS SDK (sdk/js, @mpool/sdk) end to end on a real dev node, through polkadot-api with the
+// descriptors generated from this runtime's metadata: a wallet account creates a pool whose
+// vouchers a session key signs, the viewer builds the handshake bundle from the node, the peer
+// verifies it in wasm against the hash it trusts, accepts session-key vouchers into a file-backed
+// voucher book, refuses the owner's own key, and settles the best voucher; balances and the
+// pool record are read back from the chain.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { CompatibilityLevel, createClient } from 'polkadot-api';
+import { getPolkadotSigner } from 'polkadot-api/signer';
+import { getWsProvider } from 'polkadot-api/ws';
+import { WebSocket } from 'ws';
+import {
+  HandshakeVerifier,
+  MpoolError,
+  Payer,
+  decodeBundle,
+  decodeHeader,
+  voucherPayload,
+  SessionKey,
+  VoucherBook,
+  fromHex,
+  ss58,
+  toHex,
+  tokenHex,
+} from '../../../sdk/js/dist/index.js';
+import { closePool, createPool, handshakeBundle, mpool, readPool, settle } from '../../../sdk/js/dist/chain.js';
+import { FileStore } from '../../../sdk/js/dist/node.js';
+import { startNode } from '../lib/node.js';
+
+const UNIT = 1_000_000_000_000n;
+const DEPOSIT = 10n * UNIT;
+const PRICE = UNIT / 10n; // per chunk
+
+describe('JS SDK: session-key pool, wasm handshake, voucher book, PAPI settlement', { timeout: 600_000 }, () => {
+  let node, client, api, keyring, eve, bob, eveSigner, bobSigner, genesis, session, poolId, bundle;
+
+  const signer = (pair) => getPolkadotSigner(pair.publicKey, 'Sr25519', (payload) => pair.sign(payload));
+  const total = async (who) => {
+    const { data } = await api.query.System.Account.getValue(who, { at: 'best' });
+    return data.free + data.reserved;
+  };
+
+  before(async () => {
+    await cryptoWaitReady();
+    keyring = new Keyring({ type: 'sr25519' });
+    [eve, bob] = ['//Eve', '//Bob'].map((u) => keyring.addFromUri(u));
+    [eveSigner, bobSigner] = [signer(eve), signer(bob)];
+    node = await startNode('sdk', ['--dev']);
+    // Node 20 has no global WebSocket (22 has): hand PAPI the `ws` package's.
+    client = createClient(getWsProvider(node.ws, { websocketClass: WebSocket }));
+    api = client.getTypedApi(mpool);
+    genesis = fromHex(await client._request('chain_getBlockHash', [0]));
+    session = SessionKey.generate();
+  });
+
+  after(async () => {
+    client?.destroy();
+    await node?.stop();
+  });
+
+  it('the descriptors match the running runtime, entry by entry', async () => {
+    // PAPI compares the descriptors' types with the chain's metadata.
+    const { compat } = await api.getStaticApis();
+    for (const call of ['create_pool', 'create_pool_with_signer', 'settle', 'close_pool']) {
+      assert.equal(compat.tx.MicropaymentPool[call].level, CompatibilityLevel.Identical, call);
+    }
+    assert.equal(compat.query.MicropaymentPool.Pools.isCompatible(CompatibilityLevel.Identical), true);
+    assert.equal(compat.event.MicropaymentPool.PoolCreated.level, CompatibilityLevel.Identical);
+  });
+
+  it('the wallet signs one transaction: a pool whose vouchers the session key signs', async () => {
+    const created = await createPool(api, eveSigner, {
+      resourceId: 'video/7',
+      deposit: DEPOSIT,
+      collateral: 2n * DEPOSIT,
+      duration: 20,
+      signer: session.publicKey,
+    });
+    poolId = created.poolId;
+    assert.equal(created.signer, ss58(session.publicKey));
+    const pool = await readPool(api, poolId);
+    assert.equal(pool.owner, eve.address);
+    assert.equal(pool.signer, ss58(session.publicKey));
+    assert.equal(pool.deposit, DEPOSIT);
+  });
+
+  it("the peer verifies the viewer's bundle in wasm against the hash its own node finalized", async () => {
+    bundle = await handshakeBundle(client, api, poolId, bob.publicKey);
+    // The peer's trust: the hash its node finalized at the bundle's height.
+    const { number } = decodeHeader(decodeBundle(bundle).header);
+    const finalized = await client.getFinalizedBlock();
+    assert.ok(number <= finalized.number, 'the bundle is of a finalized block');
+    const trustedHash = await client._request('chain_getBlockHash', [number]);
+    const verifier = await HandshakeVerifier.load();
+    const pool = verifier.verify(bundle, { me: bob.publicKey, trustedHash, resourceId: 'video/7', minRemainingBlocks: 5 });
+    assert.equal(pool.poolId, poolId);
+    assert.equal(toHex(pool.signer), toHex(session.publicKey));
+    assert.equal(toHex(pool.owner), toHex(eve.publicKey));
+    assert.equal(pool.deposit, DEPOSIT);
+    assert.equal(pool.paidToMe, 0n);
+    // Not for another peer, not against a hash the peer does not trust.
+    assert.throws(() => verifier.verify(bundle, { me: eve.publicKey, trustedHash }), (e) => e instanceof MpoolError && e.code === 'WrongTarget');
+    assert.throws(
+      () => verifier.verify(bundle, { me: bob.publicKey, trustedHash: genesis }),
+      (e) => e instanceof MpoolError && e.code === 'UnknownBlock',
+    );
+  });
+
+  it('the peer keeps session-key vouchers in its book, refuses the owner key, and settles the best via PAPI', async () => {
+    const verifier = await HandshakeVerifier.load();
+    const { number } = decodeHeader(decodeBundle(bundle).header);
+    const trustedHash = await client._request('chain_getBlockHash', [number]);
+    const pool = verifier.verify(bundle, { me: bob.publicKey, trustedHash });
+    const path = join(mkdtempSync(join(tmpdir(), 'mpool-sdk-')), 'bob.json');
+    const book = await VoucherBook.open({ me: bob.publicKey, genesisHash: genesis, store: new FileStore(path) });
+    await book.recordHandshake(pool);
+
+    // Ten chunks, each paid with a 153-byte token signed by the session key in memory.
+    const payer = new Payer(session, genesis, poolId, pool.deposit);
+    for (let chunk = 1n; chunk <= 10n; chunk++) {
+      const token = tokenHex(payer.pay(bob.publicKey, PRICE));
+      assert.equal(fromHex(token).length, 153);
+      const accepted = await book.accept(token);
+      assert.equal(accepted.unsettled, chunk * PRICE);
+    }
+    // The owner's wallet key is not the pool's signer.
+    const ownerKey = { sign: (v) => ({ voucher: v, signature: { type: 'Sr25519', bytes: eve.sign(voucherPayload(v)) } }) };
+    const forged = ownerKey.sign({ genesisHash: genesis, poolId, target: bob.publicKey, amount: 20n * PRICE });
+    await assert.rejects(book.accept(forged), (e) => e instanceof MpoolError && e.code === 'BadSignature');
+
+    // The book survives a restart of the peer.
+    const reopened = await VoucherBook.open({ me: bob.publicKey, genesisHash: genesis, store: new FileStore(path) });
+    const best = reopened.unsettled(poolId);
+    assert.equal(best.voucher.amount, 10n * PRICE);
+
+    const bobBefore = await total(bob.address);
+    const eveBefore = await total(eve.address);
+    const settled = await settle(api, bobSigner, best);
+    assert.equal(settled.paid, 10n * PRICE);
+    await reopened.markSettled(poolId, settled.amount);
+    assert.equal(reopened.unsettled(poolId), null);
+    // Balances, from the chain: Bob gained the voucher minus his fee; Eve's held deposit paid it.
+    const bobAfter = await total(bob.address);
+    const eveAfter = await total(eve.address);
+    assert.equal(bobAfter, bobBefore + 10n * PRICE - settled.fee);
+    assert.equal(eveAfter, eveBefore - 10n * PRICE);
+    const left = await readPool(api, poolId);
+    assert.equal(left.deposit, DEPOSIT - 10n * PRICE);
+
+    // The chain refuses the owner's key too, and a replay of the settled voucher.
+    await assert.rejects(settle(api, bobSigner, forged), (e) => e.error === 'MicropaymentPool.BadSignature');
+    await assert.rejects(settle(api, bobSigner, best), (e) => e.error === 'MicropaymentPool.StaleVoucher');
+  });
+
+  it('the owner closes the pool through PAPI after its settlement window', async () => {
+    const pool = await readPool(api, poolId);
+    const grace = await api.constants.MicropaymentPool.SettlementGrace();
+    for (;;) {
+      const best = await client.getFinalizedBlock();
+      if (best.number >= pool.expiry + grace) break;
+      await new Promise((ok) => setTimeout(ok, 1_000));
+    }
+    const closed = await closePool(api, eveSigner, poolId);
+    assert.equal(closed.refundedDeposit, DEPOSIT - 10n * PRICE);
+    assert.equal(closed.refundedCollateral, 2n * DEPOSIT);
+    assert.equal(await readPool(api, poolId), undefined);
+  });
+});

@@ -1,0 +1,142 @@
+// Chain access through polkadot-api, typed by descriptors generated from this runtime's
+// metadata (.papi/metadata/mpool.scale; scripts/test.sh checks it against the built runtime).
+// A separate entry ('@mpool/sdk/chain'): the voucher and handshake code needs none of it.
+import { mpool } from '@polkadot-api/descriptors';
+import type { PolkadotClient, PolkadotSigner, TxFinalizedPayload, TypedApi } from 'polkadot-api';
+import { ss58 } from './account.js';
+import { blake2_256, encodeBundle, BUNDLE_VERSION } from './bundle.js';
+import { compact, concat } from './scale.js';
+import { MpoolError } from './errors.js';
+import { fromHex, toHex } from './hex.js';
+import type { SignedVoucher } from './voucher.js';
+
+export { mpool };
+/** The chain's typed API. */
+export type MpoolApi = TypedApi<typeof mpool>;
+
+/** A dispatched transaction that failed: the pallet error's name (e.g. `StaleVoucher`). */
+export class DispatchError extends MpoolError {
+  constructor(readonly error: string, readonly fee: bigint) {
+    super('Store', `dispatch failed: ${error}`);
+    this.name = 'DispatchError';
+  }
+}
+
+function dispatchErrorName(result: TxFinalizedPayload): string {
+  const e = result.dispatchError as { type: string; value?: { type?: string; value?: { type?: string } } } | undefined;
+  if (!e) return 'Unknown';
+  if (e.type === 'Module' && e.value?.value?.type) return `${e.value.type}.${e.value.value.type}`;
+  return e.value?.type ? `${e.type}.${e.value.type}` : e.type;
+}
+
+function feeOf(api: MpoolApi, result: TxFinalizedPayload): bigint {
+  const paid = api.event.TransactionPayment.TransactionFeePaid.filter(result.events)[0];
+  return paid ? paid.payload.actual_fee : 0n;
+}
+
+async function submit(api: MpoolApi, tx: { signAndSubmit(s: PolkadotSigner): Promise<TxFinalizedPayload> }, signer: PolkadotSigner) {
+  const result = await tx.signAndSubmit(signer);
+  if (!result.ok) throw new DispatchError(dispatchErrorName(result), feeOf(api, result));
+  return { result, fee: feeOf(api, result) };
+}
+
+export interface PoolTermsArgs {
+  resourceId: Uint8Array | string;
+  deposit: bigint;
+  collateral: bigint;
+  /** Blocks until expiry. */
+  duration: number;
+  /** The account whose signatures the vouchers need; the owner if absent. */
+  signer?: Uint8Array | string;
+}
+
+/** Creates a pool (with `create_pool_with_signer` when a signer is named); finalized. */
+export async function createPool(api: MpoolApi, owner: PolkadotSigner, args: PoolTermsArgs) {
+  const resource_id = typeof args.resourceId === 'string' ? new TextEncoder().encode(args.resourceId) : args.resourceId;
+  const terms = { resource_id, deposit: args.deposit, collateral: args.collateral, duration: args.duration };
+  const tx =
+    args.signer === undefined
+      ? api.tx.MicropaymentPool.create_pool(terms)
+      : api.tx.MicropaymentPool.create_pool_with_signer({
+          ...terms,
+          signer: typeof args.signer === 'string' ? args.signer : ss58(args.signer),
+        });
+  const { result, fee } = await submit(api, tx, owner);
+  const created = api.event.MicropaymentPool.PoolCreated.filter(result.events)[0]?.payload;
+  if (!created) throw new MpoolError('Malformed', 'no PoolCreated event');
+  return { poolId: created.pool_id, expiry: created.expiry, signer: created.signer, blockHash: result.block.hash, fee };
+}
+
+/** Settles a voucher as its target (the peer); finalized. Returns what the chain paid now. */
+export async function settle(api: MpoolApi, peer: PolkadotSigner, signed: SignedVoucher) {
+  const { voucher, signature } = signed;
+  const tx = api.tx.MicropaymentPool.settle({
+    pool_id: voucher.poolId,
+    amount: voucher.amount,
+    signature: { type: signature.type, value: toHex(signature.bytes) } as never,
+  });
+  const { result, fee } = await submit(api, tx, peer);
+  const settled = api.event.MicropaymentPool.Settled.filter(result.events)[0]?.payload;
+  if (!settled) throw new MpoolError('Malformed', 'no Settled event');
+  return { paid: settled.paid, amount: settled.amount, blockHash: result.block.hash, fee };
+}
+
+/** Closes a pool after its settlement window (its owner; anyone once overdrawn); finalized. */
+export async function closePool(api: MpoolApi, owner: PolkadotSigner, poolId: bigint) {
+  const { result, fee } = await submit(api, api.tx.MicropaymentPool.close_pool({ pool_id: poolId }), owner);
+  const closed = api.event.MicropaymentPool.PoolClosed.filter(result.events)[0]?.payload;
+  if (!closed) throw new MpoolError('Malformed', 'no PoolClosed event');
+  return { refundedDeposit: closed.refunded_deposit, refundedCollateral: closed.refunded_collateral, slashed: closed.slashed, fee };
+}
+
+/** The pool record at the finalized block (or `at`), or `undefined`. */
+export async function readPool(api: MpoolApi, poolId: bigint, at?: string) {
+  return at ? api.query.MicropaymentPool.Pools.getValue(poolId, { at }) : api.query.MicropaymentPool.Pools.getValue(poolId);
+}
+
+/**
+ * The viewer's handshake bundle for peer `target` at the finalized block: its header and the
+ * node's storage proof of the pool and of the peer's `Paid` record (docs/handshake.md).
+ */
+export async function handshakeBundle(client: PolkadotClient, api: MpoolApi, poolId: bigint, target: Uint8Array) {
+  const { hash } = await client.getFinalizedBlock();
+  const keys = [
+    await api.query.MicropaymentPool.Pools.getKey(poolId),
+    await api.query.MicropaymentPool.Paid.getKey(poolId, ss58(target)),
+  ];
+  const proof = await client._request<{ at: string; proof: string[] }>('state_getReadProof', [keys, hash]);
+  const header = await client._request<JsonHeader>('chain_getHeader', [hash]);
+  const headerBytes = encodeJsonHeader(header);
+  if (toHex(blake2_256(headerBytes)) !== hash) throw new MpoolError('HeaderMismatch', `the node's header does not hash to ${hash}`);
+  return encodeBundle({
+    version: BUNDLE_VERSION,
+    poolId,
+    target,
+    blockHash: fromHex(hash),
+    header: headerBytes,
+    proof: proof.proof.map(fromHex),
+  });
+}
+
+/** A header as the legacy `chain_getHeader` returns it. */
+interface JsonHeader {
+  parentHash: string;
+  number: string;
+  stateRoot: string;
+  extrinsicsRoot: string;
+  digest: { logs: string[] };
+}
+
+/** The SCALE bytes of a JSON header: each digest log is already a SCALE `DigestItem` in hex. */
+function encodeJsonHeader(h: JsonHeader): Uint8Array {
+  return concat(
+    fromHex(h.parentHash),
+    compact(BigInt(h.number)),
+    fromHex(h.stateRoot),
+    fromHex(h.extrinsicsRoot),
+    compact(h.digest.logs.length),
+    ...h.digest.logs.map(fromHex),
+  );
+}
+
+export { toHex };
