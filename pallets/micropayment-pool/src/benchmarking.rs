@@ -70,6 +70,19 @@ fn create<T: Config>(owner: &T::AccountId) -> (PoolId, BalanceOf<T>) {
 	(pool_id, deposit)
 }
 
+/// A funded fresh owner and the terms of a new pool: the longest resource id, collateral three
+/// times the deposit.
+fn new_pool_terms<T: Config>() -> (T::AccountId, ResourceIdOf<T>, BalanceOf<T>, BalanceOf<T>) {
+	let (owner, _) = T::BenchmarkHelper::new_owner(false);
+	funded::<T>(&owner);
+	let deposit = T::Currency::minimum_balance().saturating_mul(1_000u32.into());
+	let collateral = deposit.saturating_mul(3u32.into());
+	let resource = alloc::vec![7u8; T::MaxResourceIdLen::get() as usize]
+		.try_into()
+		.expect("exactly MaxResourceIdLen bytes; qed");
+	(owner, resource, deposit, collateral)
+}
+
 /// A pool of a fresh owner and a voucher to a funded new peer that overdraws it by one, so that
 /// settling it forfeits the collateral, pays from deposit and pot and holds the peer's record
 /// deposit: the most work a settlement does. Signed by an sr25519 or ECDSA key, over the raw or
@@ -105,13 +118,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn create_pool() {
-		let (owner, _) = T::BenchmarkHelper::new_owner(false);
-		funded::<T>(&owner);
-		let deposit = T::Currency::minimum_balance().saturating_mul(1_000u32.into());
-		let collateral = deposit.saturating_mul(3u32.into());
-		let resource: ResourceIdOf<T> = alloc::vec![7u8; T::MaxResourceIdLen::get() as usize]
-			.try_into()
-			.expect("exactly MaxResourceIdLen bytes; qed");
+		let (owner, resource, deposit, collateral) = new_pool_terms::<T>();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner.clone()), resource, deposit, collateral, T::MinDuration::get());
@@ -122,14 +129,8 @@ mod benchmarks {
 	/// As `create_pool`, naming a session key as the pool's signer.
 	#[benchmark]
 	fn create_pool_with_signer() {
-		let (owner, _) = T::BenchmarkHelper::new_owner(false);
+		let (owner, resource, deposit, collateral) = new_pool_terms::<T>();
 		let (signer, _) = T::BenchmarkHelper::new_owner(false);
-		funded::<T>(&owner);
-		let deposit = T::Currency::minimum_balance().saturating_mul(1_000u32.into());
-		let collateral = deposit.saturating_mul(3u32.into());
-		let resource: ResourceIdOf<T> = alloc::vec![7u8; T::MaxResourceIdLen::get() as usize]
-			.try_into()
-			.expect("exactly MaxResourceIdLen bytes; qed");
 
 		#[extrinsic_call]
 		_(

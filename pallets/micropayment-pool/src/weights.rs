@@ -64,8 +64,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::Pools` (`max_values`: None, `max_size`: Some(267), added: 2742, mode: `MaxEncodedLen`)
 	fn create_pool() -> Weight {
 		// Proof size: measured `144`, estimated `3770` bytes.
-		// Fastest run: 163_114_000 ps.
-		Weight::from_parts(263_220_000, 3770)
+		// Fastest run: 160_643_000 ps.
+		Weight::from_parts(270_060_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -83,8 +83,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::Pools` (`max_values`: None, `max_size`: Some(267), added: 2742, mode: `MaxEncodedLen`)
 	fn create_pool_with_signer() -> Weight {
 		// Proof size: measured `144`, estimated `3770` bytes.
-		// Fastest run: 164_031_000 ps.
-		Weight::from_parts(217_113_000, 3770)
+		// Fastest run: 159_999_000 ps.
+		Weight::from_parts(249_175_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -102,8 +102,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::PaidTickets` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
 		// Proof size: measured `682`, estimated `6182` bytes.
-		// Fastest run: 222_688_000 ps.
-		Weight::from_parts(368_427_000, 6182)
+		// Fastest run: 213_169_000 ps.
+		Weight::from_parts(232_200_000, 6182)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -121,8 +121,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::PaidTickets` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn settle_wrapped() -> Weight {
 		// Proof size: measured `682`, estimated `6182` bytes.
-		// Fastest run: 266_643_000 ps.
-		Weight::from_parts(313_508_000, 6182)
+		// Fastest run: 267_239_000 ps.
+		Weight::from_parts(403_317_000, 6182)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -140,8 +140,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::PaidTickets` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn settle_ecdsa() -> Weight {
 		// Proof size: measured `682`, estimated `6182` bytes.
-		// Fastest run: 202_455_000 ps.
-		Weight::from_parts(345_892_000, 6182)
+		// Fastest run: 201_816_000 ps.
+		Weight::from_parts(339_843_000, 6182)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -159,8 +159,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::PaidTickets` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn settle_ecdsa_wrapped() -> Weight {
 		// Proof size: measured `682`, estimated `6182` bytes.
-		// Fastest run: 244_807_000 ps.
-		Weight::from_parts(316_443_000, 6182)
+		// Fastest run: 245_132_000 ps.
+		Weight::from_parts(414_264_000, 6182)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -172,8 +172,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn top_up() -> Weight {
 		// Proof size: measured `628`, estimated `3732` bytes.
-		// Fastest run: 120_396_000 ps.
-		Weight::from_parts(166_967_000, 3732)
+		// Fastest run: 120_481_000 ps.
+		Weight::from_parts(194_798_000, 3732)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -181,8 +181,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::Pools` (`max_values`: None, `max_size`: Some(267), added: 2742, mode: `MaxEncodedLen`)
 	fn extend() -> Weight {
 		// Proof size: measured `395`, estimated `3732` bytes.
-		// Fastest run: 19_642_000 ps.
-		Weight::from_parts(25_808_000, 3732)
+		// Fastest run: 20_123_000 ps.
+		Weight::from_parts(40_811_000, 3732)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -200,10 +200,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::PaidTickets` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Component `n` ranges over `[1, 256]`.
 	fn settle_batch(n: u32, ) -> Weight {
-		// Proof size: measured `98`, estimated `3586` bytes.
-		// Fastest run: 278_842_000 ps.
-		Weight::from_parts(286_793_000, 3586)
-			.saturating_add(Weight::from_parts(315_674_236, 0).saturating_mul(n.into()))
+		// Proof size: measured `115`, estimated `3586` bytes.
+		// Fastest run: 431_919_000 ps.
+		Weight::from_parts(930_425_516, 3586)
+			.saturating_add(Weight::from_parts(371_596_653, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -221,9 +221,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `MicropaymentPool::OwnerPools` (r:1 w:1)
 	/// Proof: `MicropaymentPool::OwnerPools` (`max_values`: None, `max_size`: Some(305), added: 2780, mode: `MaxEncodedLen`)
 	fn close_pool() -> Weight {
-		// Proof size: measured `760`, estimated `3770` bytes.
-		// Fastest run: 99_486_000 ps.
-		Weight::from_parts(144_261_000, 3770)
+		// Proof size: measured `759`, estimated `3770` bytes.
+		// Fastest run: 103_935_000 ps.
+		Weight::from_parts(163_869_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -241,10 +241,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::Paid` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Component `n` ranges over `[1, 1000]`.
 	fn reap_paid(n: u32, ) -> Weight {
-		// Proof size: measured `165`, estimated `3732` bytes.
-		// Fastest run: 100_130_000 ps.
-		Weight::from_parts(147_107_000, 3732)
-			.saturating_add(Weight::from_parts(86_694_041, 0).saturating_mul(n.into()))
+		// Proof size: measured `177`, estimated `3732` bytes.
+		// Fastest run: 98_377_000 ps.
+		Weight::from_parts(141_004_000, 3732)
+			.saturating_add(Weight::from_parts(84_091_145, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
@@ -255,48 +255,48 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with RocksDb costs, for tests and runtimes without their own.
 impl WeightInfo for () {
 	fn create_pool() -> Weight {
-		Weight::from_parts(263_220_000, 3770)
+		Weight::from_parts(270_060_000, 3770)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn create_pool_with_signer() -> Weight {
-		Weight::from_parts(217_113_000, 3770)
+		Weight::from_parts(249_175_000, 3770)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(368_427_000, 6182)
+		Weight::from_parts(232_200_000, 6182)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn settle_wrapped() -> Weight {
-		Weight::from_parts(313_508_000, 6182)
+		Weight::from_parts(403_317_000, 6182)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn settle_ecdsa() -> Weight {
-		Weight::from_parts(345_892_000, 6182)
+		Weight::from_parts(339_843_000, 6182)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn settle_ecdsa_wrapped() -> Weight {
-		Weight::from_parts(316_443_000, 6182)
+		Weight::from_parts(414_264_000, 6182)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn top_up() -> Weight {
-		Weight::from_parts(166_967_000, 3732)
+		Weight::from_parts(194_798_000, 3732)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn extend() -> Weight {
-		Weight::from_parts(25_808_000, 3732)
+		Weight::from_parts(40_811_000, 3732)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn settle_batch(n: u32, ) -> Weight {
-		Weight::from_parts(286_793_000, 3586)
-			.saturating_add(Weight::from_parts(315_674_236, 0).saturating_mul(n.into()))
+		Weight::from_parts(930_425_516, 3586)
+			.saturating_add(Weight::from_parts(371_596_653, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -304,13 +304,13 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2742).saturating_mul(n.into()))
 	}
 	fn close_pool() -> Weight {
-		Weight::from_parts(144_261_000, 3770)
+		Weight::from_parts(163_869_000, 3770)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn reap_paid(n: u32, ) -> Weight {
-		Weight::from_parts(147_107_000, 3732)
-			.saturating_add(Weight::from_parts(86_694_041, 0).saturating_mul(n.into()))
+		Weight::from_parts(141_004_000, 3732)
+			.saturating_add(Weight::from_parts(84_091_145, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
