@@ -24,6 +24,8 @@ apt_install() {
 apt_install protobuf-compiler pkg-config ca-certificates fonts-dejavu-core
 # libclang for bindgen: librocksdb-sys (the parachain node's RocksDB) generates its bindings.
 apt_install libclang-dev
+# Headless Chromium for the browser demo's test (examples/web, driven by playwright-core).
+apt_install chromium
 
 # 1b. Node.js >= 20.10 and npm for the JS end-to-end tests: the node on PATH if recent enough
 #     (env.sh already put an earlier install of this step first if it was not); else the distro's

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command: setup, then every test — unit and runtime tests (both wasm runtimes
-# built), the pallet's benchmarks as tests, the JS SDK's unit tests, the end-to-end and fault suites against the real
-# solochain node and the dev parachain with @polkadot/api, the `mpool` CLI round on both chains
-# and a short run of the streaming simulator. Everything builds in the release profile, so the
+# built), the pallet's benchmarks as tests, the JS SDK's unit tests, the end-to-end and fault
+# suites against the real solochain node and the dev parachain with @polkadot/api, polkadot-api
+# and smoldot, the streaming demo in headless Chromium, the `mpool` CLI round on both chains and
+# a short run of the streaming simulator. Everything builds in the release profile, so the
 # nodes and the tests share one build of polkadot-sdk.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -50,6 +51,9 @@ log "JS SDK (sdk/js): wasm handshake checker, PAPI metadata = the built runtime'
 
 log "end-to-end: the dev node and the two-validator local chain, driven by @polkadot/api"
 MPOOL_NODE_BIN="$release/mpool-node" run_tests bash scripts/e2e.sh
+
+log "the streaming demo in headless Chromium: peers on smoldot light clients, one bad (examples/web)"
+MPOOL_NODE_BIN="$release/mpool-node" run_tests bash scripts/web-demo.sh --test
 
 log "end-to-end on the dev parachain (mpool-para-node --dev): dev, api and restart suites"
 MPOOL_CHAIN=para MPOOL_NODE_BIN="$release/mpool-para-node" run_tests bash scripts/e2e.sh

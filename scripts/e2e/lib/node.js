@@ -75,13 +75,19 @@ async function rpc(port, method, params = []) {
 
 /**
  * Starts a node with `args` (plus free --rpc-port and --port) and waits until its RPC answers.
- * Returns { ws, rpcPort, p2pPort, stop }.
+ * With `wsP2p`, it also listens for light clients on a free loopback WebSocket p2p port
+ * (`wsP2pPort`). Returns { ws, rpcPort, p2pPort, wsP2pPort, stop, ... }.
  */
-export async function startNode(name, args, { timeoutMs = 120_000, basePath } = {}) {
+export async function startNode(name, args, { timeoutMs = 120_000, basePath, wsP2p = false } = {}) {
   mkdirSync(LOG_DIR, { recursive: true });
   if (CHAIN !== 'solo') name = `${CHAIN}-${name}`;
   const rpcPort = await freePort();
   const p2pPort = await freePort();
+  const wsP2pPort = wsP2p ? await freePort() : undefined;
+  // The node takes either --port or --listen-addr.
+  const p2p = wsP2p
+    ? ['--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`, '--listen-addr', `/ip4/127.0.0.1/tcp/${wsP2pPort}/ws`]
+    : ['--port', String(p2pPort)];
   const base = basePath ?? mkdtempSync(join(tmpdir(), `mpool-${name}-`));
   const log = openSync(join(LOG_DIR, `${name}.log`), 'w');
   const child = spawn(
@@ -90,7 +96,7 @@ export async function startNode(name, args, { timeoutMs = 120_000, basePath } = 
       ...args,
       '--base-path', base,
       '--rpc-port', String(rpcPort),
-      '--port', String(p2pPort),
+      ...p2p,
       '--no-prometheus',
       '--no-telemetry',
       '--no-mdns',
@@ -140,6 +146,7 @@ export async function startNode(name, args, { timeoutMs = 120_000, basePath } = 
     ws: `ws://127.0.0.1:${rpcPort}`,
     rpcPort,
     p2pPort,
+    wsP2pPort,
     base,
     stop,
     kill,

@@ -68,4 +68,3 @@ export function ss58(account: Uint8Array, prefix = 42): string {
   return base58Encode(concat(body, checksum(body)));
 }
 
-export { toHex };

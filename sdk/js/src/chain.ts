@@ -2,12 +2,15 @@
 // metadata (.papi/metadata/mpool.scale; scripts/test.sh checks it against the built runtime).
 // A separate entry ('@mpool/sdk/chain'): the voucher and handshake code needs none of it.
 import { mpool } from '@polkadot-api/descriptors';
-import type { PolkadotClient, PolkadotSigner, TxFinalizedPayload, TypedApi } from 'polkadot-api';
+import { createClient, type PolkadotClient, type PolkadotSigner, type TxFinalizedPayload, type TypedApi } from 'polkadot-api';
+import { getWsProvider } from 'polkadot-api/ws';
+import { getPolkadotSigner } from 'polkadot-api/signer';
+import * as sr25519 from '@scure/sr25519';
 import { ss58 } from './account.js';
 import { blake2_256, encodeBundle, BUNDLE_VERSION } from './bundle.js';
 import { compact, concat } from './scale.js';
 import { MpoolError } from './errors.js';
-import { fromHex, toHex } from './hex.js';
+import { bytesOf, fromHex, toHex } from './hex.js';
 import type { SignedVoucher } from './voucher.js';
 
 export { mpool };
@@ -17,7 +20,7 @@ export type MpoolApi = TypedApi<typeof mpool>;
 /** A dispatched transaction that failed: the pallet error's name (e.g. `StaleVoucher`). */
 export class DispatchError extends MpoolError {
   constructor(readonly error: string, readonly fee: bigint) {
-    super('Store', `dispatch failed: ${error}`);
+    super('Dispatch', `dispatch failed: ${error}`);
     this.name = 'DispatchError';
   }
 }
@@ -38,6 +41,25 @@ async function submit(api: MpoolApi, tx: { signAndSubmit(s: PolkadotSigner): Pro
   const result = await tx.signAndSubmit(signer);
   if (!result.ok) throw new DispatchError(dispatchErrorName(result), feeOf(api, result));
   return { result, fee: feeOf(api, result) };
+}
+
+/**
+ * A client of a node's JSON-RPC WebSocket (the viewer's own node) with this chain's typed API.
+ * Node.js before 22 has no global WebSocket: pass one (e.g. the `ws` package's).
+ */
+export function connect(url: string, options: { websocketClass?: typeof WebSocket } = {}) {
+  const client = createClient(getWsProvider(url, options.websocketClass ? { websocketClass: options.websocketClass } : {}));
+  return { client, api: client.getTypedApi(mpool) };
+}
+
+/**
+ * A transaction signer for the sr25519 key of a 32-byte seed (Substrate's `Pair::from_seed`,
+ * the "Secret seed" `key inspect` prints), e.g. a dev account's in a demo.
+ */
+export function seedSigner(seed: Uint8Array | string): { publicKey: Uint8Array; signer: PolkadotSigner } {
+  const secret = sr25519.secretFromSeed(bytesOf(seed, 32, 'seed'));
+  const publicKey = sr25519.getPublicKey(secret);
+  return { publicKey, signer: getPolkadotSigner(publicKey, 'Sr25519', (message) => sr25519.sign(secret, message)) };
 }
 
 export interface PoolTermsArgs {
@@ -139,4 +161,3 @@ function encodeJsonHeader(h: JsonHeader): Uint8Array {
   );
 }
 
-export { toHex };

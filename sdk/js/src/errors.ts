@@ -37,4 +37,6 @@ export type MpoolErrorCode =
   | 'BadSignature'
   | 'Stale'
   | 'ExceedsDeposit'
-  | 'Store';
+  | 'Store'
+  // A transaction the chain refused or whose dispatch failed.
+  | 'Dispatch';

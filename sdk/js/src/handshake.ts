@@ -6,8 +6,8 @@ import { decodePoolRecord } from './bundle.js';
 import { MpoolError, type MpoolErrorCode } from './errors.js';
 import { bytesOf, equalBytes, toHex } from './hex.js';
 import { HANDSHAKE_WASM_BASE64 } from './handshake-wasm.generated.js';
-import { concat, Reader, uintLE } from './scale.js';
-import { verifyVoucher, type PayloadForm, type SignedVoucher } from './voucher.js';
+import { Reader } from './scale.js';
+import { encodeVoucher, verifyVoucher, type PayloadForm, type SignedVoucher } from './voucher.js';
 
 /** What the peer requires of a pool before serving its viewer. */
 export interface Policy {
@@ -98,13 +98,7 @@ export class HandshakeVerifier {
    */
   verifyVoucher(signed: SignedVoucher, signer: Uint8Array | string): PayloadForm | null {
     if (signed.signature.type !== 'Sr25519') return verifyVoucher(signed, signer);
-    const v = signed.voucher;
-    const voucher = concat(
-      bytesOf(v.genesisHash, 32, 'genesis hash'),
-      uintLE(v.poolId, 8, 'pool id'),
-      bytesOf(v.target, 32, 'target'),
-      uintLE(v.amount, 16, 'amount'),
-    );
+    const voucher = encodeVoucher(signed.voucher);
     const w = this.wasm;
     w.mpool_reset();
     const form = w.mpool_verify_voucher(
@@ -145,53 +139,75 @@ export class HandshakeVerifier {
     if (!equalBytes(blockHash, bytesOf(policy.trustedHash, 32, 'trusted hash'))) {
       throw new MpoolError('UnknownBlock', `block ${blockNumber} ${toHex(blockHash)} is not the one the peer trusts`);
     }
-    if (poolBytes === null) throw new MpoolError('UnknownPool', `pool ${poolId} does not exist at the proven block`);
-    let pool;
-    let paidToMe = 0n;
-    try {
-      pool = decodePoolRecord(poolBytes);
-      if (paidBytes !== null) {
-        const p = new Reader(paidBytes, 'paid record');
-        paidToMe = p.uintLE(16);
-        p.end();
-      }
-    } catch (e) {
-      throw new MpoolError('MalformedPool', (e as Error).message);
-    }
-
-    const now = Math.max(policy.now ?? blockNumber, blockNumber);
-    // Serving stops at expiry, although settling goes on through the grace window.
-    if (now >= pool.expiry) throw new MpoolError('Expired', `pool expired at block ${pool.expiry} (now ${now})`);
-    const margin = policy.minRemainingBlocks ?? 0;
-    if (pool.expiry - now < margin) {
-      throw new MpoolError('ExpiresTooSoon', `pool expires at block ${pool.expiry}: fewer than ${margin} blocks after ${now}`);
-    }
-    if (policy.resourceId !== undefined) {
-      const want = typeof policy.resourceId === 'string' ? new TextEncoder().encode(policy.resourceId) : policy.resourceId;
-      if (!equalBytes(want, pool.resourceId)) throw new MpoolError('WrongResource', 'pool pays for another resource');
-    }
-    if (pool.overdrawn) throw new MpoolError('Overdrawn', 'pool is overdrawn: its owner double-spent');
-    const totalDeposit = pool.totalDeposit > pool.deposit ? pool.totalDeposit : pool.deposit;
-    if (pool.collateral <= totalDeposit) {
-      throw new MpoolError('CollateralNotAboveDeposit', `collateral ${pool.collateral} does not exceed the total deposit ${totalDeposit}`);
-    }
-    if (pool.deposit === 0n) throw new MpoolError('Exhausted', 'pool has no deposit left');
-    if (equalBytes(pool.owner, me) || equalBytes(pool.signer, me)) {
-      throw new MpoolError('SelfPayment', "the peer is the pool's owner or signer, whom the pool never pays");
-    }
-    return {
-      poolId,
-      owner: pool.owner,
-      signer: pool.signer,
-      resourceId: pool.resourceId,
-      deposit: pool.deposit,
-      collateral: pool.collateral,
-      totalDeposit,
-      expiry: pool.expiry,
-      payees: pool.payees,
-      paidToMe,
-      blockNumber,
-      blockHash,
-    };
+    return checkProvenPool({ poolId, poolBytes, paidBytes, blockNumber, blockHash }, policy);
   }
+}
+
+/** Storage values a peer has proven at a block it trusts: from a bundle, or a light client. */
+export interface ProvenRecords {
+  poolId: bigint;
+  /** The `Pools` value's SCALE bytes; `null` if the pool does not exist. */
+  poolBytes: Uint8Array | null;
+  /** The peer's `Paid` value's SCALE bytes; `null` if it was never paid. */
+  paidBytes: Uint8Array | null;
+  blockNumber: number;
+  blockHash: Uint8Array;
+}
+
+/**
+ * The peer's policy on a pool proven at a trusted block (the Rust client's `verify_handshake`,
+ * rule for rule): the pool exists, serves long enough, pays for the resource, is not overdrawn,
+ * its collateral exceeds its deposit, it has deposit left, and it never pays `policy.me`.
+ */
+export function checkProvenPool(proven: ProvenRecords, policy: Omit<Policy, 'trustedHash'>): VerifiedPool {
+  const { poolId, poolBytes, paidBytes, blockNumber, blockHash } = proven;
+  const me = accountId(policy.me);
+  if (poolBytes === null) throw new MpoolError('UnknownPool', `pool ${poolId} does not exist at the proven block`);
+  let pool;
+  let paidToMe = 0n;
+  try {
+    pool = decodePoolRecord(poolBytes);
+    if (paidBytes !== null) {
+      const p = new Reader(paidBytes, 'paid record');
+      paidToMe = p.uintLE(16);
+      p.end();
+    }
+  } catch (e) {
+    throw new MpoolError('MalformedPool', (e as Error).message);
+  }
+
+  const now = Math.max(policy.now ?? blockNumber, blockNumber);
+  // Serving stops at expiry, although settling goes on through the grace window.
+  if (now >= pool.expiry) throw new MpoolError('Expired', `pool expired at block ${pool.expiry} (now ${now})`);
+  const margin = policy.minRemainingBlocks ?? 0;
+  if (pool.expiry - now < margin) {
+    throw new MpoolError('ExpiresTooSoon', `pool expires at block ${pool.expiry}: fewer than ${margin} blocks after ${now}`);
+  }
+  if (policy.resourceId !== undefined) {
+    const want = typeof policy.resourceId === 'string' ? new TextEncoder().encode(policy.resourceId) : policy.resourceId;
+    if (!equalBytes(want, pool.resourceId)) throw new MpoolError('WrongResource', 'pool pays for another resource');
+  }
+  if (pool.overdrawn) throw new MpoolError('Overdrawn', 'pool is overdrawn: its owner double-spent');
+  const totalDeposit = pool.totalDeposit > pool.deposit ? pool.totalDeposit : pool.deposit;
+  if (pool.collateral <= totalDeposit) {
+    throw new MpoolError('CollateralNotAboveDeposit', `collateral ${pool.collateral} does not exceed the total deposit ${totalDeposit}`);
+  }
+  if (pool.deposit === 0n) throw new MpoolError('Exhausted', 'pool has no deposit left');
+  if (equalBytes(pool.owner, me) || equalBytes(pool.signer, me)) {
+    throw new MpoolError('SelfPayment', "the peer is the pool's owner or signer, whom the pool never pays");
+  }
+  return {
+    poolId,
+    owner: pool.owner,
+    signer: pool.signer,
+    resourceId: pool.resourceId,
+    deposit: pool.deposit,
+    collateral: pool.collateral,
+    totalDeposit,
+    expiry: pool.expiry,
+    payees: pool.payees,
+    paidToMe,
+    blockNumber,
+    blockHash,
+  };
 }

@@ -8,6 +8,7 @@ export {
   VOUCHER_DOMAIN,
   Payer,
   SessionKey,
+  encodeVoucher,
   voucher,
   voucherPayload,
   verifyVoucher,

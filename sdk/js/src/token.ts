@@ -2,8 +2,8 @@
 // sr25519 and ed25519, 154 for ECDSA.
 import { MpoolError } from './errors.js';
 import { bytesOf, toHex } from './hex.js';
-import { concat, Reader, uintLE } from './scale.js';
-import type { Signature, SignedVoucher } from './voucher.js';
+import { concat, Reader } from './scale.js';
+import { encodeVoucher, type Signature, type SignedVoucher } from './voucher.js';
 
 const VARIANTS = ['Ed25519', 'Sr25519', 'Ecdsa'] as const;
 const SIG_LEN = { Ed25519: 64, Sr25519: 64, Ecdsa: 65 } as const;
@@ -14,10 +14,7 @@ export function encodeToken(signed: SignedVoucher): Uint8Array {
   const variant = VARIANTS.indexOf(signature.type);
   if (variant < 0) throw new MpoolError('UnsupportedSignature', `unknown signature type ${signature.type}`);
   return concat(
-    bytesOf(v.genesisHash, 32, 'genesis hash'),
-    uintLE(v.poolId, 8, 'pool id'),
-    bytesOf(v.target, 32, 'target'),
-    uintLE(v.amount, 16, 'amount'),
+    encodeVoucher(v),
     Uint8Array.of(variant),
     bytesOf(signature.bytes, SIG_LEN[signature.type], 'signature'),
   );

@@ -56,15 +56,22 @@ export function voucher(fields: {
   };
 }
 
-/** The 104 bytes the pool's signer signs: domain ++ genesis ++ pool id (u64 LE) ++ target ++ amount (u128 LE). */
-export function voucherPayload(v: Voucher): Uint8Array {
+/**
+ * SCALE(Voucher), 88 bytes: genesis ++ pool id (u64 LE) ++ target ++ amount (u128 LE). The one
+ * encoder of a voucher's fields: the payload and the token are built on it.
+ */
+export function encodeVoucher(v: Voucher): Uint8Array {
   return concat(
-    VOUCHER_DOMAIN,
     bytesOf(v.genesisHash, 32, 'genesis hash'),
     uintLE(v.poolId, 8, 'pool id'),
     bytesOf(v.target, 32, 'target'),
     uintLE(v.amount, 16, 'amount'),
   );
+}
+
+/** The 104 bytes the pool's signer signs: the domain ++ SCALE(Voucher). */
+export function voucherPayload(v: Voucher): Uint8Array {
+  return concat(VOUCHER_DOMAIN, encodeVoucher(v));
 }
 
 /** `<Bytes>` ++ payload ++ `</Bytes>`: what a browser wallet's `signRaw` signs. */

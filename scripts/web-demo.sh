@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The streaming demo (examples/web): a viewer page paying peers that run in web workers, each
+# with its own smoldot light client. Builds the JS SDK and the page first.
+#
+#   scripts/web-demo.sh [--rpc-port 9944] [--port 8080]   # serve it; the dev node must run
+#                                                         # (scripts/dev-node.sh, WebSocket p2p on)
+#   scripts/web-demo.sh --test    # headless Chromium against a dev node of its own (test.sh);
+#                                 # artifacts: examples/web/artifacts/{session.png,measure.json}
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/lib/env.sh
+mpool_export_wasm_env
+[ -n "${MPOOL_NODE_BIN:-}" ] || [ -n "${MPOOL_SKIP_BUILD:-}" ] || mpool_build
+export MPOOL_NODE_BIN="${MPOOL_NODE_BIN:-$(mpool_release_dir)/mpool-node}"
+npm_ci() {
+	[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] ||
+		npm ci --no-audit --no-fund --loglevel=error
+}
+log "JS SDK (sdk/js): wasm handshake checker, tsc"
+(
+	cd sdk/js
+	npm_ci
+	bash scripts/build-wasm.sh
+	npm run --silent build
+)
+cd examples/web
+log "examples/web: npm ci, bundle"
+npm_ci
+node build.mjs
+if [ "${1:-}" = --test ]; then
+	log "the demo in headless Chromium ($(/usr/bin/chromium --version 2>/dev/null || echo 'chromium missing'))"
+	exec node --test --test-reporter=spec test/*.test.js
+fi
+exec node serve.mjs --node "$MPOOL_NODE_BIN" "$@"

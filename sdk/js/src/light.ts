@@ -1,0 +1,185 @@
+// The peer without a trusted RPC node: a light client (smoldot) follows the chain and checks
+// GRANDPA finality itself, so "the header the peer trusts" is one its own client finalized, and
+// storage it reads is proof-checked by that client. Works over any polkadot-api client; with
+// `startLightClient` it is smoldot in this thread (a page, a worker or Node).
+import { createClient, type BlockInfo, type PolkadotClient } from 'polkadot-api';
+import { getSmProvider } from 'polkadot-api/sm-provider';
+import { start, type Client as Smoldot } from 'polkadot-api/smoldot';
+import { ss58 } from './account.js';
+import { decodeBundle, decodeHeader } from './bundle.js';
+import { mpool, type MpoolApi } from './chain.js';
+import { MpoolError } from './errors.js';
+import { fromHex } from './hex.js';
+import { checkProvenPool, type HandshakeVerifier, type Policy, type VerifiedPool } from './handshake.js';
+
+/** What the peer asks of a pool, without the trusted hash (the light client supplies it). */
+export type LightPolicy = Omit<Policy, 'trustedHash' | 'now'>;
+
+interface Known {
+  number: number;
+  parent: string;
+}
+
+/**
+ * The finalized chain as the client saw it: every block it announced (hash → number, parent),
+ * and its latest finalized block. Answers "which hash did my client finalize at height n" for the
+ * last `window` blocks, and lets callers wait for finality to reach a height.
+ */
+export class FinalityTracker {
+  readonly #known = new Map<string, Known>();
+  #tip: BlockInfo | undefined;
+  #waiters: { number: number; ok: (b: BlockInfo) => void }[] = [];
+  #subs: { unsubscribe(): void }[] = [];
+
+  constructor(client: PolkadotClient, private readonly window = 4096) {
+    const follow = () => {
+      this.#subs.push(
+        client.blocks$.subscribe({
+          next: (b) => this.#known.set(b.hash, { number: b.number, parent: b.parent }),
+          // The client lost continuity (e.g. a gap after a restart): follow again.
+          complete: () => follow(),
+          error: () => {},
+        }),
+      );
+    };
+    follow();
+    this.#subs.push(
+      client.finalizedBlock$.subscribe({
+        next: (b) => this.#finalized(b),
+        error: () => {},
+      }),
+    );
+  }
+
+  #finalized(b: BlockInfo) {
+    this.#known.set(b.hash, { number: b.number, parent: b.parent });
+    this.#tip = b;
+    for (const [hash, k] of this.#known) if (k.number + this.window < b.number) this.#known.delete(hash);
+    const ready = this.#waiters.filter((w) => w.number <= b.number);
+    this.#waiters = this.#waiters.filter((w) => w.number > b.number);
+    for (const w of ready) w.ok(b);
+  }
+
+  /** The latest block the client finalized, if any yet. */
+  get finalized(): BlockInfo | undefined {
+    return this.#tip;
+  }
+
+  /** Resolves once finality reaches `number`; rejects with `UnknownBlock` after `timeoutMs`. */
+  waitFor(number: number, timeoutMs = 30_000): Promise<BlockInfo> {
+    if (this.#tip && this.#tip.number >= number) return Promise.resolve(this.#tip);
+    return new Promise((ok, fail) => {
+      const waiter = {
+        number,
+        ok: (b: BlockInfo) => {
+          clearTimeout(timer);
+          ok(b);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        fail(new MpoolError('UnknownBlock', `block ${number} not finalized within ${timeoutMs} ms (finalized: ${this.#tip?.number ?? 'none'})`));
+      }, timeoutMs);
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** The hash finalized at height `number`, walking back from the tip; undefined if unknown. */
+  hashAt(number: number): string | undefined {
+    let hash = this.#tip?.hash;
+    while (hash !== undefined) {
+      const k = this.#known.get(hash);
+      if (!k || k.number < number) return undefined;
+      if (k.number === number) return hash;
+      hash = k.parent;
+    }
+    return undefined;
+  }
+
+  stop() {
+    for (const s of this.#subs) s.unsubscribe();
+    this.#subs = [];
+  }
+}
+
+/**
+ * A peer's view of the chain through a light client: bundles are checked against the hash its
+ * client finalized at the bundle's height, and pools can be read (proof-checked by the client)
+ * when there is no bundle.
+ */
+export class LightPeer {
+  readonly api: MpoolApi;
+  readonly finality: FinalityTracker;
+
+  constructor(
+    readonly client: PolkadotClient,
+    private readonly verifier: HandshakeVerifier,
+  ) {
+    this.api = client.getTypedApi(mpool);
+    this.finality = new FinalityTracker(client);
+  }
+
+  /**
+   * Checks a viewer's bundle: waits (up to `waitMs`) until this client has finalized the bundle's
+   * block, requires the bundle's hash to be the one finalized at that height, and applies
+   * `policy` with "now" = this client's finalized height.
+   */
+  async verifyBundle(bundle: Uint8Array | string, policy: LightPolicy, waitMs = 30_000): Promise<VerifiedPool> {
+    const { number } = decodeHeader(decodeBundle(bundle).header);
+    const tip = await this.finality.waitFor(number, waitMs);
+    const trusted = this.finality.hashAt(number);
+    if (trusted === undefined) {
+      throw new MpoolError('UnknownBlock', `block ${number} is older than what this light client followed; ask for a fresh bundle`);
+    }
+    return this.verifier.verify(bundle, { ...policy, trustedHash: trusted, now: tip.number });
+  }
+
+  /** Reads the pool and this peer's `Paid` record at the finalized block, and applies `policy`. */
+  async readPool(poolId: bigint, policy: LightPolicy): Promise<VerifiedPool> {
+    const tip = this.finality.finalized ?? (await this.client.getFinalizedBlock());
+    const at = tip.hash;
+    const me = typeof policy.me === 'string' ? policy.me : ss58(policy.me);
+    const [poolKey, paidKey] = await Promise.all([
+      this.api.query.MicropaymentPool.Pools.getKey(poolId),
+      this.api.query.MicropaymentPool.Paid.getKey(poolId, me),
+    ]);
+    const [pool, paid] = await Promise.all([this.client.rawQuery(poolKey, { at }), this.client.rawQuery(paidKey, { at })]);
+    return checkProvenPool(
+      {
+        poolId,
+        poolBytes: pool === null ? null : fromHex(pool),
+        paidBytes: paid === null ? null : fromHex(paid),
+        blockNumber: tip.number,
+        blockHash: fromHex(at),
+      },
+      { ...policy, now: tip.number },
+    );
+  }
+
+  stop() {
+    this.finality.stop();
+  }
+}
+
+/** A light client for one chain spec (JSON text with bootnodes), with a polkadot-api client. */
+export interface LightClient {
+  smoldot: Smoldot;
+  client: PolkadotClient;
+  stop(): Promise<void>;
+}
+
+/** Starts smoldot in this thread on `chainSpec` and wraps it in a polkadot-api client. */
+export function startLightClient(chainSpec: string, options: { maxLogLevel?: number } = {}): LightClient {
+  const smoldot = start({ maxLogLevel: options.maxLogLevel ?? 2 });
+  const chain = smoldot.addChain({ chainSpec });
+  const client = createClient(getSmProvider(() => chain));
+  return {
+    smoldot,
+    client,
+    async stop() {
+      client.destroy();
+      await smoldot.terminate();
+    },
+  };
+}
+
