@@ -31,7 +31,7 @@ case "${MPOOL_CHAIN:-solo}" in
 	solo) suites=(tests/*.test.js) ;;
 	# local.test.js (two GRANDPA validators) and attacks.test.js (pallet rules, chain-independent
 	# and already run on the solochain) stay solochain-only.
-	para) suites=(tests/dev.test.js tests/api.test.js tests/papi.test.js tests/sdk.test.js tests/faults.test.js) ;;
+	para) suites=(tests/dev.test.js tests/api.test.js tests/papi.test.js tests/sdk.test.js tests/faults.test.js tests/txpool.test.js) ;;
 	*) echo "error: MPOOL_CHAIN is solo or para" >&2; exit 2 ;;
 esac
 log "node --test ${suites[*]} (chain: ${MPOOL_CHAIN:-solo})"

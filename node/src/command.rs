@@ -58,7 +58,7 @@ macro_rules! with_partial {
 
 /// Parses the command line and runs the node or the subcommand.
 pub fn run() -> sc_cli::Result<()> {
-	let cli = Cli::from_args();
+	let cli = Cli::parse_with_defaults();
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
