@@ -166,9 +166,19 @@ async function run() {
     return { peer: p, bundle: handshakeBundle(client, api, poolId, accountId(p.address)) };
   };
   const handshake = async ({ peer, bundle }) => {
-    const bytes = await bundle;
+    let bytes = await bundle;
     const t0 = performance.now();
-    const r = await peer.call('handshake', { bundle: bytes, resourceId: manifest.resourceId });
+    let r;
+    try {
+      r = await peer.call('handshake', { bundle: bytes, resourceId: manifest.resourceId });
+    } catch (e) {
+      // A light client that just started may have warp-synced past the prepared bundle's block:
+      // a fresh bundle (the node's finalized block, which the light client reaches) does.
+      if (e.code !== 'UnknownBlock') throw e;
+      log(`${peer.name}: ${e.message}; handing a fresh bundle`);
+      bytes = await handshakeBundle(client, api, poolId, accountId(peer.address));
+      r = await peer.call('handshake', { bundle: bytes, resourceId: manifest.resourceId });
+    }
     const switchMs = performance.now() - t0;
     // The same switch on today's path (the peer asks an RPC node for the finalized hash).
     const t1 = performance.now();

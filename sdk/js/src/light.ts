@@ -30,14 +30,16 @@ export class FinalityTracker {
   #tip: BlockInfo | undefined;
   #waiters: { number: number; ok: (b: BlockInfo) => void }[] = [];
   #subs: { unsubscribe(): void }[] = [];
+  #stopped = false;
 
   constructor(client: PolkadotClient, private readonly window = 4096) {
     const follow = () => {
+      if (this.#stopped) return;
       this.#subs.push(
         client.blocks$.subscribe({
           next: (b) => this.#known.set(b.hash, { number: b.number, parent: b.parent }),
-          // The client lost continuity (e.g. a gap after a restart): follow again.
-          complete: () => follow(),
+          // The client lost continuity (e.g. a gap after a restart): follow again, off this stack.
+          complete: () => setTimeout(follow, 0),
           error: () => {},
         }),
       );
@@ -97,6 +99,7 @@ export class FinalityTracker {
   }
 
   stop() {
+    this.#stopped = true;
     for (const s of this.#subs) s.unsubscribe();
     this.#subs = [];
   }
@@ -168,9 +171,15 @@ export interface LightClient {
   stop(): Promise<void>;
 }
 
-/** Starts smoldot in this thread on `chainSpec` and wraps it in a polkadot-api client. */
-export function startLightClient(chainSpec: string, options: { maxLogLevel?: number } = {}): LightClient {
-  const smoldot = start({ maxLogLevel: options.maxLogLevel ?? 2 });
+/**
+ * Starts smoldot on `chainSpec` and wraps it in a polkadot-api client: in this thread, or the
+ * smoldot client passed as `options.smoldot` (e.g. `startFromWorker` of
+ * `polkadot-api/smoldot/from-worker` or `.../from-node-worker`). Under Node, smoldot's timers
+ * outlive `terminate()` for up to minutes; a worker thread, terminated after `stop()`, does not
+ * keep the process alive.
+ */
+export function startLightClient(chainSpec: string, options: { maxLogLevel?: number; smoldot?: Smoldot } = {}): LightClient {
+  const smoldot = options.smoldot ?? start({ maxLogLevel: options.maxLogLevel ?? 2 });
   const chain = smoldot.addChain({ chainSpec });
   const client = createClient(getSmProvider(() => chain));
   return {
