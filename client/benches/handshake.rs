@@ -8,6 +8,8 @@
 use codec::Encode;
 use criterion::{criterion_group, criterion_main, Criterion};
 use micropayment_pool_client::{
+	api::BoundedVec,
+	chain::to_api_account,
 	handshake::BUNDLE_VERSION, verify_handshake, Chain, HandshakeBundle, Hash, Header, Policy,
 	PoolRecord,
 };
@@ -27,15 +29,15 @@ fn in_memory_bundle(entries: u32) -> (HandshakeBundle, Hash) {
 		state.insert(sp_crypto_hashing::blake2_256(&i.to_le_bytes()).to_vec(), vec![0u8; 80]);
 	}
 	let pool = PoolRecord {
-		owner: Sr25519Keyring::Alice.to_account_id(),
-		resource_id: b"stream".to_vec().try_into().expect("short; qed"),
+		owner: to_api_account(&Sr25519Keyring::Alice.to_account_id()),
+		resource_id: BoundedVec(b"stream".to_vec()),
 		deposit: 1_000,
 		collateral: 2_000,
 		expiry: 10_000,
 		payees: 3,
 		overdrawn: false,
 		total_deposit: 1_000,
-		signer: Sr25519Keyring::Alice.to_account_id(),
+		signer: to_api_account(&Sr25519Keyring::Alice.to_account_id()),
 	};
 	let pool_key = pool_key(PALLET_PREFIX, 1).to_vec();
 	let paid_key = paid_key(PALLET_PREFIX, 1, bob.as_ref()).to_vec();

@@ -1,50 +1,62 @@
-//! A JSON-RPC client of the node (jsonrpsee over WebSocket): read pools, fetch proofs, sign and
-//! submit calls with the runtime's own extrinsic types, and report their events.
+//! A client of a node of either demo chain, on subxt: transactions are built, signed (mortal, with
+//! every transaction extension the runtime's metadata lists) and watched by subxt; events, fees
+//! and dispatch errors are decoded by name from the connected runtime's metadata, so an event
+//! this crate does not know is skipped, not an error. Raw reads that the handshake must prove
+//! byte for byte (the pool record, `Paid`) use the node's JSON-RPC directly.
 
 use crate::{
 	amount::Units,
+	api::{self, runtime},
+	constants::PoolConstants,
 	handshake::{BundleExt, HandshakeBundle, HandshakeError, BUNDLE_VERSION},
 	AccountId, Balance, BlockNumber, Hash, Header, PoolRecord,
 };
-use codec::{Decode, Encode};
-use frame_support::traits::PalletInfoAccess;
-use jsonrpsee::{
-	core::client::{ClientT, SubscriptionClientT},
-	rpc_params,
-	ws_client::{WsClient, WsClientBuilder},
-};
+use codec::Decode;
 use micropayment_pool_primitives::{
 	keys::{owner_pools_key, paid_key, pool_key, PALLET_PREFIX},
 	PoolId,
 };
-use micropayment_pool_runtime::{
-	Runtime, RuntimeCall, RuntimeEvent, SignedPayload, TxExtension, UncheckedExtrinsic,
+use sp_core::{sr25519, Bytes, Pair};
+use std::sync::Arc;
+use subxt::{
+	backend::LegacyBackend,
+	client::{ClientAtBlock, OnlineClientAtBlockImpl},
+	config::DefaultExtrinsicParamsBuilder,
+	events::{DecodeAsEvent, Events, Phase},
+	rpcs::client::{rpc_params, RpcClient},
+	transactions::{Payload, Signer, TransactionStatus},
+	utils::MultiSignature as SubxtSignature,
+	OnlineClient,
 };
-use sp_core::{crypto::Ss58Codec, sr25519, Bytes, Pair};
-use sp_crypto_hashing::{blake2_128, twox_128};
-use sp_runtime::{
-	generic::Era,
-	traits::{BlakeTwo256, Hash as _},
-	DispatchError, MultiAddress, MultiSignature,
-};
-use std::time::Duration;
 
-/// Event records as `frame_system` stores them.
-pub type EventRecords = Vec<frame_system::EventRecord<RuntimeEvent, Hash>>;
+/// subxt's configuration for both demo chains: 32-byte accounts, `MultiSignature`, BLAKE2-256.
+pub type ChainConfig = subxt::SubstrateConfig;
+/// The client at one block: signs, reads storage and constants there.
+pub type AtBlock = ClientAtBlock<ChainConfig, OnlineClientAtBlockImpl<ChainConfig>>;
+/// The events a transaction emitted (all the block's events, filtered to its index).
+pub type TxEvents = subxt::extrinsics::ExtrinsicEvents<ChainConfig>;
 /// A subscription to new block headers.
-pub type HeaderSubscription = jsonrpsee::core::client::Subscription<Header>;
+pub type HeaderSubscription = subxt::rpcs::client::RpcSubscription<Header>;
+
+/// How many blocks a transaction this client signs stays valid: 256 blocks is about 25 minutes
+/// at 6 s blocks, longer than any load run presigns ahead.
+pub const MORTALITY: u64 = 256;
 
 /// Why a request to the node failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
 	#[error("rpc: {0}")]
-	Rpc(#[from] jsonrpsee::core::ClientError),
+	Rpc(#[from] subxt::rpcs::Error),
+	#[error("{0}")]
+	Subxt(Box<subxt::Error>),
 	#[error("the node rejected the transaction: {0}")]
 	Rejected(String),
 	#[error("transaction {0}")]
 	Dropped(String),
 	#[error("dispatch failed: {error}")]
 	Dispatch {
+		/// `Pallet.Error` as the runtime's metadata names it, e.g.
+		/// `MicropaymentPool.StaleVoucher`, or `Token.FundsUnavailable`.
 		error: String,
 		block_hash: Hash,
 		/// The fee the signer paid all the same.
@@ -54,6 +66,19 @@ pub enum ChainError {
 	Decode(String),
 	#[error("not found: {0}")]
 	NotFound(String),
+	#[error("the node's runtime is not the one this client was generated for: {0}")]
+	IncompatibleRuntime(String),
+}
+
+fn subxt_err<E: Into<subxt::Error>>(e: E) -> ChainError {
+	let e: subxt::Error = e.into();
+	// A transaction the node refuses (bad nonce, no funds for the fee, bad proof) is a rejection.
+	match &e {
+		subxt::Error::ExtrinsicError(subxt::error::ExtrinsicError::ErrorSubmittingTransaction(
+			inner,
+		)) => ChainError::Rejected(inner.to_string()),
+		_ => ChainError::Subxt(Box::new(e)),
+	}
 }
 
 impl ChainError {
@@ -84,68 +109,117 @@ pub enum Wait {
 }
 
 /// A transaction that made it into a block and succeeded.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Included {
 	pub block_hash: Hash,
 	pub extrinsic_index: u32,
-	/// The events the transaction emitted, in order.
-	pub events: Vec<RuntimeEvent>,
+	/// The events the transaction emitted, decoded on demand with the runtime's metadata.
+	pub events: TxEvents,
 	/// The fee its signer paid.
 	pub fee: Balance,
 }
 
 impl Included {
-	/// The pallet's events among [`Included::events`].
-	pub fn pool_events(&self) -> impl Iterator<Item = &pallet_micropayment_pool::Event<Runtime>> {
-		self.events.iter().filter_map(|e| match e {
-			RuntimeEvent::MicropaymentPool(e) => Some(e),
-			_ => None,
-		})
+	/// The first event of type `E` the transaction emitted, e.g.
+	/// [`api::pool_events::PoolCreated`]; `None` if it emitted none or it does not decode.
+	pub fn find_first<E: DecodeAsEvent>(&self) -> Option<E> {
+		self.events.find::<E>().find_map(Result::ok)
+	}
+
+	/// Every event of type `E` the transaction emitted, in order.
+	pub fn find<E: DecodeAsEvent>(&self) -> Vec<E> {
+		self.events.find::<E>().filter_map(Result::ok).collect()
 	}
 }
 
-/// A connection to a node of the demo runtime.
+/// A signed transaction, ready to submit.
+#[derive(Clone, Debug)]
+pub struct SignedTx {
+	/// The extrinsic's SCALE bytes.
+	pub encoded: Vec<u8>,
+	/// Its hash in the transaction pool.
+	pub hash: Hash,
+}
+
+/// An sr25519 key as subxt's signer.
+pub struct PairSigner<'a>(pub &'a sr25519::Pair);
+
+impl Signer<ChainConfig> for PairSigner<'_> {
+	fn account_id(&self) -> subxt::utils::AccountId32 {
+		subxt::utils::AccountId32(self.0.public().0)
+	}
+
+	fn sign(&self, payload: &[u8]) -> SubxtSignature {
+		SubxtSignature::Sr25519(self.0.sign(payload).0)
+	}
+}
+
+/// The chain's account type as this crate's.
+pub fn to_account(id: &subxt::utils::AccountId32) -> AccountId {
+	AccountId::new(id.0)
+}
+
+/// This crate's account as the generated API's.
+pub fn to_api_account(id: &AccountId) -> subxt::utils::AccountId32 {
+	subxt::utils::AccountId32(*id.as_ref())
+}
+
+/// A voucher signature as the generated API's `MultiSignature` (the runtime's, all variants).
+pub fn to_api_signature(signature: &sp_runtime::MultiSignature) -> api::MultiSignature {
+	match signature {
+		sp_runtime::MultiSignature::Sr25519(s) => api::MultiSignature::Sr25519(s.0),
+		sp_runtime::MultiSignature::Ed25519(s) => api::MultiSignature::Ed25519(s.0),
+		sp_runtime::MultiSignature::Ecdsa(s) => api::MultiSignature::Ecdsa(s.0),
+		sp_runtime::MultiSignature::Eth(s) => api::MultiSignature::Eth(s.0),
+	}
+}
+
+/// Balances of an account.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AccountData {
+	pub free: Balance,
+	/// Held and reserved.
+	pub reserved: Balance,
+	pub frozen: Balance,
+}
+
+/// A connection to a node of either demo chain.
 pub struct Chain {
-	client: WsClient,
+	api: OnlineClient<ChainConfig>,
+	rpc: RpcClient,
 	/// Hash of block 0.
 	pub genesis_hash: Hash,
-	/// The runtime's `spec_version`, signed into every transaction.
-	pub spec_version: u32,
-	/// The runtime's `transaction_version`, signed into every transaction.
-	pub transaction_version: u32,
 	/// The token's symbol and decimals, from the node's `system_properties`.
 	pub units: Units,
 }
 
 impl Chain {
-	/// Connects to `url` (e.g. `ws://127.0.0.1:9944`) and reads the chain's identity.
+	/// Connects to `url` (e.g. `ws://127.0.0.1:9944`), reads the chain's identity and checks that
+	/// its runtime has the pool pallet with the constants this crate's offline checks use.
 	pub async fn connect(url: &str) -> Result<Self, ChainError> {
-		let client = WsClientBuilder::default()
-			.request_timeout(Duration::from_secs(60))
-			.max_response_size(64 * 1024 * 1024)
-			.build(url)
-			.await?;
-		let genesis_hash: Option<Hash> =
-			client.request("chain_getBlockHash", rpc_params![0]).await?;
-		let genesis_hash = genesis_hash.ok_or_else(|| ChainError::NotFound("block 0".into()))?;
-		let version: serde_json::Value =
-			client.request("state_getRuntimeVersion", rpc_params![]).await?;
-		let properties: serde_json::Value =
-			client.request("system_properties", rpc_params![]).await?;
-		let field = |name: &str| {
-			version
-				.get(name)
-				.and_then(serde_json::Value::as_u64)
-				.and_then(|v| u32::try_from(v).ok())
-				.ok_or_else(|| ChainError::Decode(format!("runtime version: {name}")))
-		};
-		Ok(Self {
-			spec_version: field("specVersion")?,
-			transaction_version: field("transactionVersion")?,
-			units: Units::from_properties(&properties),
-			client,
-			genesis_hash,
-		})
+		let rpc = RpcClient::new(crate::transport::WsTransport::connect(url).await?);
+		// The node's classic JSON-RPC (author_submitAndWatchExtrinsic, state_*, chain_*): what
+		// every polkadot-sdk node serves, with no background driver to run.
+		let backend = LegacyBackend::<ChainConfig>::builder().build(rpc.clone());
+		let api = OnlineClient::from_backend(Arc::new(backend)).await.map_err(subxt_err)?;
+		let properties: serde_json::Value = rpc.request("system_properties", rpc_params![]).await?;
+		let genesis_hash = Hash::from(api.genesis_hash().0);
+		let chain = Self { units: Units::from_properties(&properties), api, rpc, genesis_hash };
+		let at = chain.at_finalized().await?;
+		let online = PoolConstants::from_metadata(at.metadata_ref())
+			.ok_or_else(|| ChainError::IncompatibleRuntime("no MicropaymentPool pallet".into()))?;
+		if online != crate::constants::pool() {
+			return Err(ChainError::IncompatibleRuntime(format!(
+				"pool constants {online:?}, this client's {:?}",
+				crate::constants::pool()
+			)));
+		}
+		Ok(chain)
+	}
+
+	/// The subxt client, for what this wrapper does not cover.
+	pub fn api(&self) -> &OnlineClient<ChainConfig> {
+		&self.api
 	}
 
 	/// The genesis hash as the 32 bytes a voucher carries.
@@ -153,14 +227,25 @@ impl Chain {
 		self.genesis_hash.0
 	}
 
+	/// The client at the last finalized block: sign there, read constants there.
+	pub async fn at_finalized(&self) -> Result<AtBlock, ChainError> {
+		self.api.at_current_block().await.map_err(subxt_err)
+	}
+
+	/// The client at block `hash`.
+	pub async fn at(&self, hash: Hash) -> Result<AtBlock, ChainError> {
+		let hash = subxt::utils::H256(hash.0);
+		self.api.at_block(hash).await.map_err(subxt_err)
+	}
+
 	/// Hash of the last finalized block.
 	pub async fn finalized_head(&self) -> Result<Hash, ChainError> {
-		Ok(self.client.request("chain_getFinalizedHead", rpc_params![]).await?)
+		Ok(self.rpc.request("chain_getFinalizedHead", rpc_params![]).await?)
 	}
 
 	/// Header of `at`, or of the best block.
 	pub async fn header(&self, at: Option<Hash>) -> Result<Header, ChainError> {
-		let header: Option<Header> = self.client.request("chain_getHeader", rpc_params![at]).await?;
+		let header: Option<Header> = self.rpc.request("chain_getHeader", rpc_params![at]).await?;
 		header.ok_or_else(|| ChainError::NotFound(format!("header {at:?}")))
 	}
 
@@ -176,13 +261,13 @@ impl Chain {
 
 	/// Hash of the canonical block at `number`, if the node has it.
 	pub async fn block_hash(&self, number: BlockNumber) -> Result<Option<Hash>, ChainError> {
-		Ok(self.client.request("chain_getBlockHash", rpc_params![number]).await?)
+		Ok(self.rpc.request("chain_getBlockHash", rpc_params![number]).await?)
 	}
 
 	/// Raw storage at `key`, at block `at` or the best block.
 	pub async fn storage(&self, key: &[u8], at: Option<Hash>) -> Result<Option<Vec<u8>>, ChainError> {
 		let value: Option<Bytes> =
-			self.client.request("state_getStorage", rpc_params![Bytes(key.to_vec()), at]).await?;
+			self.rpc.request("state_getStorage", rpc_params![Bytes(key.to_vec()), at]).await?;
 		Ok(value.map(|b| b.0))
 	}
 
@@ -198,7 +283,7 @@ impl Chain {
 			.transpose()
 	}
 
-	/// The pool record, if the pool is open.
+	/// The pool record, if the pool is open. Read at the key the handshake proves.
 	pub async fn pool(&self, pool_id: PoolId, at: Option<Hash>) -> Result<Option<PoolRecord>, ChainError> {
 		self.decode_storage(&pool_key(PALLET_PREFIX, pool_id), at, "pool").await
 	}
@@ -214,18 +299,34 @@ impl Chain {
 		Ok(self.decode_storage(&key, at, "paid").await?.unwrap_or(0))
 	}
 
-	/// Balances of `who` (free, reserved = held, frozen) at `at` or the best block.
-	pub async fn account_data(
-		&self,
-		who: &AccountId,
-		at: Option<Hash>,
-	) -> Result<pallet_balances::AccountData<Balance>, ChainError> {
-		let mut key = [twox_128(b"System"), twox_128(b"Account")].concat();
-		key.extend(blake2_128(who.as_ref()));
-		key.extend_from_slice(who.as_ref());
-		let info: Option<frame_system::AccountInfo<u32, pallet_balances::AccountData<Balance>>> =
-			self.decode_storage(&key, at, "account").await?;
-		Ok(info.map(|i| i.data).unwrap_or_default())
+	/// Ids of `owner`'s open pools.
+	pub async fn owner_pools(&self, owner: &AccountId, at: Option<Hash>) -> Result<Vec<PoolId>, ChainError> {
+		let key = owner_pools_key(PALLET_PREFIX, owner.as_ref());
+		Ok(self.decode_storage(&key, at, "owner pools").await?.unwrap_or_default())
+	}
+
+	async fn at_or_best(&self, at: Option<Hash>) -> Result<AtBlock, ChainError> {
+		match at {
+			Some(hash) => self.at(hash).await,
+			None => self.at(self.header(None).await?.hash()).await,
+		}
+	}
+
+	/// Balances of `who` at `at` or the best block (`System.Account`, decoded by the metadata).
+	pub async fn account_data(&self, who: &AccountId, at: Option<Hash>) -> Result<AccountData, ChainError> {
+		let at = self.at_or_best(at).await?;
+		let address = runtime::storage().system().account();
+		let info = at
+			.storage()
+			.try_fetch(address, (to_api_account(who),))
+			.await
+			.map_err(subxt_err)?
+			.map(|value| value.decode())
+			.transpose()
+			.map_err(subxt_err)?;
+		Ok(info
+			.map(|i| AccountData { free: i.data.free, reserved: i.data.reserved, frozen: i.data.frozen })
+			.unwrap_or_default())
 	}
 
 	/// Free balance of `who` at the best block.
@@ -233,30 +334,39 @@ impl Chain {
 		Ok(self.account_data(who, None).await?.free)
 	}
 
-	/// Ids of `owner`'s open pools.
-	pub async fn owner_pools(&self, owner: &AccountId, at: Option<Hash>) -> Result<Vec<PoolId>, ChainError> {
-		let key = owner_pools_key(PALLET_PREFIX, owner.as_ref());
-		Ok(self.decode_storage(&key, at, "owner pools").await?.unwrap_or_default())
+	/// The events of block `at`, decoded on demand with that block's metadata.
+	pub async fn events(&self, at: Hash) -> Result<Events<ChainConfig>, ChainError> {
+		self.at(at).await?.events().fetch().await.map_err(subxt_err)
 	}
 
-	/// The events of block `at`.
-	pub async fn events(&self, at: Hash) -> Result<EventRecords, ChainError> {
-		let key = [twox_128(b"System"), twox_128(b"Events")].concat();
-		Ok(self.decode_storage(&key, Some(at), "events").await?.unwrap_or_default())
+	/// The normal-class ref time (picoseconds) and proof size block `at` used.
+	pub async fn normal_weight(&self, at: Hash) -> Result<(u64, u64), ChainError> {
+		let at = self.at(at).await?;
+		let weight = at
+			.storage()
+			.fetch(runtime::storage().system().block_weight(), ())
+			.await
+			.map_err(subxt_err)?
+			.decode()
+			.map_err(subxt_err)?;
+		Ok((weight.normal.ref_time, weight.normal.proof_size))
 	}
 
-	/// The weight block `at` used, per dispatch class.
-	pub async fn block_weight(
-		&self,
-		at: Hash,
-	) -> Result<frame_support::dispatch::PerDispatchClass<frame_support::weights::Weight>, ChainError> {
-		let key = [twox_128(b"System"), twox_128(b"BlockWeight")].concat();
-		Ok(self.decode_storage(&key, Some(at), "block weight").await?.unwrap_or_default())
+	/// The normal class's share of a block's weight (`System.BlockWeights`), as ref time in
+	/// picoseconds: what the block builder fills normal transactions up to.
+	pub async fn max_normal_ref_time(&self) -> Result<u64, ChainError> {
+		let at = self.at_finalized().await?;
+		let weights = at
+			.constants()
+			.entry(runtime::constants().system().block_weights())
+			.map_err(subxt_err)?;
+		let normal = weights.per_class.normal;
+		Ok(normal.max_total.map_or(weights.max_block.ref_time, |w| w.ref_time))
 	}
 
 	/// The encoded extrinsics of block `at`, in order.
 	pub async fn block_extrinsics(&self, at: Hash) -> Result<Vec<Vec<u8>>, ChainError> {
-		let block: serde_json::Value = self.client.request("chain_getBlock", rpc_params![at]).await?;
+		let block: serde_json::Value = self.rpc.request("chain_getBlock", rpc_params![at]).await?;
 		let xts = block["block"]["extrinsics"]
 			.as_array()
 			.ok_or_else(|| ChainError::NotFound(format!("block {at:?}")))?;
@@ -272,14 +382,15 @@ impl Chain {
 	/// New best blocks' headers as the node imports them.
 	pub async fn subscribe_best_heads(&self) -> Result<HeaderSubscription, ChainError> {
 		Ok(self
-			.client
+			.rpc
 			.subscribe("chain_subscribeNewHeads", rpc_params![], "chain_unsubscribeNewHeads")
 			.await?)
 	}
 
 	/// The next nonce of `who`, counting its transactions in the node's pool.
 	pub async fn next_nonce(&self, who: &AccountId) -> Result<u32, ChainError> {
-		Ok(self.client.request("system_accountNextIndex", rpc_params![who.to_ss58check()]).await?)
+		use sp_core::crypto::Ss58Codec;
+		Ok(self.rpc.request("system_accountNextIndex", rpc_params![who.to_ss58check()]).await?)
 	}
 
 	/// Builds the viewer's handshake bundle for peer `target`: the header of `at` (default: the
@@ -290,6 +401,7 @@ impl Chain {
 		target: &AccountId,
 		at: Option<Hash>,
 	) -> Result<HandshakeBundle, ChainError> {
+		use codec::Encode;
 		let at = match at {
 			Some(at) => at,
 			None => self.finalized_head().await?,
@@ -299,7 +411,7 @@ impl Chain {
 			Bytes(pool_key(PALLET_PREFIX, pool_id).to_vec()),
 			Bytes(paid_key(PALLET_PREFIX, pool_id, target.as_ref()).to_vec()),
 		];
-		let proof: ReadProof = self.client.request("state_getReadProof", rpc_params![keys, at]).await?;
+		let proof: ReadProof = self.rpc.request("state_getReadProof", rpc_params![keys, at]).await?;
 		Ok(HandshakeBundle {
 			version: BUNDLE_VERSION,
 			pool_id,
@@ -334,143 +446,104 @@ impl Chain {
 		})
 	}
 
-	/// Signs `call` as `signer` with `nonce`: an immortal transaction with every extension of
-	/// the runtime, built with the runtime's own types.
-	pub fn sign(&self, signer: &sr25519::Pair, call: RuntimeCall, nonce: u32) -> UncheckedExtrinsic {
-		let account: AccountId = signer.public().into();
-		let extensions: TxExtension = (
-			frame_system::CheckNonZeroSender::new(),
-			frame_system::CheckSpecVersion::new(),
-			frame_system::CheckTxVersion::new(),
-			frame_system::CheckGenesis::new(),
-			frame_system::CheckEra::from(Era::Immortal),
-			frame_system::CheckNonce::from(nonce),
-			frame_system::CheckWeight::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::from(0),
-			frame_system::WeightReclaim::new(),
-		);
-		let implicit = (
-			(),
-			self.spec_version,
-			self.transaction_version,
-			self.genesis_hash,
-			self.genesis_hash,
-			(),
-			(),
-			(),
-			(),
-		);
-		let payload = SignedPayload::from_raw(call.clone(), extensions.clone(), implicit);
-		let signature = payload.using_encoded(|bytes| signer.sign(bytes));
-		UncheckedExtrinsic::new_signed(
-			call,
-			MultiAddress::Id(account),
-			MultiSignature::Sr25519(signature),
-			extensions,
-		)
+	/// Signs `call` as `signer` with `nonce` at block `at` ([`Chain::at_finalized`]): mortal for
+	/// [`MORTALITY`] blocks from `at`, with every extension the metadata lists. Offline: sign
+	/// thousands against one `at`.
+	pub fn sign<C: Payload>(
+		at: &AtBlock,
+		signer: &sr25519::Pair,
+		call: &C,
+		nonce: u32,
+	) -> Result<SignedTx, ChainError> {
+		let params = DefaultExtrinsicParamsBuilder::<ChainConfig>::new()
+			.nonce(u64::from(nonce))
+			.mortal_from_unchecked(MORTALITY, at.block_number(), at.block_hash())
+			.build();
+		let tx = at
+			.tx()
+			.create_signable_offline(call, params)
+			.map_err(subxt_err)?
+			.sign(&PairSigner(signer))
+			.map_err(subxt_err)?;
+		Ok(SignedTx { hash: Hash::from(tx.hash().0), encoded: tx.into_encoded() })
 	}
 
 	/// Signs `call` as `signer` with its next nonce, submits it and waits as told; fails with
 	/// [`ChainError::Dispatch`] (naming the pallet error) if the call failed in its block.
-	pub async fn submit(
+	pub async fn submit<C: Payload>(
 		&self,
 		signer: &sr25519::Pair,
-		call: RuntimeCall,
+		call: &C,
 		wait: Wait,
 	) -> Result<Included, ChainError> {
 		let nonce = self.next_nonce(&signer.public().into()).await?;
-		self.submit_extrinsic(&self.sign(signer, call, nonce), wait).await
+		let at = self.at_finalized().await?;
+		let tx = Self::sign(&at, signer, call, nonce)?;
+		self.submit_signed(&at, &tx, wait).await
 	}
 
 	/// Submits a signed extrinsic without waiting; returns its hash.
-	pub async fn submit_only(&self, xt: &UncheckedExtrinsic) -> Result<Hash, ChainError> {
-		self.client
-			.request("author_submitExtrinsic", rpc_params![Bytes(xt.encode())])
+	pub async fn submit_only(&self, tx: &SignedTx) -> Result<Hash, ChainError> {
+		self.rpc
+			.request("author_submitExtrinsic", rpc_params![Bytes(tx.encoded.clone())])
 			.await
 			.map_err(rejected)
 	}
 
 	/// Submits a signed extrinsic and waits as told (see [`Chain::submit`]).
-	pub async fn submit_extrinsic(
+	pub async fn submit_signed(
 		&self,
-		xt: &UncheckedExtrinsic,
+		at: &AtBlock,
+		tx: &SignedTx,
 		wait: Wait,
 	) -> Result<Included, ChainError> {
-		let encoded = xt.encode();
-		let mut sub = self
-			.client
-			.subscribe::<serde_json::Value, _>(
-				"author_submitAndWatchExtrinsic",
-				rpc_params![Bytes(encoded.clone())],
-				"author_unwatchExtrinsic",
-			)
-			.await
-			.map_err(rejected)?;
-		let block_hash = loop {
-			let status = sub
+		let mut progress =
+			at.tx().from_bytes(tx.encoded.clone()).submit_and_watch().await.map_err(subxt_err)?;
+		let in_block = loop {
+			let status = progress
 				.next()
 				.await
 				.ok_or_else(|| ChainError::Dropped("watch ended before inclusion".into()))?
-				.map_err(|e| ChainError::Decode(format!("status: {e}")))?;
-			match &status {
-				serde_json::Value::String(s) if s == "dropped" || s == "invalid" =>
-					return Err(ChainError::Dropped(s.clone())),
-				serde_json::Value::Object(map) => {
-					let hash = |key: &str| {
-						map.get(key).and_then(|h| serde_json::from_value::<Hash>(h.clone()).ok())
-					};
-					if let (Wait::InBlock, Some(hash)) = (wait, hash("inBlock")) {
-						break hash;
-					}
-					if let Some(hash) = hash("finalized") {
-						break hash;
-					}
-					for fatal in ["usurped", "finalityTimeout"] {
-						if map.contains_key(fatal) {
-							return Err(ChainError::Dropped(fatal.into()));
-						}
-					}
-				},
+				.map_err(subxt_err)?;
+			match status {
+				TransactionStatus::InBestBlock(in_block) if wait == Wait::InBlock => break in_block,
+				TransactionStatus::InFinalizedBlock(in_block) => break in_block,
+				TransactionStatus::Invalid { message } => return Err(ChainError::Rejected(message)),
+				TransactionStatus::Dropped { message } | TransactionStatus::Error { message } =>
+					return Err(ChainError::Dropped(message)),
 				_ => {},
 			}
 		};
-		self.outcome(block_hash, &encoded).await
+		let block_hash = Hash::from(in_block.block_hash().0);
+		let events = in_block.fetch_events().await.map_err(subxt_err)?;
+		let metadata = in_block.at().await.map_err(subxt_err)?.metadata();
+		outcome(block_hash, events, metadata)
 	}
+}
 
-	/// Finds the extrinsic in its block and collects its events.
-	async fn outcome(&self, block_hash: Hash, encoded: &[u8]) -> Result<Included, ChainError> {
-		let block: serde_json::Value =
-			self.client.request("chain_getBlock", rpc_params![block_hash]).await?;
-		let wanted = format!("0x{}", hex::encode(encoded));
-		let index = block["block"]["extrinsics"]
-			.as_array()
-			.and_then(|xts| xts.iter().position(|x| x.as_str() == Some(wanted.as_str())))
-			.and_then(|i| u32::try_from(i).ok())
-			.ok_or_else(|| ChainError::NotFound(format!("extrinsic in block {block_hash:?}")))?;
-		let records = self.events(block_hash).await?;
-		let mut events = Vec::new();
-		let mut fee = 0;
-		let mut failed = None;
-		for record in records {
-			if record.phase != frame_system::Phase::ApplyExtrinsic(index) {
-				continue;
-			}
-			match &record.event {
-				RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
-					dispatch_error, ..
-				}) => failed = Some(error_name(dispatch_error)),
-				RuntimeEvent::TransactionPayment(
-					pallet_transaction_payment::Event::TransactionFeePaid { actual_fee, .. },
-				) => fee = *actual_fee,
-				_ => {},
-			}
-			events.push(record.event);
-		}
-		match failed {
-			Some(error) => Err(ChainError::Dispatch { error, block_hash, fee }),
-			None => Ok(Included { block_hash, extrinsic_index: index, events, fee }),
+/// The transaction's fee and, if it failed, its error, from its events.
+fn outcome(
+	block_hash: Hash,
+	events: TxEvents,
+	metadata: subxt::metadata::ArcMetadata,
+) -> Result<Included, ChainError> {
+	use api::runtime::{system::events::ExtrinsicFailed, transaction_payment::events::TransactionFeePaid};
+	let fee = events.find_first::<TransactionFeePaid>().and_then(Result::ok).map_or(0, |e| e.actual_fee);
+	let extrinsic_index = u32::try_from(events.extrinsic_index())
+		.map_err(|_| ChainError::Decode("extrinsic index".into()))?;
+	for event in events.iter().filter_map(Result::ok) {
+		if event.is::<ExtrinsicFailed>() {
+			let error = subxt::error::DispatchError::decode_from(event.field_bytes(), metadata.clone())
+				.map_err(|e| ChainError::Decode(format!("dispatch error: {e}")))?;
+			return Err(ChainError::Dispatch { error: error_name(&error), block_hash, fee });
 		}
 	}
+	Ok(Included { block_hash, extrinsic_index, events, fee })
+}
+
+/// Whether `event` was emitted by the extrinsic at `index`.
+pub fn emitted_by(event: &subxt::events::Event<'_, ChainConfig>, index: u32) -> bool {
+	event.phase() == Phase::ApplyExtrinsic(index)
 }
 
 #[derive(serde::Deserialize)]
@@ -481,37 +554,25 @@ struct ReadProof {
 }
 
 /// Errors from submitting: the node's "invalid transaction" answers are rejections.
-fn rejected(e: jsonrpsee::core::ClientError) -> ChainError {
+fn rejected(e: subxt::rpcs::Error) -> ChainError {
 	match e {
-		jsonrpsee::core::ClientError::Call(call) => ChainError::Rejected(match call.data() {
-			Some(data) => format!("{}: {}", call.message(), data.get()),
-			None => call.message().to_string(),
-		}),
+		subxt::rpcs::Error::User(user) => ChainError::Rejected(user.to_string()),
 		other => ChainError::Rpc(other),
 	}
 }
 
-/// `MicropaymentPool.StaleVoucher`, `Balances.InsufficientBalance`, or the error's debug form.
-pub fn error_name(error: &DispatchError) -> String {
-	use micropayment_pool_runtime::{Balances, MicropaymentPool};
-	if let DispatchError::Module(module) = error {
-		let bytes = &module.error[..];
-		if module.index == MicropaymentPool::index() as u8 {
-			if let Ok(e) = pallet_micropayment_pool::Error::<Runtime>::decode(&mut &bytes[..]) {
-				return format!("MicropaymentPool.{}", <&'static str>::from(e));
-			}
-		}
-		if module.index == Balances::index() as u8 {
-			if let Ok(e) = pallet_balances::Error::<Runtime>::decode(&mut &bytes[..]) {
-				return format!("Balances.{}", <&'static str>::from(e));
-			}
-		}
+/// `MicropaymentPool.StaleVoucher`, `Balances.InsufficientBalance`, `Token.FundsUnavailable`:
+/// any module's error by its name in the runtime's metadata.
+pub fn error_name(error: &subxt::error::DispatchError) -> String {
+	use subxt::error::DispatchError as E;
+	match error {
+		E::Module(module) => match module.details() {
+			Ok(details) => format!("{}.{}", details.pallet.name(), details.variant.name),
+			Err(_) => format!("Module.{}.{}", module.pallet_index(), module.error_index()),
+		},
+		E::Token(e) => format!("Token.{e:?}"),
+		E::Arithmetic(e) => format!("Arithmetic.{e:?}"),
+		E::Transactional(e) => format!("Transactional.{e:?}"),
+		other => format!("{other:?}"),
 	}
-	// `Token(FundsUnavailable)` reads as `Token.FundsUnavailable`, like a module error.
-	format!("{error:?}").replace('(', ".").replace(')', "")
-}
-
-/// Blake2-256 of an extrinsic: its hash in the transaction pool.
-pub fn extrinsic_hash(xt: &UncheckedExtrinsic) -> Hash {
-	BlakeTwo256::hash(&xt.encode())
 }

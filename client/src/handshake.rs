@@ -217,10 +217,10 @@ pub fn verify_handshake(
 		});
 	}
 	if let Some(expected) = &policy.resource_id {
-		if expected[..] != pool.resource_id[..] {
+		if expected[..] != pool.resource_id.0[..] {
 			return Err(HandshakeError::WrongResource {
 				expected: String::from_utf8_lossy(expected).into_owned(),
-				actual: String::from_utf8_lossy(&pool.resource_id).into_owned(),
+				actual: String::from_utf8_lossy(&pool.resource_id.0).into_owned(),
 			});
 		}
 	}
@@ -238,14 +238,15 @@ pub fn verify_handshake(
 	if pool.deposit == 0 {
 		return Err(HandshakeError::Exhausted);
 	}
-	if pool.owner == policy.me || pool.signer == policy.me {
+	let me: &[u8; 32] = policy.me.as_ref();
+	if pool.owner.0 == *me || pool.signer.0 == *me {
 		return Err(HandshakeError::SelfPayment);
 	}
 	Ok(PoolTerms {
 		pool_id: bundle.pool_id,
-		owner: pool.owner,
-		signer: Some(pool.signer),
-		resource_id: pool.resource_id.into_inner(),
+		owner: crate::chain::to_account(&pool.owner),
+		signer: Some(crate::chain::to_account(&pool.signer)),
+		resource_id: pool.resource_id.0,
 		deposit: pool.deposit,
 		collateral: pool.collateral,
 		expiry: pool.expiry,

@@ -8,15 +8,23 @@
 //!   ([`verify_handshake`]), with no transaction and no trust in the viewer;
 //! - [`peer`]: accept vouchers (single or batch-verified), track the risk, and keep the best
 //!   voucher per pool in a file that survives crashes, until it is settled;
-//! - [`chain`]: a JSON-RPC client of the node: submit calls, read pools, fetch proofs;
+//! - [`chain`]: a client of the node on subxt: sign and submit calls (mortal, with the
+//!   node's nonce), read pools, fetch proofs, and report events, fees and errors by their names
+//!   in the runtime's metadata;
+//! - [`api`]: the runtime's calls, events and types, generated from its metadata;
 //! - [`verify`]: single and batch signature verification of vouchers.
 //!
 //! The voucher's bytes come from [`micropayment_pool_primitives`]; nothing here re-encodes them.
+//! The crate depends on neither the runtime nor FRAME: what it knows of the chain comes from the
+//! runtime's metadata, checked in at `client/metadata/` and compared with the built runtime by
+//! `runtime/tests/metadata.rs`.
 
 pub mod amount;
+pub mod api;
 pub mod chain;
 pub mod handshake;
 pub mod peer;
+pub mod transport;
 pub mod verify;
 pub mod viewer;
 
@@ -38,23 +46,66 @@ pub type BlockNumber = u32;
 /// Block hash of the demo runtime.
 pub type Hash = sp_core::H256;
 /// Header of the demo runtime.
-pub type Header = micropayment_pool_runtime::Header;
-/// The pallet's pool record, as the demo runtime stores it.
-pub type PoolRecord = pallet_micropayment_pool::Pool<
-	AccountId,
-	Balance,
-	BlockNumber,
-	<micropayment_pool_runtime::Runtime as pallet_micropayment_pool::Config>::MaxResourceIdLen,
->;
+pub type Header = sp_runtime::generic::Header<BlockNumber, sp_runtime::traits::BlakeTwo256>;
+/// The pallet's pool record, as the runtime stores it (generated from its metadata).
+pub type PoolRecord = api::Pool<subxt::utils::AccountId32, Balance, BlockNumber>;
+
+/// The pallet's constants as the runtime's metadata gives them (`client/metadata/`): what the
+/// offline checks of this crate use. [`Chain::connect`] refuses a node whose runtime differs.
+pub mod constants {
+	use crate::BlockNumber;
+	use std::sync::OnceLock;
+
+	/// The pallet constants the client's rules depend on.
+	#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+	pub struct PoolConstants {
+		/// `SettlementGrace`: blocks after expiry during which vouchers still settle.
+		pub settlement_grace: BlockNumber,
+		/// `CompensationShare`, in parts per billion.
+		pub compensation_share: u32,
+		/// `MaxBatch`: most vouchers in one `settle_batch`.
+		pub max_batch: u32,
+		/// `MaxResourceIdLen`.
+		pub max_resource_id_len: u32,
+	}
+
+	impl PoolConstants {
+		/// Reads them from `metadata`; `None` if the pallet or a constant is missing.
+		pub fn from_metadata(metadata: &subxt::metadata::Metadata) -> Option<Self> {
+			use codec::Decode;
+			let pallet = metadata.pallet_by_name("MicropaymentPool")?;
+			let get = |name: &str| {
+				let value = pallet.constant_by_name(name)?.value();
+				u32::decode(&mut &value[..]).ok()
+			};
+			Some(Self {
+				settlement_grace: get("SettlementGrace")?,
+				compensation_share: get("CompensationShare")?,
+				max_batch: get("MaxBatch")?,
+				max_resource_id_len: get("MaxResourceIdLen")?,
+			})
+		}
+	}
+
+	/// The constants of the metadata this crate was generated from.
+	pub fn pool() -> PoolConstants {
+		static CONSTANTS: OnceLock<PoolConstants> = OnceLock::new();
+		*CONSTANTS.get_or_init(|| {
+			use codec::Decode;
+			let bytes: &[u8] = include_bytes!("../metadata/micropayment-pool.scale");
+			let metadata = subxt::metadata::Metadata::decode(&mut &bytes[..])
+				.expect("the checked-in metadata decoded at build time in `api`; qed");
+			PoolConstants::from_metadata(&metadata)
+				.expect("`runtime/tests/metadata.rs` checks the file is the runtime's, which has the pallet; qed")
+		})
+	}
+}
 
 /// Blocks after a pool's expiry during which its vouchers still settle: the runtime's
 /// `SettlementGrace`. A peer serves only before expiry, but may settle until
 /// [`settle_by`]`(expiry)`; the pool closes only from then on.
 pub fn settlement_grace() -> BlockNumber {
-	use frame_support::traits::Get;
-	<<micropayment_pool_runtime::Runtime as pallet_micropayment_pool::Config>::SettlementGrace as Get<
-		BlockNumber,
-	>>::get()
+	constants::pool().settlement_grace
 }
 
 /// The first block at which a pool that expires at `expiry` no longer settles vouchers
@@ -67,8 +118,5 @@ pub fn settle_by(expiry: BlockNumber) -> BlockNumber {
 /// compensation pot for its victims: the runtime's `CompensationShare`. A double spend returns
 /// at most `-(1 - r) * (collateral - total_deposit)` to its coalition.
 pub fn compensation_share() -> sp_runtime::Perbill {
-	use frame_support::traits::Get;
-	<<micropayment_pool_runtime::Runtime as pallet_micropayment_pool::Config>::CompensationShare as Get<
-		sp_runtime::Perbill,
-	>>::get()
+	sp_runtime::Perbill::from_parts(constants::pool().compensation_share)
 }

@@ -4,7 +4,8 @@
 
 use codec::Encode;
 use micropayment_pool_client::{
-	handshake::BUNDLE_VERSION, AccountId, HandshakeBundle, Hash, Header, PoolRecord,
+	api::BoundedVec, chain::to_api_account, handshake::BUNDLE_VERSION, AccountId, HandshakeBundle,
+	Hash, Header, PoolRecord,
 };
 use micropayment_pool_primitives::keys::{paid_key, pool_key, PALLET_PREFIX};
 use sp_keyring::Sr25519Keyring;
@@ -28,15 +29,15 @@ pub fn bob() -> AccountId {
 
 pub fn pool(deposit: u128, collateral: u128, expiry: u32) -> PoolRecord {
 	PoolRecord {
-		owner: alice(),
-		resource_id: b"stream-1".to_vec().try_into().expect("8 bytes is within the bound; qed"),
+		owner: to_api_account(&alice()),
+		resource_id: BoundedVec(b"stream-1".to_vec()),
 		deposit,
 		collateral,
 		expiry,
 		payees: 1,
 		overdrawn: false,
 		total_deposit: deposit,
-		signer: alice(),
+		signer: to_api_account(&alice()),
 	}
 }
 

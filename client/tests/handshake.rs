@@ -6,6 +6,7 @@ mod common;
 use codec::Encode;
 use common::*;
 use micropayment_pool_client::{
+	chain::to_api_account,
 	handshake::MAX_BUNDLE_LEN, settle_by, settlement_grace, verify_handshake, BundleExt,
 	HandshakeBundle,
 	HandshakeError as E, Hash, Policy,
@@ -241,7 +242,7 @@ fn collateral_must_exceed_the_total_deposit() {
 fn terms_name_a_session_signer() {
 	let session = sp_keyring::Sr25519Keyring::Ferdie.to_account_id();
 	let mut record = pool(100, 150, 500);
-	record.signer = session.clone();
+	record.signer = to_api_account(&session);
 	let (bundle, trusted) = bundle(Some(&record), None);
 	let terms = verify_handshake(&bundle, trusted, &policy()).expect("valid bundle");
 	assert_eq!((terms.owner.clone(), terms.voucher_signer().clone()), (alice(), session));
@@ -251,12 +252,12 @@ fn terms_name_a_session_signer() {
 fn a_pool_never_pays_its_own_owner_or_signer() {
 	// Bob, the peer, is the pool's signer: the chain would refuse his settlements.
 	let mut record = pool(100, 150, 500);
-	record.signer = bob();
+	record.signer = to_api_account(&bob());
 	let (signed_by_me, trusted) = bundle(Some(&record), None);
 	assert_eq!(verify_handshake(&signed_by_me, trusted, &policy()), Err(E::SelfPayment));
 	// Bob owns the pool.
 	let mut record = pool(100, 150, 500);
-	record.owner = bob();
+	record.owner = to_api_account(&bob());
 	let (owned_by_me, trusted) = bundle(Some(&record), None);
 	assert_eq!(verify_handshake(&owned_by_me, trusted, &policy()), Err(E::SelfPayment));
 }

@@ -5,6 +5,8 @@
 
 use codec::Encode;
 use micropayment_pool_client::{
+	api::BoundedVec,
+	chain::to_api_account,
 	handshake::BUNDLE_VERSION, verify_handshake, AccountId, BundleExt, HandshakeBundle, Hash, Header, Policy,
 	PoolRecord, SignedVoucher, Voucher,
 };
@@ -47,15 +49,15 @@ fn voucher() -> Voucher {
 /// A pool of //Alice, signed for by //Ferdie (a session key), as a state holds it.
 fn pool_record() -> PoolRecord {
 	PoolRecord {
-		owner: Sr25519Keyring::Alice.to_account_id(),
-		resource_id: b"stream/42".to_vec().try_into().expect("9 bytes is within the bound; qed"),
+		owner: to_api_account(&Sr25519Keyring::Alice.to_account_id()),
+		resource_id: BoundedVec(b"stream/42".to_vec()),
 		deposit: 10_000_000_000_000,
 		collateral: 20_000_000_000_000,
 		expiry: 1_000,
 		payees: 1,
 		overdrawn: false,
 		total_deposit: 12_000_000_000_000,
-		signer: Sr25519Keyring::Ferdie.to_account_id(),
+		signer: to_api_account(&Sr25519Keyring::Ferdie.to_account_id()),
 	}
 }
 
@@ -147,15 +149,15 @@ fn vectors() -> Value {
 			"pool_record": hex(record.encode()),
 			"paid_record": hex(terms.paid_to_me.encode()),
 			"pool": {
-				"owner": hex(AsRef::<[u8; 32]>::as_ref(&record.owner)),
-				"resource_id": hex(&record.resource_id[..]),
+				"owner": hex(record.owner.0),
+				"resource_id": hex(&record.resource_id.0[..]),
 				"deposit": record.deposit.to_string(),
 				"collateral": record.collateral.to_string(),
 				"expiry": record.expiry,
 				"payees": record.payees,
 				"overdrawn": record.overdrawn,
 				"total_deposit": record.total_deposit.to_string(),
-				"signer": hex(AsRef::<[u8; 32]>::as_ref(&record.signer)),
+				"signer": hex(record.signer.0),
 			},
 			"paid_to_me": terms.paid_to_me.to_string(),
 		},

@@ -96,6 +96,7 @@ impl Chain {
 				frame_system::CheckNonce::from(nonce),
 				frame_system::CheckWeight::new(),
 				pallet_transaction_payment::ChargeTransactionPayment::from(0),
+				frame_metadata_hash_extension::CheckMetadataHash::new(false),
 				frame_system::WeightReclaim::new(),
 			);
 			let payload =

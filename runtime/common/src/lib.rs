@@ -37,6 +37,9 @@ pub type TxExtension<Runtime> = (
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
 	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	// Signs the metadata's hash (when the signer asks to), so metadata-verifying signers such
+	// as Ledger's generic app can show what they sign; the runtimes' build embeds the hash.
+	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
 

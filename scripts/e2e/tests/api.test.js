@@ -1,9 +1,10 @@
 // Beyond the paper, on a real `--dev` node: the runtime API (`api.call.micropaymentPoolApi`),
 // top-ups, extensions, batch settlement across viewers (named-struct items), and the storage
 // deposits: the pool record's (owner) and each Paid record's (peer); a pool whose vouchers a
-// session key signs (createPoolWithSigner).
+// session key signs (createPoolWithSigner); CheckMetadataHash in mode 1 (a metadata-verifying signer).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { merkleizeMetadata } from '@polkadot-api/merkleize-metadata';
 import { Keyring } from '@polkadot/keyring';
 import { u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
 import { cryptoWaitReady, randomAsU8a } from '@polkadot/util-crypto';
@@ -206,5 +207,27 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     const eveAfter = await account(api, eve.address);
     assert.equal(eveBefore.hold(HOLD.deposit) - eveAfter.hold(HOLD.deposit), 3n * UNIT);
     assert.equal((await api.query.system.account(session.address)).data.free.toBigInt(), 0n);
+  });
+
+  it('CheckMetadataHash: a signer in mode 1 with the metadata digest is accepted, a wrong digest refused', async () => {
+    // RFC-0078: the digest Ledger's generic app (or any signer in mode 1) computes from the
+    // node's metadata (v16, the version the runtime's build hashes) and the token's decimals and
+    // symbol. The runtime carries these 32 bytes and adds them to the signed payload in mode 1.
+    assert.ok(api.registry.signedExtensions.includes('CheckMetadataHash'));
+    const metadata = (await api.call.metadata.metadataAtVersion(16)).unwrap().toU8a(true);
+    const digest = merkleizeMetadata(metadata, {
+      decimals: api.registry.chainDecimals[0],
+      tokenSymbol: api.registry.chainTokens[0],
+    }).digest();
+    const create = () => api.tx.micropaymentPool.createPool('0x6d68', UNIT, 2n * UNIT, 40);
+    const good = await submit(api, create(), dave, { nonce: -1, mode: 1, metadataHash: u8aToHex(digest) });
+    assert.equal(good.error, null);
+    assert.ok(poolEvents(good.events).some((e) => e.method === 'PoolCreated'));
+    const wrong = new Uint8Array(digest);
+    wrong[0] ^= 1;
+    await assert.rejects(
+      submit(api, create(), dave, { nonce: -1, mode: 1, metadataHash: u8aToHex(wrong) }),
+      /bad signature/i,
+    );
   });
 });

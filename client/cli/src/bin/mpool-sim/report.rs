@@ -52,7 +52,7 @@ fn ms(value: f64) -> String {
 }
 
 fn units(planck: f64) -> String {
-	format!("{:.4}", planck / micropayment_pool_runtime::UNIT as f64)
+	format!("{:.4}", planck / crate::fleet::UNIT as f64)
 }
 
 /// Checks the outcomes the protocol promises; returns how many checks ran, and every

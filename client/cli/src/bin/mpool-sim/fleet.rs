@@ -2,32 +2,34 @@
 //! out locally so that one account can have several transactions in flight (a peer settling for
 //! many viewers at once) without asking the node for each.
 
-use micropayment_pool_client::{AccountId, Balance, Chain, ChainError, Included, Wait};
-use micropayment_pool_runtime::{BalancesCall, RuntimeCall};
+use micropayment_pool_client::{
+	api::runtime::tx as calls,
+	chain::to_api_account,
+	AccountId, Balance, Chain, ChainError, Included, Wait,
+};
 use sp_core::{sr25519, Pair};
-use sp_runtime::MultiAddress;
+use subxt::{transactions::Payload, utils::MultiAddress};
 use std::{collections::HashMap, sync::Arc};
 use tokio::sync::Mutex;
 
 /// The simulator's units: its reports and arguments are in the demo runtime's `UNIT`
 /// (10^12 planck, one MPT).
 pub fn units() -> micropayment_pool_client::amount::Units {
-	let decimals = micropayment_pool_runtime::UNIT.ilog10();
-	micropayment_pool_client::amount::Units::new("UNIT", u8::try_from(decimals).unwrap_or(12))
+	micropayment_pool_client::amount::Units::new("UNIT", DECIMALS)
 }
 
-/// The storage deposit a peer's first settlement in a pool holds from it: the runtime's
-/// `PayeeConsideration` for a `Paid` record, 1 mUNIT + 10 µUNIT per byte of its 56 bytes
-/// (`(PoolId, AccountId, Balance)`): 1.56 mUNIT. Released to the peer by `reap_paid` after the
-/// pool closed. A peer without it free gets `PayeeDepositUnavailable`, so the simulation funds
-/// every peer for each pool it may settle in.
+/// The demo runtimes' token decimals (`system_properties`; `main` checks the node agrees).
+pub const DECIMALS: u8 = 12;
+/// One token in planck.
+pub const UNIT: Balance = 1_000_000_000_000;
+
+/// What the simulation sets aside per pool a peer may settle in, for the storage deposit its
+/// first settlement there holds: the runtime's `PayeeConsideration` for a `Paid` record is
+/// 1 mUNIT + 10 µUNIT per byte of its 56 bytes (1.56 mUNIT), which the client cannot read from
+/// metadata (it is a `Consideration`, not a constant); this bound is over it, so no peer gets
+/// `PayeeDepositUnavailable`. Released to the peer by `reap_paid` after the pool closed.
 pub fn payee_record_deposit() -> Balance {
-	use micropayment_pool_runtime::configs::{PayeeStorageBase, PayeeStorageByte};
-	use sp_runtime::traits::Convert;
-	<frame_support::traits::LinearStoragePrice<PayeeStorageBase, PayeeStorageByte, Balance> as Convert<
-		_,
-		Balance,
-	>>::convert(pallet_micropayment_pool::Pallet::<micropayment_pool_runtime::Runtime>::paid_footprint())
+	UNIT / 100
 }
 
 /// A key of the simulation: `role` and index give the same key in every run.
@@ -39,6 +41,19 @@ pub fn key(role: &str, index: usize) -> sr25519::Pair {
 /// The account of a key.
 pub fn account_of(pair: &sr25519::Pair) -> AccountId {
 	pair.public().into()
+}
+
+/// Connects to `url` and checks the chain's token has the decimals the simulator's amounts
+/// assume.
+pub async fn connect(url: &str) -> anyhow::Result<Arc<Chain>> {
+	use anyhow::Context;
+	let chain = Chain::connect(url).await.with_context(|| url.to_string())?;
+	anyhow::ensure!(
+		chain.units.decimals == DECIMALS,
+		"{url}: the token has {} decimals; the simulator's UNIT assumes {DECIMALS}",
+		chain.units.decimals
+	);
+	Ok(Arc::new(chain))
 }
 
 /// Submits transactions with locally allocated nonces.
@@ -79,16 +94,17 @@ impl Fleet {
 	}
 
 	/// Signs `call` as `signer` and submits it, waiting as told.
-	pub async fn submit(
+	pub async fn submit<C: Payload>(
 		&self,
 		signer: &sr25519::Pair,
-		call: RuntimeCall,
+		call: C,
 		wait: Wait,
 	) -> Result<Included, ChainError> {
 		let who = account_of(signer);
 		let nonce = self.next_nonce(&who).await?;
-		let xt = self.chain.sign(signer, call, nonce);
-		let result = self.chain.submit_extrinsic(&xt, wait).await;
+		let at = self.chain.at_finalized().await?;
+		let tx = Chain::sign(&at, signer, &call, nonce)?;
+		let result = self.chain.submit_signed(&at, &tx, wait).await;
 		if matches!(result, Err(ChainError::Rejected(_) | ChainError::Dropped(_) | ChainError::Rpc(_))) {
 			self.resync(&who).await;
 		}
@@ -101,15 +117,13 @@ impl Fleet {
 	pub async fn fund(&self, from: &sr25519::Pair, to: &[(AccountId, Balance)]) -> anyhow::Result<()> {
 		let Some((last, rest)) = to.split_last() else { return Ok(()) };
 		let transfer = |(dest, value): &(AccountId, Balance)| {
-			RuntimeCall::Balances(BalancesCall::transfer_keep_alive {
-				dest: MultiAddress::Id(dest.clone()),
-				value: *value,
-			})
+			calls().balances().transfer_keep_alive(MultiAddress::<_, ()>::Id(to_api_account(dest)), *value)
 		};
 		let who = account_of(from);
+		let at = self.chain.at_finalized().await?;
 		for item in rest {
 			let nonce = self.next_nonce(&who).await?;
-			self.chain.submit_only(&self.chain.sign(from, transfer(item), nonce)).await?;
+			self.chain.submit_only(&Chain::sign(&at, from, &transfer(item), nonce)?).await?;
 		}
 		self.submit(from, transfer(last), Wait::InBlock).await?;
 		for (dest, value) in to {

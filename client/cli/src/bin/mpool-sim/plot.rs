@@ -6,7 +6,7 @@ use crate::{
 	stream::ModeOutcome,
 };
 use anyhow::{anyhow, Context};
-use micropayment_pool_runtime::UNIT;
+use crate::fleet::UNIT;
 use plotters::{
 	prelude::*,
 	style::text_anchor::{HPos, Pos, VPos},

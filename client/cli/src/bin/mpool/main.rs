@@ -12,9 +12,12 @@ use micropayment_pool_client::{
 	HandshakeBundle, HandshakeError, Peer, Policy, PoolId, SignedVoucher, Viewer, VoucherError,
 	Wait,
 };
-use micropayment_pool_runtime::{MicropaymentPoolCall, RuntimeCall};
+use micropayment_pool_client::{
+	api::{pool_events as ev, runtime::tx as calls, BoundedVec},
+	chain::{to_account, to_api_account, to_api_signature},
+	constants,
+};
 use output::{Failure, Report, EXIT_CODES, EXIT_USAGE};
-use pallet_micropayment_pool::Event as PoolEvent;
 use serde_json::json;
 use sp_core::{crypto::Ss58Codec, Pair};
 
@@ -387,43 +390,38 @@ fn no_pool(pool: PoolId) -> Failure {
 async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 	match cmd {
 		PoolCmd::Create { signer, resource, deposit, collateral, duration, voucher_signer } => {
-			let resource_id = resource
-				.as_bytes()
-				.to_vec()
-				.try_into()
-				.map_err(|_| anyhow::anyhow!("resource id too long"))?;
+			let max = constants::pool().max_resource_id_len;
+			if resource.len() > max as usize {
+				return Err(anyhow::anyhow!("resource id too long: {} bytes, at most {max}", resource.len()).into());
+			}
+			let resource_id = BoundedVec(resource.as_bytes().to_vec());
 			let pair = args::pair(&signer.suri)?;
 			let voucher_signer = voucher_signer.as_deref().map(args::account).transpose()?;
 			let chain = connect(cli).await?;
 			let units = &chain.units;
 			let deposit = deposit.resolve(units).map_err(anyhow::Error::msg)?;
 			let collateral = collateral.resolve(units).map_err(anyhow::Error::msg)?;
-			let call = match voucher_signer {
-				None => MicropaymentPoolCall::create_pool {
-					resource_id,
-					deposit,
-					collateral,
-					duration: *duration,
+			let pool_calls = calls().micropayment_pool();
+			let included = match voucher_signer {
+				None => {
+					let call = pool_calls.create_pool(resource_id, deposit, collateral, *duration);
+					chain.submit(&pair, &call, signer.wait()).await
 				},
-				Some(signer) => MicropaymentPoolCall::create_pool_with_signer {
-					resource_id,
-					deposit,
-					collateral,
-					duration: *duration,
-					signer,
+				Some(voucher_signer) => {
+					let call = pool_calls.create_pool_with_signer(
+						resource_id,
+						deposit,
+						collateral,
+						*duration,
+						to_api_account(&voucher_signer),
+					);
+					chain.submit(&pair, &call, signer.wait()).await
 				},
-			};
-			let included = chain
-				.submit(&pair, RuntimeCall::MicropaymentPool(call), signer.wait())
-				.await
-				.map_err(chain_err)?;
+			}
+			.map_err(chain_err)?;
 			let (pool_id, expiry, voucher_signer) = included
-				.pool_events()
-				.find_map(|e| match e {
-					PoolEvent::PoolCreated { pool_id, expiry, signer, .. } =>
-						Some((*pool_id, *expiry, signer.to_ss58check())),
-					_ => None,
-				})
+				.find_first::<ev::PoolCreated>()
+				.map(|e| (e.pool_id, e.expiry, to_account(&e.signer).to_ss58check()))
 				.ok_or_else(|| anyhow::anyhow!("no PoolCreated event"))?;
 			Ok(Report::new(json!({
 				"pool_id": pool_id,
@@ -442,12 +440,12 @@ async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 			let chain = connect(cli).await?;
 			let units = &chain.units;
 			let record = chain.pool(*pool, at).await.map_err(chain_err)?.ok_or_else(|| no_pool(*pool))?;
-			let resource = String::from_utf8_lossy(&record.resource_id).into_owned();
+			let resource = String::from_utf8_lossy(&record.resource_id.0).into_owned();
 			let deadline = settle_by(record.expiry);
 			Ok(Report::new(json!({
 				"pool_id": pool,
-				"owner": record.owner.to_ss58check(),
-				"signer": record.signer.to_ss58check(),
+				"owner": to_account(&record.owner).to_ss58check(),
+				"signer": to_account(&record.signer).to_ss58check(),
 				"resource_id": resource,
 				"deposit": record.deposit.to_string(),
 				"total_deposit": record.total_deposit.to_string(),
@@ -459,8 +457,8 @@ async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 				"overdrawn": record.overdrawn,
 			}))
 			.line(format!("pool {pool}"))
-			.line(format!("  owner          {}", record.owner.to_ss58check()))
-			.line(format!("  signer         {}", record.signer.to_ss58check()))
+			.line(format!("  owner          {}", to_account(&record.owner).to_ss58check()))
+			.line(format!("  signer         {}", to_account(&record.signer).to_ss58check()))
 			.line(format!("  resource       {resource}"))
 			.line(format!("  deposit        {} left", units.format(record.deposit)))
 			.line(format!("  total deposit  {}", units.format(record.total_deposit)))
@@ -481,19 +479,11 @@ async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 			let pair = args::pair(&signer.suri)?;
 			let chain = connect(cli).await?;
 			let units = &chain.units;
-			let call = MicropaymentPoolCall::close_pool { pool_id: *pool };
-			let included = chain
-				.submit(&pair, RuntimeCall::MicropaymentPool(call), signer.wait())
-				.await
-				.map_err(chain_err)?;
+			let call = calls().micropayment_pool().close_pool(*pool);
+			let included = chain.submit(&pair, &call, signer.wait()).await.map_err(chain_err)?;
 			let (deposit, collateral, slashed) = included
-				.pool_events()
-				.find_map(|e| match e {
-					PoolEvent::PoolClosed {
-						refunded_deposit, refunded_collateral, slashed, ..
-					} => Some((*refunded_deposit, *refunded_collateral, *slashed)),
-					_ => None,
-				})
+				.find_first::<ev::PoolClosed>()
+				.map(|e| (e.refunded_deposit, e.refunded_collateral, e.slashed))
 				.ok_or_else(|| anyhow::anyhow!("no PoolClosed event"))?;
 			Ok(Report::new(json!({
 				"pool_id": pool,
@@ -513,17 +503,11 @@ async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 			let pool = &pool.id();
 			let pair = args::pair(&signer.suri)?;
 			let chain = connect(cli).await?;
-			let call = MicropaymentPoolCall::reap_paid { pool_id: *pool, limit: *limit };
-			let included = chain
-				.submit(&pair, RuntimeCall::MicropaymentPool(call), signer.wait())
-				.await
-				.map_err(chain_err)?;
+			let call = calls().micropayment_pool().reap_paid(*pool, *limit);
+			let included = chain.submit(&pair, &call, signer.wait()).await.map_err(chain_err)?;
 			let (removed, remaining) = included
-				.pool_events()
-				.find_map(|e| match e {
-					PoolEvent::PaidReaped { removed, remaining, .. } => Some((*removed, *remaining)),
-					_ => None,
-				})
+				.find_first::<ev::PaidReaped>()
+				.map(|e| (e.removed, e.remaining))
 				.ok_or_else(|| anyhow::anyhow!("no PaidReaped event"))?;
 			Ok(Report::new(json!({
 				"pool_id": pool,
@@ -585,8 +569,9 @@ async fn voucher(cli: &Cli, cmd: &VoucherCmd) -> Result<Report, Failure> {
 						.pool(signed.voucher.pool_id, None)
 						.await
 						.map_err(chain_err)?
-						.ok_or_else(|| no_pool(signed.voucher.pool_id))?
-						.owner,
+						.ok_or_else(|| no_pool(signed.voucher.pool_id))
+						// The pool's voucher signer: its owner, or the session key it named.
+						.map(|pool| to_account(&pool.signer))?,
 			};
 			if !signed.is_signed_by(&owner) {
 				return Err(Failure::refused("BadSignature", "signature is not the pool owner's"));
@@ -788,29 +773,23 @@ async fn settle(cli: &Cli, args: &SettleArgs) -> Result<Report, Failure> {
 		_ => return Err(anyhow::anyhow!("give --voucher TOKEN, or --pool ID with --store FILE").into()),
 	};
 	let pool_id = signed.voucher.pool_id;
-	let call = MicropaymentPoolCall::settle {
+	let call = calls().micropayment_pool().settle(
 		pool_id,
-		amount: signed.voucher.amount,
-		signature: signed.signature.clone(),
-	};
-	let included = chain
-		.submit(&pair, RuntimeCall::MicropaymentPool(call), args.signer.wait())
-		.await
-		.map_err(chain_err)?;
+		signed.voucher.amount,
+		to_api_signature(&signed.signature),
+	);
+	let included = chain.submit(&pair, &call, args.signer.wait()).await.map_err(chain_err)?;
 	let paid: Balance = included
-		.pool_events()
-		.find_map(|e| match e {
-			PoolEvent::Settled { paid, .. } => Some(*paid),
-			_ => None,
-		})
+		.find_first::<ev::Settled>()
+		.map(|e| e.paid)
 		.ok_or_else(|| anyhow::anyhow!("no Settled event"))?;
 	// Short of deposit: the owner double-spent; the shortfall was paid from the compensation
 	// pot as far as it went.
-	let short = included.pool_events().find_map(|e| match e {
-		PoolEvent::PoolOverdrawn { victim, shortfall, compensation, .. } if *victim == me =>
-			Some((*shortfall, *compensation)),
-		_ => None,
-	});
+	let short = included
+		.find::<ev::PoolOverdrawn>()
+		.into_iter()
+		.find(|e| to_account(&e.victim) == me)
+		.map(|e| (e.shortfall, e.compensation));
 	let overdrawn = short.is_some();
 	let (shortfall, compensation) = short.unwrap_or_default();
 	if let Some(peer) = peer.as_mut() {

@@ -22,8 +22,11 @@ use micropayment_pool_client::{
 	settle_by, verify_handshake, AccountId, Balance, BlockNumber, Chain, HandshakeBundle, Hash,
 	Peer, Policy, PoolId, PoolTerms, SignedVoucher, Viewer, Wait,
 };
-use micropayment_pool_runtime::{MicropaymentPoolCall, RuntimeCall};
-use pallet_micropayment_pool::{types::SettlementItem, Event as PoolEvent};
+use micropayment_pool_client::{
+	api::{pool_events as ev, runtime::tx as calls, BoundedVec, SettlementItem},
+	chain::{to_account, to_api_signature},
+	constants,
+};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use sp_core::sr25519;
 use std::{
@@ -507,19 +510,12 @@ async fn create(
 	wait: Wait,
 ) -> anyhow::Result<OpenPool> {
 	let collateral = deposit.saturating_add(deposit / 2).saturating_add(1);
-	let call = MicropaymentPoolCall::create_pool {
-		resource_id: ctx.resource.clone().try_into().map_err(|_| anyhow!("resource id too long"))?,
-		deposit,
-		collateral,
-		duration,
-	};
-	let included = ctx.fleet.submit(pair, RuntimeCall::MicropaymentPool(call), wait).await?;
+	ensure!(ctx.resource.len() <= constants::pool().max_resource_id_len as usize, "resource id too long");
+	let call = calls().micropayment_pool().create_pool(BoundedVec(ctx.resource.clone()), deposit, collateral, duration);
+	let included = ctx.fleet.submit(pair, call, wait).await?;
 	let (id, expiry) = included
-		.pool_events()
-		.find_map(|e| match e {
-			PoolEvent::PoolCreated { pool_id, expiry, .. } => Some((*pool_id, *expiry)),
-			_ => None,
-		})
+		.find_first::<ev::PoolCreated>()
+		.map(|e| (e.pool_id, e.expiry))
 		.ok_or_else(|| anyhow!("no PoolCreated event"))?;
 	ctx.record("createPool", vec![(v, 1.0)], included.fee, false).await;
 	Ok(OpenPool { id, deposit, collateral, expiry })
@@ -559,16 +555,16 @@ async fn open_channel(channel: &OpenPool, owner: &sr25519::Pair, peer: &SimPeer)
 		.pool(channel.id, Some(at))
 		.await?
 		.ok_or_else(|| anyhow!("channel {} not found at the best block", channel.id))?;
-	ensure!(record.owner == account_of(owner), "channel of another owner");
+	ensure!(to_account(&record.owner) == account_of(owner), "channel of another owner");
 	ensure!(
 		record.collateral > record.total_deposit && record.deposit >= channel.deposit,
 		"channel underfunded"
 	);
 	let terms = PoolTerms {
 		pool_id: channel.id,
-		owner: record.owner,
-		signer: Some(record.signer),
-		resource_id: record.resource_id.into_inner(),
+		owner: to_account(&record.owner),
+		signer: Some(to_account(&record.signer)),
+		resource_id: record.resource_id.0,
 		deposit: record.deposit,
 		collateral: record.collateral,
 		expiry: record.expiry,
@@ -585,14 +581,14 @@ async fn open_channel(channel: &OpenPool, owner: &sr25519::Pair, peer: &SimPeer)
 /// The peer settles its best voucher of `pool_id`, if it holds one the chain has not paid.
 async fn settle_one(ctx: &Ctx, v: usize, peer: &SimPeer, pool_id: PoolId) -> anyhow::Result<()> {
 	let Some(signed) = peer.store.lock().await.unsettled(pool_id) else { return Ok(()) };
-	let call = MicropaymentPoolCall::settle {
+	let call = calls().micropayment_pool().settle(
 		pool_id,
-		amount: signed.voucher.amount,
-		signature: signed.signature.clone(),
-	};
+		signed.voucher.amount,
+		to_api_signature(&signed.signature),
+	);
 	let included = ctx
 		.fleet
-		.submit(&peer.pair, RuntimeCall::MicropaymentPool(call), Wait::InBlock)
+		.submit(&peer.pair, call, Wait::InBlock)
 		.await
 		.with_context(|| format!("peer {} settling pool {pool_id}", peer.index))?;
 	peer.store.lock().await.mark_settled(pool_id, signed.voucher.amount)?;
@@ -625,18 +621,13 @@ async fn settle_batches(ctx: &Arc<Ctx>) -> anyhow::Result<()> {
 					.map(|(_, s)| SettlementItem {
 						pool_id: s.voucher.pool_id,
 						amount: s.voucher.amount,
-						signature: s.signature.clone(),
+						signature: to_api_signature(&s.signature),
 					})
 					.collect();
-				let call = MicropaymentPoolCall::settle_batch {
-					vouchers: items.try_into().map_err(|_| anyhow!("batch above MaxBatch"))?,
-				};
-				let included =
-					ctx.fleet.submit(&peer.pair, RuntimeCall::MicropaymentPool(call), Wait::InBlock).await?;
-				let failed = included
-					.pool_events()
-					.filter(|e| matches!(e, PoolEvent::SettlementFailed { .. }))
-					.count();
+				ensure!(items.len() <= constants::pool().max_batch as usize, "batch above MaxBatch");
+				let call = calls().micropayment_pool().settle_batch(BoundedVec(items));
+				let included = ctx.fleet.submit(&peer.pair, call, Wait::InBlock).await?;
+				let failed = included.find::<ev::SettlementFailed>().len();
 				ensure!(failed == 0, "peer {}: {failed} vouchers of its batch failed", peer.index);
 				let mut store = peer.store.lock().await;
 				for (_, s) in part {
@@ -708,13 +699,11 @@ async fn reclaim(
 			let (fleet, pair) = (ctx.fleet.clone(), pair.clone());
 			let paid = paid.get(&pool.id).copied().unwrap_or(0);
 			tasks.push(tokio::spawn(async move {
-				let call = MicropaymentPoolCall::close_pool { pool_id: pool.id };
-				let included = fleet.submit(&pair, RuntimeCall::MicropaymentPool(call), Wait::InBlock).await?;
-				let refund = included.pool_events().find_map(|e| match e {
-					PoolEvent::PoolClosed { refunded_deposit, refunded_collateral, slashed, .. } =>
-						Some((*refunded_deposit, *refunded_collateral, *slashed)),
-					_ => None,
-				});
+				let call = calls().micropayment_pool().close_pool(pool.id);
+				let included = fleet.submit(&pair, call, Wait::InBlock).await?;
+				let refund = included
+					.find_first::<ev::PoolClosed>()
+					.map(|e| (e.refunded_deposit, e.refunded_collateral, e.slashed));
 				let unpaid = pool.deposit.checked_sub(paid).ok_or_else(|| anyhow!("pool {} paid more than its deposit", pool.id))?;
 				ensure!(
 					refund == Some((unpaid, pool.collateral, 0)),

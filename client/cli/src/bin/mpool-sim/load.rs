@@ -9,20 +9,22 @@
 //! long the node took to build each block.
 
 use crate::{
-	fleet::{account_of, key, key_from_uri, Fleet, payee_record_deposit},
+	fleet::{account_of, key, key_from_uri, payee_record_deposit, Fleet, UNIT},
 	report::{quantile, splice, write_csv},
 };
 use anyhow::{anyhow, ensure, Context};
 use clap::Args;
-use codec::Encode;
 use indicatif::{ProgressBar, ProgressStyle};
-use micropayment_pool_client::{AccountId, Balance, Chain, Hash, PoolId, Voucher, Wait};
-use micropayment_pool_runtime::{
-	MicropaymentPoolCall, RuntimeCall, RuntimeEvent, UncheckedExtrinsic, UNIT,
+use micropayment_pool_client::{
+	api::{
+		pool_events as ev,
+		runtime::{system::events::ExtrinsicFailed, tx as calls},
+		BoundedVec, MultiSignature, SettlementItem,
+	},
+	chain::{emitted_by, AtBlock, SignedTx},
+	AccountId, Balance, Chain, Hash, PoolId, Voucher, Wait,
 };
-use pallet_micropayment_pool::{types::SettlementItem, Event as PoolEvent};
 use sp_core::{sr25519, Pair};
-use sp_runtime::MultiSignature;
 use std::{
 	collections::HashMap,
 	fmt::Write as _,
@@ -80,9 +82,12 @@ pub struct LoadArgs {
 	results_md: Option<PathBuf>,
 }
 
+/// How long the load test's pools live: 30 minutes of 6 s blocks.
+const POOL_DURATION: u32 = 300;
+
 /// One planned transaction.
 struct Planned {
-	xt: UncheckedExtrinsic,
+	xt: SignedTx,
 	hash: Hash,
 	vouchers: u32,
 }
@@ -125,7 +130,7 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 	let vouchers = (args.rate * args.duration).ceil() as usize;
 	let extrinsics = vouchers.div_ceil(batch);
 
-	let chain = Arc::new(Chain::connect(url).await.with_context(|| url.to_string())?);
+	let chain = crate::fleet::connect(url).await?;
 	let fleet = Fleet::new(chain.clone(), url);
 	let spinner = ProgressBar::new_spinner();
 	spinner.enable_steady_tick(Duration::from_millis(120));
@@ -154,17 +159,18 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 			let already = chain.owner_pools(&who, None).await?.len();
 			let fleet = Fleet::new(chain.clone(), &url);
 			for k in already..count {
-				let call = RuntimeCall::MicropaymentPool(MicropaymentPoolCall::create_pool {
-					resource_id: b"load".to_vec().try_into().map_err(|_| anyhow!("resource"))?,
+				let call = calls().micropayment_pool().create_pool(
+					BoundedVec(b"load".to_vec()),
 					deposit,
-					collateral: deposit.saturating_add(deposit / 2),
-					duration: 30 * micropayment_pool_runtime::MINUTES,
-				});
+					deposit.saturating_add(deposit / 2),
+					POOL_DURATION,
+				);
 				if k + 1 == count {
 					fleet.submit(&owner, call, Wait::InBlock).await?;
 				} else {
 					let nonce = fleet.next_nonce(&who).await?;
-					chain.submit_only(&chain.sign(&owner, call, nonce)).await?;
+					let at = chain.at_finalized().await?;
+					chain.submit_only(&Chain::sign(&at, &owner, &call, nonce)?).await?;
 				}
 			}
 			anyhow::Ok(chain.owner_pools(&who, None).await?)
@@ -201,7 +207,8 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 			.collect();
 		plans.push((t, nonces[t] + (x / args.targets) as u32, items));
 	}
-	let planned = sign_all(&chain, &owners, &targets, &pools, genesis, args.mode, plans);
+	let at = chain.at_finalized().await?;
+	let planned = sign_all(&at, &owners, &targets, &pools, genesis, args.mode, plans);
 	spinner.finish_with_message(format!(
 		"{} pools, {} peers; {vouchers} vouchers signed in {extrinsics} transactions",
 		args.pools, args.targets
@@ -256,15 +263,15 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 	watcher.await??;
 
 	// Per-block weight and, from the node's log, build times.
-	let limit_ms = normal_limit_ms();
+	let limit_ms = chain.max_normal_ref_time().await? as f64 / 1e9;
 	let proposals = match &args.node_log {
 		Some(path) => proposal_times(&std::fs::read_to_string(path).with_context(|| path.display().to_string())?),
 		None => HashMap::new(),
 	};
 	let mut rows = Vec::new();
 	for (number, at, hash, ours, settled) in blocks.lock().await.iter() {
-		let weight = chain.block_weight(*hash).await?;
-		let weight_ms = weight.get(frame_support::dispatch::DispatchClass::Normal).ref_time() as f64 / 1e9;
+		let (ref_time, _) = chain.normal_weight(*hash).await?;
+		let weight_ms = ref_time as f64 / 1e9;
 		let proposal = proposals.get(number);
 		rows.push(BlockRow {
 			number: *number,
@@ -363,16 +370,9 @@ fn num_cpus() -> usize {
 	std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// The runtime's normal-class block weight limit, in ms of reference time.
-fn normal_limit_ms() -> f64 {
-	use frame_support::dispatch::DispatchClass;
-	let weights = <micropayment_pool_runtime::Runtime as frame_system::Config>::BlockWeights::get();
-	weights.get(DispatchClass::Normal).max_total.map_or(0.0, |w| w.ref_time() as f64 / 1e9)
-}
-
 /// Signs every planned transaction, on every core.
 fn sign_all(
-	chain: &Chain,
+	at: &AtBlock,
 	owners: &[sr25519::Pair],
 	targets: &[sr25519::Pair],
 	pools: &[(PoolId, usize)],
@@ -387,23 +387,22 @@ fn sign_all(
 			.map(|(p, amount)| {
 				let (pool_id, owner) = pools[*p];
 				let voucher = Voucher { genesis_hash: genesis, pool_id, target: *target.as_ref(), amount: *amount };
-				(pool_id, *amount, MultiSignature::Sr25519(owners[owner].sign(&voucher.payload())))
+				(pool_id, *amount, MultiSignature::Sr25519(owners[owner].sign(&voucher.payload()).0))
 			})
 			.collect();
-		let call = if mode == LoadMode::Single && signed.len() == 1 {
+		let pool_calls = calls().micropayment_pool();
+		let xt = if mode == LoadMode::Single && signed.len() == 1 {
 			let (pool_id, amount, signature) = signed.remove(0);
-			MicropaymentPoolCall::settle { pool_id, amount, signature }
+			Chain::sign(at, &targets[*t], &pool_calls.settle(pool_id, amount, signature), *nonce)
 		} else {
 			let items: Vec<_> = signed
 				.into_iter()
 				.map(|(pool_id, amount, signature)| SettlementItem { pool_id, amount, signature })
 				.collect();
-			MicropaymentPoolCall::settle_batch {
-				vouchers: items.try_into().expect("at most 256 items, checked above; qed"),
-			}
-		};
-		let xt = chain.sign(&targets[*t], RuntimeCall::MicropaymentPool(call), *nonce);
-		let hash = Hash::from(sp_crypto_hashing::blake2_256(&xt.encode()));
+			Chain::sign(at, &targets[*t], &pool_calls.settle_batch(BoundedVec(items)), *nonce)
+		}
+		.expect("the calls are the metadata's and the keys sr25519: signing cannot fail; qed");
+		let hash = xt.hash;
 		Planned { xt, hash, vouchers: items.len() as u32 }
 	};
 	let threads = num_cpus();
@@ -506,15 +505,13 @@ async fn read_block(
 	let mut total = 0;
 	for (i, x) in &ours {
 		let mut s = Seen { at, settled: 0, failed_vouchers: 0, failed: false };
-		for record in &events {
-			if record.phase != frame_system::Phase::ApplyExtrinsic(*i) {
-				continue;
-			}
-			match &record.event {
-				RuntimeEvent::MicropaymentPool(PoolEvent::Settled { .. }) => s.settled += 1,
-				RuntimeEvent::MicropaymentPool(PoolEvent::SettlementFailed { .. }) => s.failed_vouchers += 1,
-				RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { .. }) => s.failed = true,
-				_ => {},
+		for event in events.iter().filter_map(Result::ok).filter(|e| emitted_by(e, *i)) {
+			if event.is::<ev::Settled>() {
+				s.settled += 1;
+			} else if event.is::<ev::SettlementFailed>() {
+				s.failed_vouchers += 1;
+			} else if event.is::<ExtrinsicFailed>() {
+				s.failed = true;
 			}
 		}
 		total += s.settled;

@@ -23,7 +23,7 @@ use clap::{Args, Parser, Subcommand};
 use adversary::Strategy;
 use fleet::{account_of, Fleet};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use micropayment_pool_client::{Balance, Chain};
+use micropayment_pool_client::Balance;
 use std::{path::PathBuf, sync::Arc};
 use stream::{Mode, Workload};
 
@@ -155,7 +155,7 @@ async fn stream_cmd(cli: &Cli, args: &StreamArgs) -> anyhow::Result<bool> {
 	std::fs::create_dir_all(&out).with_context(|| out.display().to_string())?;
 	let stores = tempdir("mpool-sim")?;
 
-	let chain = Arc::new(Chain::connect(&cli.url).await.with_context(|| cli.url.clone())?);
+	let chain = fleet::connect(&cli.url).await?;
 	let fleet = Arc::new(Fleet::new(chain.clone(), &cli.url));
 	let multi = MultiProgress::new();
 	let setup = multi.add(ProgressBar::new_spinner());
@@ -164,7 +164,7 @@ async fn stream_cmd(cli: &Cli, args: &StreamArgs) -> anyhow::Result<bool> {
 	// Fund every account in one round of transfers.
 	let a = work.chunk_value;
 	let total = work.total_chunks() as Balance;
-	let unit = micropayment_pool_runtime::UNIT;
+	let unit = crate::fleet::UNIT;
 	// Deposit + 1.5× collateral of the whole resource, or of up to 32 channels, plus fees.
 	let viewer_funds = a.saturating_mul(total.max(32 * (args.churn[1] / args.chunk_interval + 2.0) as Balance)) * 3 + unit;
 	// A peer pays fees and, at its first settlement in each pool, the storage deposit of its

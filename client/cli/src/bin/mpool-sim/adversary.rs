@@ -22,8 +22,10 @@ use micropayment_pool_client::{
 	ChainError, HandshakeBundle, Included, Peer, Policy, PoolId, PoolTerms, SignedVoucher, Viewer,
 	Wait,
 };
-use micropayment_pool_runtime::{MicropaymentPoolCall, RuntimeCall};
-use pallet_micropayment_pool::Event as PoolEvent;
+use micropayment_pool_client::{
+	api::{pool_events as ev, runtime::tx as calls, BoundedVec},
+	chain::to_api_signature,
+};
 use sp_core::sr25519;
 use std::{path::Path, sync::Arc, time::Duration};
 
@@ -204,12 +206,12 @@ async fn wait_for_block(chain: &Chain, block: BlockNumber) -> anyhow::Result<()>
 	Ok(())
 }
 
-fn settle_call(signed: &SignedVoucher) -> RuntimeCall {
-	RuntimeCall::MicropaymentPool(MicropaymentPoolCall::settle {
-		pool_id: signed.voucher.pool_id,
-		amount: signed.voucher.amount,
-		signature: signed.signature.clone(),
-	})
+fn settle_call(signed: &SignedVoucher) -> impl subxt::transactions::Payload + Send + Sync + 'static {
+	calls().micropayment_pool().settle(
+		signed.voucher.pool_id,
+		signed.voucher.amount,
+		to_api_signature(&signed.signature),
+	)
 }
 
 /// What the pool's events say was forfeited and slashed.
@@ -222,17 +224,13 @@ struct Tally {
 
 impl Tally {
 	fn add(&mut self, included: &Included) {
-		for event in included.pool_events() {
-			match event {
-				PoolEvent::CollateralForfeited { slashed, pot, .. } => {
-					self.forfeited = true;
-					self.slashed = self.slashed.saturating_add(*slashed);
-					self.pot = self.pot.saturating_add(*pot);
-				},
-				PoolEvent::PoolClosed { slashed, .. } =>
-					self.slashed = self.slashed.saturating_add(*slashed),
-				_ => {},
-			}
+		for e in included.find::<ev::CollateralForfeited>() {
+			self.forfeited = true;
+			self.slashed = self.slashed.saturating_add(e.slashed);
+			self.pot = self.pot.saturating_add(e.pot);
+		}
+		for e in included.find::<ev::PoolClosed>() {
+			self.slashed = self.slashed.saturating_add(e.slashed);
 		}
 	}
 }
@@ -295,23 +293,17 @@ pub async fn double_spend(
 	let mut tally = Tally::default();
 	let mut expect = Expectations::default();
 
-	let call = MicropaymentPoolCall::create_pool {
-		resource_id: format!("double-spend-{}", strategy.name())
-			.into_bytes()
-			.try_into()
-			.map_err(|_| anyhow!("resource"))?,
+	let call = calls().micropayment_pool().create_pool(
+		BoundedVec(format!("double-spend-{}", strategy.name()).into_bytes()),
 		deposit,
 		collateral,
-		duration: DURATION,
-	};
-	let created = fleet.submit(&m, RuntimeCall::MicropaymentPool(call), Wait::Finalized).await?;
+		DURATION,
+	);
+	let created = fleet.submit(&m, call, Wait::Finalized).await?;
 	fees += created.fee;
 	let (pool_id, expiry) = created
-		.pool_events()
-		.find_map(|ev| match ev {
-			PoolEvent::PoolCreated { pool_id, expiry, .. } => Some((*pool_id, *expiry)),
-			_ => None,
-		})
+		.find_first::<ev::PoolCreated>()
+		.map(|e| (e.pool_id, e.expiry))
 		.ok_or_else(|| anyhow!("no PoolCreated"))?;
 	let deadline = settle_by(expiry);
 
@@ -395,8 +387,8 @@ pub async fn double_spend(
 			// The friendly author censors the honest settlements until expiry; Mallory tries to
 			// close at expiry, as the old runtime let her.
 			wait_for_block(&chain, expiry).await?;
-			let close = MicropaymentPoolCall::close_pool { pool_id };
-			let result = fleet.submit(&m, RuntimeCall::MicropaymentPool(close), Wait::InBlock).await;
+			let close = calls().micropayment_pool().close_pool(pool_id);
+			let result = fleet.submit(&m, close, Wait::InBlock).await;
 			match &result {
 				Ok(included) => {
 					fees += included.fee;
@@ -456,8 +448,8 @@ pub async fn double_spend(
 
 	// After the window Mallory takes back what she can.
 	wait_for_block(&chain, deadline).await?;
-	let close = MicropaymentPoolCall::close_pool { pool_id: pool_id as PoolId };
-	let closed = fleet.submit(&m, RuntimeCall::MicropaymentPool(close), Wait::InBlock).await?;
+	let close = calls().micropayment_pool().close_pool(pool_id as PoolId);
+	let closed = fleet.submit(&m, close, Wait::InBlock).await?;
 	fees += closed.fee;
 	tally.add(&closed);
 
@@ -473,14 +465,11 @@ pub async fn double_spend(
 	let honest_paid = Balance::try_from(honest_change).map_err(|_| anyhow!("honest peers lost {honest_change}"))?;
 
 	// An honest peer cleans up: every `Paid` record goes, its storage deposit back to its peer.
-	let reap = MicropaymentPoolCall::reap_paid { pool_id, limit: REAP_LIMIT };
-	let reaped = match fleet.submit(&honest[0], RuntimeCall::MicropaymentPool(reap), Wait::InBlock).await {
+	let reap = calls().micropayment_pool().reap_paid(pool_id, REAP_LIMIT);
+	let reaped = match fleet.submit(&honest[0], reap, Wait::InBlock).await {
 		Ok(included) => included
-			.pool_events()
-			.find_map(|ev| match ev {
-				PoolEvent::PaidReaped { removed, remaining, .. } => Some((*removed, *remaining)),
-				_ => None,
-			})
+			.find_first::<ev::PaidReaped>()
+			.map(|e| (e.removed, e.remaining))
 			.ok_or_else(|| anyhow!("no PaidReaped"))?,
 		Err(e @ ChainError::Dispatch { .. }) => {
 			expect.check(format!("reap: FAILED, {e}"), false);
