@@ -25,9 +25,9 @@ release="$(mpool_release_dir)"
 log "feature parity of the solochain node's own build; no RocksDB in mpool-node"
 bash scripts/check-feature-parity.sh
 
-log "the client library (micropayment-pool-client) compiles no runtime, no FRAME, no wasm builder and none of the tools' dependencies"
+log "the client library (micropayment-pool-client) compiles no runtime, no FRAME, no wasm builder, no sp-runtime/sp-io, no TLS by default and none of the tools' dependencies"
 if cargo tree --locked -p micropayment-pool-client -e normal,build |
-	grep -E " (micropayment-pool-runtime|micropayment-pool-para-runtime|substrate-wasm-builder|frame-support|frame-system|pallet-[a-z-]+|clap|plotters|indicatif|csv) v"; then
+	grep -E " (micropayment-pool-runtime|micropayment-pool-para-runtime|substrate-wasm-builder|frame-support|frame-system|pallet-[a-z-]+|sp-runtime|sp-io|sp-state-machine|rustls|ring|clap|plotters|indicatif|csv) v"; then
 	echo "error: the client library depends on the crates above" >&2
 	exit 1
 fi

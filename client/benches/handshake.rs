@@ -10,7 +10,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use micropayment_pool_client::{
 	api::BoundedVec,
 	chain::to_api_account,
-	handshake::BUNDLE_VERSION, verify_handshake, Chain, HandshakeBundle, Hash, Header, Policy,
+	handshake::BUNDLE_VERSION, verify_handshake, Chain, HandshakeBundle, Hash, Policy,
 	PoolRecord,
 };
 use micropayment_pool_primitives::keys::{paid_key, pool_key, PALLET_PREFIX};
@@ -20,6 +20,9 @@ use sp_runtime::{
 	Digest,
 };
 use sp_state_machine::{prove_read, InMemoryBackend};
+
+/// A header as the node makes it (sp-runtime's), which the client decodes as subxt's.
+type Header = sp_runtime::generic::Header<u32, BlakeTwo256>;
 use std::collections::BTreeMap;
 
 fn in_memory_bundle(entries: u32) -> (HandshakeBundle, Hash) {

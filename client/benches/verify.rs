@@ -18,9 +18,10 @@ fn single(c: &mut Criterion) {
 	let owner = Sr25519Keyring::Alice.to_account_id();
 	let public = Sr25519Keyring::Alice.public();
 	let payload = signed.voucher.payload();
-	let sp_runtime::MultiSignature::Sr25519(raw) = signed.signature.clone() else {
+	let micropayment_pool_client::MultiSignature::Sr25519(raw) = signed.signature.clone() else {
 		unreachable!("the viewer signs with sr25519")
 	};
+	let raw = sr25519::Signature::from_raw(raw);
 	let mut group = c.benchmark_group("voucher_verify");
 	group.throughput(Throughput::Elements(1));
 	group.bench_function("sr25519_raw", |b| {

@@ -16,6 +16,11 @@
 	derive_for_type(
 		path = "bounded_collections::bounded_vec::BoundedVec",
 		derive = "::codec::Decode, ::codec::Encode, PartialEq, Eq"
+	),
+	// The signature inside a voucher token: SCALE as the runtime decodes it.
+	derive_for_type(
+		path = "sp_runtime::MultiSignature",
+		derive = "::codec::Decode, ::codec::Encode, PartialEq, Eq"
 	)
 )]
 pub mod runtime {}

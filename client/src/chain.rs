@@ -9,7 +9,7 @@ use crate::{
 	api::{self, runtime},
 	constants::PoolConstants,
 	handshake::{BundleExt, HandshakeBundle, HandshakeError, BUNDLE_VERSION},
-	AccountId, Balance, BlockNumber, Hash, Header, PoolRecord,
+	AccountId, Balance, BlockNumber, Hash, Header, HeaderExt, PoolRecord,
 };
 use codec::Decode;
 use micropayment_pool_primitives::{
@@ -164,16 +164,6 @@ pub fn to_api_account(id: &AccountId) -> subxt::utils::AccountId32 {
 	subxt::utils::AccountId32(*id.as_ref())
 }
 
-/// A voucher signature as the generated API's `MultiSignature` (the runtime's, all variants).
-pub fn to_api_signature(signature: &sp_runtime::MultiSignature) -> api::MultiSignature {
-	match signature {
-		sp_runtime::MultiSignature::Sr25519(s) => api::MultiSignature::Sr25519(s.0),
-		sp_runtime::MultiSignature::Ed25519(s) => api::MultiSignature::Ed25519(s.0),
-		sp_runtime::MultiSignature::Ecdsa(s) => api::MultiSignature::Ecdsa(s.0),
-		sp_runtime::MultiSignature::Eth(s) => api::MultiSignature::Eth(s.0),
-	}
-}
-
 /// Balances of an account.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AccountData {
@@ -251,12 +241,12 @@ impl Chain {
 
 	/// Number of the best block: a transaction submitted now executes in a later block.
 	pub async fn best_number(&self) -> Result<BlockNumber, ChainError> {
-		Ok(self.header(None).await?.number)
+		Ok(self.header(None).await?.block_number())
 	}
 
 	/// Number of block `hash`.
 	pub async fn block_number(&self, hash: Hash) -> Result<BlockNumber, ChainError> {
-		Ok(self.header(Some(hash)).await?.number)
+		Ok(self.header(Some(hash)).await?.block_number())
 	}
 
 	/// Hash of the canonical block at `number`, if the node has it.
@@ -308,7 +298,10 @@ impl Chain {
 	async fn at_or_best(&self, at: Option<Hash>) -> Result<AtBlock, ChainError> {
 		match at {
 			Some(hash) => self.at(hash).await,
-			None => self.at(self.header(None).await?.hash()).await,
+			None => {
+				let best: Hash = self.rpc.request("chain_getBlockHash", rpc_params![]).await?;
+				self.at(best).await
+			},
 		}
 	}
 
@@ -366,17 +359,9 @@ impl Chain {
 
 	/// The encoded extrinsics of block `at`, in order.
 	pub async fn block_extrinsics(&self, at: Hash) -> Result<Vec<Vec<u8>>, ChainError> {
-		let block: serde_json::Value = self.rpc.request("chain_getBlock", rpc_params![at]).await?;
-		let xts = block["block"]["extrinsics"]
-			.as_array()
-			.ok_or_else(|| ChainError::NotFound(format!("block {at:?}")))?;
-		xts.iter()
-			.map(|x| {
-				x.as_str()
-					.and_then(|h| hex::decode(h.trim_start_matches("0x")).ok())
-					.ok_or_else(|| ChainError::Decode("extrinsic hex".into()))
-			})
-			.collect()
+		let block: Option<SignedBlock> = self.rpc.request("chain_getBlock", rpc_params![at]).await?;
+		let block = block.ok_or_else(|| ChainError::NotFound(format!("block {at:?}")))?;
+		Ok(block.block.extrinsics.into_iter().map(|xt| xt.0).collect())
 	}
 
 	/// New best blocks' headers as the node imports them.
@@ -432,14 +417,15 @@ impl Chain {
 			Ok(header) => header,
 			Err(e) => return Ok(Err(e)),
 		};
-		let finalized = self.header(Some(self.finalized_head().await?)).await?.number;
-		if header.number > finalized {
-			return Ok(Err(HandshakeError::UnfinalizedBlock { number: header.number, finalized }));
+		let number = header.block_number();
+		let finalized = self.header(Some(self.finalized_head().await?)).await?.block_number();
+		if number > finalized {
+			return Ok(Err(HandshakeError::UnfinalizedBlock { number, finalized }));
 		}
-		Ok(match self.block_hash(header.number).await? {
+		Ok(match self.block_hash(number).await? {
 			Some(hash) => Ok(hash),
 			None => Err(HandshakeError::UnknownBlock {
-				number: header.number,
+				number,
 				hash: bundle.block_hash,
 				trusted: None,
 			}),
@@ -544,6 +530,17 @@ fn outcome(
 /// Whether `event` was emitted by the extrinsic at `index`.
 pub fn emitted_by(event: &subxt::events::Event<'_, ChainConfig>, index: u32) -> bool {
 	event.phase() == Phase::ApplyExtrinsic(index)
+}
+
+/// `chain_getBlock`'s answer, as far as this client reads it.
+#[derive(serde::Deserialize)]
+struct SignedBlock {
+	block: BlockBody,
+}
+
+#[derive(serde::Deserialize)]
+struct BlockBody {
+	extrinsics: Vec<Bytes>,
 }
 
 #[derive(serde::Deserialize)]

@@ -15,9 +15,11 @@
 //! - [`verify`]: single and batch signature verification of vouchers.
 //!
 //! The voucher's bytes come from [`micropayment_pool_primitives`]; nothing here re-encodes them.
-//! The crate depends on neither the runtime nor FRAME: what it knows of the chain comes from the
-//! runtime's metadata, checked in at `client/metadata/` and compared with the built runtime by
-//! `runtime/tests/metadata.rs`.
+//! The crate depends on neither the runtime nor FRAME, nor on sp-runtime and sp-io: what it knows
+//! of the chain comes from the runtime's metadata, checked in at `client/metadata/` and compared
+//! with the built runtime by `runtime/tests/metadata.rs`; signatures are checked with sp-core as
+//! the runtime checks them (`tests/signature_parity.rs`). `wss://` endpoints need the `tls`
+//! feature (the `mpool` CLI has it on).
 
 pub mod amount;
 pub mod api;
@@ -34,19 +36,41 @@ pub use handshake::{
 };
 pub use micropayment_pool_primitives::{PoolId, Voucher};
 pub use peer::{Accepted, Peer, VoucherError};
+pub use api::MultiSignature;
 pub use verify::SignedVoucher;
 pub use viewer::Viewer;
 
-/// Account id of the demo runtime.
-pub type AccountId = sp_runtime::AccountId32;
+/// Account id of the demo runtime (the type `sp_runtime` re-exports).
+pub type AccountId = sp_core::crypto::AccountId32;
 /// Balance of the demo runtime.
 pub type Balance = u128;
 /// Block number of the demo runtime.
 pub type BlockNumber = u32;
 /// Block hash of the demo runtime.
 pub type Hash = sp_core::H256;
-/// Header of the demo runtime.
-pub type Header = sp_runtime::generic::Header<BlockNumber, sp_runtime::traits::BlakeTwo256>;
+/// Header of the demo runtime, as subxt decodes it (SCALE and the node's JSON alike).
+pub type Header = subxt::config::substrate::SubstrateHeader<Hash>;
+pub use subxt::config::substrate::{Digest, DigestItem};
+
+/// What the client reads from a [`Header`] beyond its fields.
+pub trait HeaderExt {
+	/// The block's hash: BLAKE2-256 of the SCALE-encoded header.
+	fn hash(&self) -> Hash;
+	/// The block's number as the runtime's [`BlockNumber`]. subxt decodes numbers as `u64`;
+	/// both demo chains number blocks with `u32`, so a larger one cannot be a block of theirs
+	/// (saturates to `u32::MAX`, which no finalized block of theirs reaches).
+	fn block_number(&self) -> BlockNumber;
+}
+
+impl HeaderExt for Header {
+	fn hash(&self) -> Hash {
+		Hash::from(sp_crypto_hashing::blake2_256(&codec::Encode::encode(self)))
+	}
+
+	fn block_number(&self) -> BlockNumber {
+		BlockNumber::try_from(self.number).unwrap_or(BlockNumber::MAX)
+	}
+}
 /// The pallet's pool record, as the runtime stores it (generated from its metadata).
 pub type PoolRecord = api::Pool<subxt::utils::AccountId32, Balance, BlockNumber>;
 
@@ -115,8 +139,8 @@ pub fn settle_by(expiry: BlockNumber) -> BlockNumber {
 }
 
 /// Share `r` of the collateral's excess over the total deposit that a forfeited pool keeps as a
-/// compensation pot for its victims: the runtime's `CompensationShare`. A double spend returns
-/// at most `-(1 - r) * (collateral - total_deposit)` to its coalition.
-pub fn compensation_share() -> sp_runtime::Perbill {
-	sp_runtime::Perbill::from_parts(constants::pool().compensation_share)
+/// compensation pot for its victims: the runtime's `CompensationShare`, in parts per billion. A
+/// double spend returns at most `-(1 - r) * (collateral - total_deposit)` to its coalition.
+pub fn compensation_share_ppb() -> u32 {
+	constants::pool().compensation_share
 }

@@ -1,16 +1,15 @@
 //! The WebSocket transport subxt talks through: jsonrpsee's client with this crate's timeout and
-//! size limits, adapted to subxt's `RpcClientT`. (subxt's own adapter comes with its `jsonrpsee`
-//! feature, which also pulls TLS and a second feature set of jsonrpsee into a workspace that
-//! builds a node; a local or trusted node needs neither.)
+//! size limits, adapted to subxt's `RpcClientT`. (subxt's own adapter is its `jsonrpsee` feature:
+//! it always brings TLS, and turning it on changes the features subxt is built with across this
+//! workspace, where the node's benchmarking CLI builds subxt too, so everything above subxt
+//! would rebuild. Here TLS is the crate's opt-in `tls` feature.)
 
-use jsonrpsee::{
-	core::{
-		client::{ClientT, Error as WsError, SubscriptionClientT, SubscriptionKind},
-		traits::ToRpcParams,
-	},
-	types::SubscriptionId,
-	ws_client::{WsClient, WsClientBuilder},
+use jsonrpsee_core::{
+	client::{ClientT, Error as WsError, SubscriptionClientT, SubscriptionKind},
+	traits::ToRpcParams,
 };
+use jsonrpsee_types::SubscriptionId;
+use jsonrpsee_ws_client::{WsClient, WsClientBuilder};
 use std::time::Duration;
 use subxt::{
 	ext::futures::{StreamExt, TryStreamExt},
@@ -24,7 +23,7 @@ use subxt::{
 pub struct WsTransport(WsClient);
 
 impl WsTransport {
-	/// Connects to `url` (`ws://` or `wss://`).
+	/// Connects to `url`: `ws://`, or `wss://` with the crate's `tls` feature.
 	pub async fn connect(url: &str) -> Result<Self, Error> {
 		WsClientBuilder::default()
 			.request_timeout(Duration::from_secs(60))

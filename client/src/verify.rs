@@ -1,9 +1,10 @@
 //! Signed vouchers and their verification, one at a time or in batches.
 
-use crate::AccountId;
+use crate::{AccountId, MultiSignature};
 use codec::{Decode, DecodeAll, Encode};
-use micropayment_pool_primitives::{verify_voucher, Voucher};
-use sp_runtime::MultiSignature;
+use micropayment_pool_primitives::{voucher_form, Voucher};
+use sp_core::{ecdsa, ed25519, sr25519, Pair};
+use sp_crypto_hashing::{blake2_256, keccak_256};
 
 /// Signing context of sr25519 signatures in Substrate (`sp_core::sr25519`).
 const SR25519_CONTEXT: &[u8] = b"substrate";
@@ -29,10 +30,54 @@ impl SignedVoucher {
 		Self::decode_all(&mut &bytes[..]).map_err(|e| format!("not a signed voucher: {e}"))
 	}
 
-	/// Whether `owner` signed this voucher (raw or `<Bytes>`-wrapped payload).
+	/// Whether `owner` signed this voucher (raw or `<Bytes>`-wrapped payload): the rule of
+	/// [`micropayment_pool_primitives::verify_voucher`], which `settle` runs on chain.
 	pub fn is_signed_by(&self, owner: &AccountId) -> bool {
-		verify_voucher(&self.signature, &self.voucher, owner)
+		voucher_form(&self.voucher, |message| signature_is_valid(&self.signature, message, owner))
+			.is_some()
 	}
+}
+
+/// Whether `signature` is `signer`'s over `message`, as the runtime's `MultiSignature::verify`
+/// decides it (sp-runtime 49), computed with sp-core so that this crate needs no sp-runtime and
+/// no sp-io. sr25519 and ed25519 keys are the account itself; an ECDSA key must hash
+/// (BLAKE2-256) to it; an Ethereum-style key's address (Keccak-256 of the compressed key, last
+/// 20 bytes) padded with `0xEE` must be it. `tests/signature_parity.rs` checks every scheme
+/// against sp-runtime's own check.
+pub fn signature_is_valid(signature: &MultiSignature, message: &[u8], signer: &AccountId) -> bool {
+	let who: &[u8; 32] = signer.as_ref();
+	match signature {
+		MultiSignature::Sr25519(sig) => sr25519::Pair::verify(
+			&sr25519::Signature::from_raw(*sig),
+			message,
+			&sr25519::Public::from_raw(*who),
+		),
+		MultiSignature::Ed25519(sig) => ed25519::Pair::verify(
+			&ed25519::Signature::from_raw(*sig),
+			message,
+			&ed25519::Public::from_raw(*who),
+		),
+		MultiSignature::Ecdsa(sig) => ecdsa::Signature::from_raw(normalised_v(sig))
+			.recover_prehashed(&blake2_256(message))
+			.is_some_and(|key| blake2_256(key.as_ref()) == *who),
+		MultiSignature::Eth(sig) => ecdsa::KeccakSignature::from_raw(normalised_v(sig))
+			.recover_prehashed(&keccak_256(message))
+			.is_some_and(|key| {
+				let mut account = [0xEE; 32];
+				account[..20].copy_from_slice(&keccak_256(key.as_ref())[12..]);
+				account == *who
+			}),
+	}
+}
+
+/// sp-io's `secp256k1_ecdsa_recover_compressed` reads a recovery byte of 27 or more as
+/// Ethereum's `v` (27 + id); sp-core's recovery does not, so the byte is mapped first.
+fn normalised_v(sig: &[u8; 65]) -> [u8; 65] {
+	let mut sig = *sig;
+	if sig[64] > 26 {
+		sig[64] -= 27;
+	}
+	sig
 }
 
 /// Decodes `0x`-prefixed (or bare) hex, trimming whitespace.
@@ -57,7 +102,7 @@ pub fn verify_batch(items: &[(&SignedVoucher, &AccountId)]) -> bool {
 			MultiSignature::Sr25519(sig) => {
 				let owner: &[u8; 32] = owner.as_ref();
 				match (
-					schnorrkel::Signature::from_bytes(&sig.0),
+					schnorrkel::Signature::from_bytes(sig),
 					schnorrkel::PublicKey::from_bytes(owner),
 				) {
 					(Ok(sig), Ok(key)) => Some((sig, key)),
@@ -99,7 +144,6 @@ pub fn verify_each(items: &[(&SignedVoucher, &AccountId)]) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use sp_core::Pair;
 	use sp_keyring::Sr25519Keyring;
 
 	fn signed(owner: Sr25519Keyring, amount: u128) -> SignedVoucher {
@@ -109,7 +153,7 @@ mod tests {
 			target: *Sr25519Keyring::Bob.to_account_id().as_ref(),
 			amount,
 		};
-		let signature = MultiSignature::Sr25519(owner.pair().sign(&voucher.payload()));
+		let signature = MultiSignature::Sr25519(owner.pair().sign(&voucher.payload()).0);
 		SignedVoucher { voucher, signature }
 	}
 
@@ -135,7 +179,7 @@ mod tests {
 		let alice = Sr25519Keyring::Alice.to_account_id();
 		let mut wrapped = signed(Sr25519Keyring::Alice, 9);
 		wrapped.signature = MultiSignature::Sr25519(
-			Sr25519Keyring::Alice.pair().sign(&wrapped.voucher.wrapped_payload()),
+			Sr25519Keyring::Alice.pair().sign(&wrapped.voucher.wrapped_payload()).0,
 		);
 		let plain = signed(Sr25519Keyring::Alice, 10);
 		assert!(verify_batch(&[(&plain, &alice), (&wrapped, &alice)]));

@@ -2,8 +2,8 @@
 
 use crate::{verify::SignedVoucher, AccountId, Balance, PoolId};
 use micropayment_pool_primitives::Voucher;
+use crate::MultiSignature;
 use sp_core::{sr25519, Pair};
-use sp_runtime::MultiSignature;
 use std::collections::BTreeMap;
 
 /// A viewer paying peers from one pool.
@@ -77,7 +77,7 @@ impl Viewer {
 			target: *peer.as_ref(),
 			amount,
 		};
-		let signature = MultiSignature::Sr25519(self.pair.sign(&voucher.payload()));
+		let signature = MultiSignature::Sr25519(self.pair.sign(&voucher.payload()).0);
 		SignedVoucher { voucher, signature }
 	}
 }

@@ -7,7 +7,7 @@ mod common;
 
 use codec::Encode;
 use micropayment_pool_client::{
-	handshake::BUNDLE_VERSION, verify_handshake, BundleExt, HandshakeBundle, Hash, Header, Policy,
+	handshake::BUNDLE_VERSION, verify_handshake, BundleExt, HandshakeBundle, Hash, Policy,
 };
 use micropayment_pool_primitives::keys::{paid_key, pool_key, PALLET_PREFIX};
 use sp_runtime::{
@@ -15,6 +15,9 @@ use sp_runtime::{
 	Digest,
 };
 use sp_state_machine::{prove_read, InMemoryBackend};
+
+/// A header as the node makes it (sp-runtime's), which the client decodes as subxt's.
+type Header = sp_runtime::generic::Header<u32, BlakeTwo256>;
 
 const POOLS: u64 = 100_000;
 

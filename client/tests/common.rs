@@ -5,7 +5,7 @@
 use codec::Encode;
 use micropayment_pool_client::{
 	api::BoundedVec, chain::to_api_account, handshake::BUNDLE_VERSION, AccountId, HandshakeBundle,
-	Hash, Header, PoolRecord,
+	Hash, PoolRecord,
 };
 use micropayment_pool_primitives::keys::{paid_key, pool_key, PALLET_PREFIX};
 use sp_keyring::Sr25519Keyring;
@@ -14,6 +14,9 @@ use sp_runtime::{
 	Digest,
 };
 use sp_state_machine::{prove_read, InMemoryBackend};
+
+/// A header as the node makes it (sp-runtime's), which the client decodes as subxt's.
+type Header = sp_runtime::generic::Header<u32, BlakeTwo256>;
 use std::collections::BTreeMap;
 
 pub const POOL: u64 = 7;

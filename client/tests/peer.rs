@@ -74,7 +74,7 @@ fn tampered_voucher_is_refused_and_not_kept() {
 	assert_eq!(peer.accept_voucher(&eve), Err(E::BadSignature));
 	// A garbage signature of the right shape.
 	let mut junk = viewer(GENESIS).sign(&bob(), 50);
-	junk.signature = sp_runtime::MultiSignature::Sr25519(sp_core::sr25519::Signature::from_raw([7; 64]));
+	junk.signature = micropayment_pool_client::MultiSignature::Sr25519([7; 64]);
 	assert_eq!(peer.accept_voucher(&junk), Err(E::BadSignature));
 	assert_eq!(best(&peer), None);
 	let reopened = Peer::open(peer.path(), bob(), GENESIS).expect("reopens");

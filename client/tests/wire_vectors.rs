@@ -7,18 +7,21 @@ use codec::Encode;
 use micropayment_pool_client::{
 	api::BoundedVec,
 	chain::to_api_account,
-	handshake::BUNDLE_VERSION, verify_handshake, AccountId, BundleExt, HandshakeBundle, Hash, Header, Policy,
-	PoolRecord, SignedVoucher, Voucher,
+	handshake::BUNDLE_VERSION, verify_handshake, AccountId, BundleExt, HandshakeBundle, Hash, Policy,
+	MultiSignature, PoolRecord, SignedVoucher, Voucher,
 };
 use micropayment_pool_primitives::keys::{paid_key, pool_key, PALLET_PREFIX};
 use serde_json::{json, Value};
-use sp_core::{ed25519, sr25519, Pair};
+use sp_core::{ed25519, Pair};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use sp_runtime::{
 	traits::{BlakeTwo256, Hash as _, Header as _},
-	Digest, MultiSignature,
+	Digest,
 };
 use sp_state_machine::{prove_read, InMemoryBackend};
+
+/// A header as the node makes it (sp-runtime's), which the client decodes as subxt's.
+type Header = sp_runtime::generic::Header<u32, BlakeTwo256>;
 use std::{collections::BTreeMap, path::PathBuf};
 
 /// An sr25519 signature by //Alice over the payload of [`voucher`]: randomised when made, so it
@@ -97,13 +100,13 @@ fn vectors() -> Value {
 	let sr_raw: [u8; 64] = hex::decode(ALICE_SR25519_RAW).expect("hex").try_into().expect("64");
 	let sr_signed = SignedVoucher {
 		voucher: v,
-		signature: MultiSignature::Sr25519(sr25519::Signature::from_raw(sr_raw)),
+		signature: MultiSignature::Sr25519(sr_raw),
 	};
 	assert!(sr_signed.is_signed_by(&Sr25519Keyring::Alice.to_account_id()));
 	let ed_pair: ed25519::Pair = Ed25519Keyring::Alice.pair();
 	let ed_signed = SignedVoucher {
 		voucher: v,
-		signature: MultiSignature::Ed25519(ed_pair.sign(&v.payload())),
+		signature: MultiSignature::Ed25519(ed_pair.sign(&v.payload()).0),
 	};
 	assert!(ed_signed.is_signed_by(&AccountId::from(ed_pair.public().0)));
 
@@ -127,7 +130,7 @@ fn vectors() -> Value {
 			"sr25519_over_payload": hex(sr_raw),
 			"ed25519_signer": hex(ed_pair.public().0),
 			"ed25519_over_payload": hex(match &ed_signed.signature {
-				MultiSignature::Ed25519(s) => s.0,
+				MultiSignature::Ed25519(s) => *s,
 				_ => unreachable!("made as Ed25519 above"),
 			}),
 		},

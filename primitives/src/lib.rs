@@ -19,7 +19,7 @@ pub mod keys;
 mod voucher;
 
 pub use voucher::{
-	PayloadForm, Voucher, PAYLOAD_LEN, VOUCHER_DOMAIN, WRAPPED_PAYLOAD_LEN, WRAP_PREFIX, WRAP_SUFFIX,
+	voucher_form, PayloadForm, Voucher, PAYLOAD_LEN, VOUCHER_DOMAIN, WRAPPED_PAYLOAD_LEN, WRAP_PREFIX, WRAP_SUFFIX,
 };
 #[cfg(feature = "verify")]
 pub use voucher::{verify_voucher, verify_voucher_form};

@@ -117,9 +117,20 @@ pub fn verify_voucher_form<S: Verify>(
 	voucher: &Voucher,
 	signer: &<S::Signer as IdentifyAccount>::AccountId,
 ) -> Option<PayloadForm> {
-	if signature.verify(&voucher.payload()[..], signer) {
+	voucher_form(voucher, |message| signature.verify(message, signer))
+}
+
+/// The rule every voucher check applies, for a signature scheme given as `check` (whether the
+/// signature is valid over the bytes it is handed): the raw payload first, then the
+/// `<Bytes>`-wrapped one. [`verify_voucher_form`] runs it with sp-runtime's `Verify`; a client
+/// without sp-runtime runs it with its own check of the same scheme.
+pub fn voucher_form(
+	voucher: &Voucher,
+	mut check: impl FnMut(&[u8]) -> bool,
+) -> Option<PayloadForm> {
+	if check(&voucher.payload()[..]) {
 		Some(PayloadForm::Raw)
-	} else if signature.verify(&voucher.wrapped_payload()[..], signer) {
+	} else if check(&voucher.wrapped_payload()[..]) {
 		Some(PayloadForm::Wrapped)
 	} else {
 		None

@@ -15,17 +15,14 @@
 //! that the net return is at most `−(1 − r)·(C − D)` and negative whenever an honest peer was
 //! underpaid.
 
-use crate::fleet::{account_of, key, Fleet};
+use crate::fleet::{account_of, compensation_share, key, Fleet};
 use anyhow::{anyhow, ensure};
 use micropayment_pool_client::{
-	compensation_share, settle_by, verify_handshake, AccountId, Balance, BlockNumber, Chain,
+	settle_by, verify_handshake, AccountId, Balance, BlockNumber, Chain,
 	ChainError, HandshakeBundle, Included, Peer, Policy, PoolId, PoolTerms, SignedVoucher, Viewer,
 	Wait,
 };
-use micropayment_pool_client::{
-	api::{pool_events as ev, runtime::tx as calls, BoundedVec},
-	chain::to_api_signature,
-};
+use micropayment_pool_client::api::{pool_events as ev, runtime::tx as calls, BoundedVec};
 use sp_core::sr25519;
 use std::{path::Path, sync::Arc, time::Duration};
 
@@ -210,7 +207,7 @@ fn settle_call(signed: &SignedVoucher) -> impl subxt::transactions::Payload + Se
 	calls().micropayment_pool().settle(
 		signed.voucher.pool_id,
 		signed.voucher.amount,
-		to_api_signature(&signed.signature),
+		signed.signature.clone(),
 	)
 }
 

@@ -12,6 +12,11 @@ use subxt::{transactions::Payload, utils::MultiAddress};
 use std::{collections::HashMap, sync::Arc};
 use tokio::sync::Mutex;
 
+/// The runtime's `CompensationShare` (from the client's metadata) as a `Perbill`.
+pub fn compensation_share() -> sp_runtime::Perbill {
+	sp_runtime::Perbill::from_parts(micropayment_pool_client::compensation_share_ppb())
+}
+
 /// The simulator's units: its reports and arguments are in the demo runtime's `UNIT`
 /// (10^12 planck, one MPT).
 pub fn units() -> micropayment_pool_client::amount::Units {

@@ -22,7 +22,7 @@ use micropayment_pool_client::{
 		BoundedVec, MultiSignature, SettlementItem,
 	},
 	chain::{emitted_by, AtBlock, SignedTx},
-	AccountId, Balance, Chain, Hash, PoolId, Voucher, Wait,
+	AccountId, Balance, Chain, Hash, HeaderExt, PoolId, Voucher, Wait,
 };
 use sp_core::{sr25519, Pair};
 use std::{
@@ -88,7 +88,6 @@ const POOL_DURATION: u32 = 300;
 /// One planned transaction.
 struct Planned {
 	xt: SignedTx,
-	hash: Hash,
 	vouchers: u32,
 }
 
@@ -216,7 +215,7 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 
 	// Watch the chain on its own connection, then submit on schedule.
 	let watcher_chain = Chain::connect(url).await?;
-	let index: HashMap<Hash, usize> = planned.iter().enumerate().map(|(i, p)| (p.hash, i)).collect();
+	let index: HashMap<Hash, usize> = planned.iter().enumerate().map(|(i, p)| (p.xt.hash, i)).collect();
 	let seen: Arc<Mutex<Vec<Option<Seen>>>> = Arc::new(Mutex::new(vec![None; planned.len()]));
 	let blocks: Arc<Mutex<Vec<(u32, Instant, Hash, u32, u32)>>> = Arc::default();
 	let start = Instant::now() + Duration::from_secs(1);
@@ -402,8 +401,7 @@ fn sign_all(
 			Chain::sign(at, &targets[*t], &pool_calls.settle_batch(BoundedVec(items)), *nonce)
 		}
 		.expect("the calls are the metadata's and the keys sr25519: signing cannot fail; qed");
-		let hash = xt.hash;
-		Planned { xt, hash, vouchers: items.len() as u32 }
+		Planned { xt, vouchers: items.len() as u32 }
 	};
 	let threads = num_cpus();
 	let chunk = plans.len().div_ceil(threads).max(1);
@@ -445,7 +443,7 @@ async fn watch(
 		if let Some(header) = next {
 			let header = header.map_err(|e| anyhow!("head subscription: {e}"))?;
 			let at = Instant::now();
-			let number = header.number;
+			let number = header.block_number();
 			// Blocks the subscription skipped, by number.
 			let mut hashes = Vec::new();
 			if let Some(last) = last_number {

@@ -227,7 +227,7 @@ pub fn sorted(double_spends: &[DoubleSpendRecord]) -> Vec<&DoubleSpendRecord> {
 /// One row per strategy × ratio: what the coalition got, what the bound allows, what the
 /// honest peers were owed and paid, what was slashed.
 fn double_spend_table(md: &mut String, double_spends: &[DoubleSpendRecord]) {
-	let r = micropayment_pool_client::compensation_share();
+	let r = crate::fleet::compensation_share();
 	let _ = writeln!(
 		md,
 		"\nDouble spending (Theorem IV.1): a viewer buys the whole resource, worth its deposit D, from {} honest peers and promises more than D to itself or to sock puppets it controls; the coalition plays each strategy at each collateral/deposit ratio. Compensation share r = {}%, settlement grace {} blocks. Amounts in UNIT; the coalition's change is from on-chain balances (free + reserved of all its accounts) with fees added back; net return = service received (the honest vouchers, at most D) + that change; the bound is −(1 − r)(C − D).\n",
@@ -352,7 +352,7 @@ mod tests {
 	fn record(strategy: Strategy, ratio: f64, coalition_change: i128, honest_paid: Balance, slashed: Balance) -> DoubleSpendRecord {
 		let collateral = collateral_of(D, ratio);
 		let excess = collateral - D;
-		let pot = micropayment_pool_client::compensation_share().mul_floor(excess);
+		let pot = crate::fleet::compensation_share().mul_floor(excess);
 		DoubleSpendRecord {
 			strategy,
 			ratio,

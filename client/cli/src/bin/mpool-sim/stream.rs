@@ -20,11 +20,12 @@ use crate::fleet::{account_of, key, Fleet};
 use anyhow::{anyhow, bail, ensure, Context};
 use micropayment_pool_client::{
 	settle_by, verify_handshake, AccountId, Balance, BlockNumber, Chain, HandshakeBundle, Hash,
+	HeaderExt,
 	Peer, Policy, PoolId, PoolTerms, SignedVoucher, Viewer, Wait,
 };
 use micropayment_pool_client::{
 	api::{pool_events as ev, runtime::tx as calls, BoundedVec, SettlementItem},
-	chain::{to_account, to_api_signature},
+	chain::to_account,
 	constants,
 };
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -550,7 +551,7 @@ async fn handshake(
 async fn open_channel(channel: &OpenPool, owner: &sr25519::Pair, peer: &SimPeer) -> anyhow::Result<()> {
 	let chain = &peer.node;
 	let head = chain.header(None).await?;
-	let at: Hash = sp_runtime::traits::Header::hash(&head);
+	let at: Hash = head.hash();
 	let record = chain
 		.pool(channel.id, Some(at))
 		.await?
@@ -570,7 +571,7 @@ async fn open_channel(channel: &OpenPool, owner: &sr25519::Pair, peer: &SimPeer)
 		expiry: record.expiry,
 		payees: record.payees,
 		paid_to_me: 0,
-		block_number: head.number,
+		block_number: head.block_number(),
 		block_hash: at,
 		total_deposit: record.total_deposit,
 	};
@@ -584,7 +585,7 @@ async fn settle_one(ctx: &Ctx, v: usize, peer: &SimPeer, pool_id: PoolId) -> any
 	let call = calls().micropayment_pool().settle(
 		pool_id,
 		signed.voucher.amount,
-		to_api_signature(&signed.signature),
+		signed.signature.clone(),
 	);
 	let included = ctx
 		.fleet
@@ -621,7 +622,7 @@ async fn settle_batches(ctx: &Arc<Ctx>) -> anyhow::Result<()> {
 					.map(|(_, s)| SettlementItem {
 						pool_id: s.voucher.pool_id,
 						amount: s.voucher.amount,
-						signature: to_api_signature(&s.signature),
+						signature: s.signature.clone(),
 					})
 					.collect();
 				ensure!(items.len() <= constants::pool().max_batch as usize, "batch above MaxBatch");

@@ -9,12 +9,13 @@ use clap::{Args, Parser, Subcommand};
 use micropayment_pool_client::{
 	amount::Amount,
 	settle_by, settlement_grace, verify_handshake, AccountId, Balance, BundleExt, Chain, ChainError,
+	HeaderExt,
 	HandshakeBundle, HandshakeError, Peer, Policy, PoolId, SignedVoucher, Viewer, VoucherError,
 	Wait,
 };
 use micropayment_pool_client::{
 	api::{pool_events as ev, runtime::tx as calls, BoundedVec},
-	chain::{to_account, to_api_account, to_api_signature},
+	chain::{to_account, to_api_account},
 	constants,
 };
 use output::{Failure, Report, EXIT_CODES, EXIT_USAGE};
@@ -691,7 +692,7 @@ async fn handshake(cli: &Cli, cmd: &HandshakeCmd) -> Result<Report, Failure> {
 				Some(hash) => hash,
 				None => chain.trusted_hash(&bundle).await.map_err(chain_err)?.map_err(handshake_failure)?,
 			};
-			let now = chain.header(None).await.map_err(chain_err)?.number;
+			let now = chain.header(None).await.map_err(chain_err)?.block_number();
 			let policy = Policy {
 				me: me.clone(),
 				now: Some(now),
@@ -776,7 +777,7 @@ async fn settle(cli: &Cli, args: &SettleArgs) -> Result<Report, Failure> {
 	let call = calls().micropayment_pool().settle(
 		pool_id,
 		signed.voucher.amount,
-		to_api_signature(&signed.signature),
+		signed.signature.clone(),
 	);
 	let included = chain.submit(&pair, &call, args.signer.wait()).await.map_err(chain_err)?;
 	let paid: Balance = included
