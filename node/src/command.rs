@@ -100,15 +100,44 @@ pub fn run() -> sc_cli::Result<()> {
 		}),
 		#[cfg(feature = "runtime-benchmarks")]
 		Some(Subcommand::Benchmark(cmd)) => {
-			use frame_benchmarking_cli::BenchmarkCmd;
-			let runner = cli.create_runner(cmd)?;
-			runner.sync_run(|config| match cmd {
+			use frame_benchmarking_cli::{BenchmarkCmd, SUBSTRATE_REFERENCE_HARDWARE};
+			// The parachain runtime imports cumulus' proof-size host function: with it, `pallet`
+			// and `overhead` run either runtime's wasm (`--runtime`), as frame-omni-bencher does.
+			type ExtraHostFunctions =
+				cumulus_primitives_proof_size_hostfunction::storage_proof_size::HostFunctions;
+			// `--chain` or `--runtime`: a spec handed over here would take precedence over
+			// `--runtime`, so one is loaded only when `--chain` names it.
+			let spec = |chain: &Option<String>| chain.as_deref().map(|id| cli.load_spec(id)).transpose();
+			match cmd {
 				BenchmarkCmd::Pallet(cmd) => cmd
-					.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(Some(
-						config.chain_spec,
-					)),
-				_ => Err("only `benchmark pallet` is wired in this node".into()),
-			})
+					.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ExtraHostFunctions>(
+						spec(&cmd.shared_params.chain)?,
+					),
+				BenchmarkCmd::Overhead(cmd) => cmd
+					.run_with_default_builder_and_spec::<Block, ExtraHostFunctions>(spec(
+						&cmd.shared_params.chain,
+					)?),
+				// Read and write costs measured on this node's database (ParityDb) holding the
+				// state of the chain under `--base-path`.
+				BenchmarkCmd::Storage(cmd) => {
+					let runner = cli.create_runner(cmd)?;
+					runner.sync_run(|config| {
+						let PartialComponents { client, backend, .. } =
+							service::new_partial(&config)?;
+						let db = backend.expose_db();
+						let storage = backend.expose_storage();
+						let shared_trie_cache = backend.expose_shared_trie_cache();
+						cmd.run(config, client, db, storage, shared_trie_cache)
+					})
+				},
+				BenchmarkCmd::Machine(cmd) => {
+					let runner = cli.create_runner(cmd)?;
+					runner.sync_run(|config| cmd.run(&config, SUBSTRATE_REFERENCE_HARDWARE.clone()))
+				},
+				BenchmarkCmd::Block(_) | BenchmarkCmd::Extrinsic(_) => Err(
+					"`benchmark block` and `benchmark extrinsic` are not wired in this node".into(),
+				),
+			}
 		},
 		Some(Subcommand::ChainInfo(cmd)) => {
 			let runner = cli.create_runner(cmd)?;

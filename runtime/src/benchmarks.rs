@@ -8,16 +8,22 @@ use frame_support::traits::StorageInfo;
 frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]
 	[frame_system, SystemBench::<Runtime>]
+	[frame_system_extensions, SystemExtensionsBench::<Runtime>]
 	[pallet_balances, Balances]
+	[pallet_transaction_payment, TransactionPayment]
 	[pallet_timestamp, Timestamp]
+	[pallet_sudo, Sudo]
 	[pallet_micropayment_pool, MicropaymentPool]
 );
 
 use frame_benchmarking::baseline::Pallet as BaselineBench;
-use frame_system_benchmarking::Pallet as SystemBench;
+use frame_system_benchmarking::{extensions::Pallet as SystemExtensionsBench, Pallet as SystemBench};
 
 impl frame_system_benchmarking::Config for Runtime {}
 impl frame_benchmarking::baseline::Config for Runtime {}
+// The fee payer is endowed by the benchmark itself; nothing else to set up (no block author
+// receives fees on these chains).
+impl pallet_transaction_payment::BenchmarkConfig for Runtime {}
 
 pub fn metadata(extra: bool) -> (Vec<BenchmarkList>, Vec<StorageInfo>) {
 	use frame_support::traits::StorageInfoTrait;

@@ -1,0 +1,17 @@
+//! This runtime's weights, measured on its own wasm on the project's machine by
+//! `scripts/bench/weights.sh` (docs/results.md gives the machine, the date and the figures).
+//! Every other file here is generated; regenerate rather than edit. The micropayment pool's weights
+//! live in its pallet (`pallet_micropayment_pool::weights`), measured on the solochain runtime.
+
+pub mod block_weights;
+pub mod cumulus_pallet_parachain_system;
+pub mod extrinsic_weights;
+pub mod frame_system;
+pub mod frame_system_extensions;
+pub mod pallet_balances;
+pub mod pallet_sudo;
+pub mod pallet_timestamp;
+pub mod pallet_transaction_payment;
+
+pub use block_weights::BlockExecutionWeight;
+pub use extrinsic_weights::ExtrinsicBaseWeight;
