@@ -66,7 +66,13 @@ mpool_export_wasm_env() {
 	esac
 }
 
-log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+# Progress lines carry the minutes and seconds since the first script of the run started.
+: "${MPOOL_T0:=$(date +%s)}"
+export MPOOL_T0
+log() {
+	local t=$(($(date +%s) - MPOOL_T0))
+	printf '\033[1;34m==>\033[0m [%d:%02d] %s\n' $((t / 60)) $((t % 60)) "$*"
+}
 
 # The release dir of the cargo target dir.
 mpool_release_dir() {

@@ -26,6 +26,35 @@ pub type Hash = sp_core::H256;
 /// Address format of extrinsics.
 pub type Address = sp_runtime::MultiAddress<AccountId, ()>;
 
+/// The block's weight limits from its measured base costs: `BlockWeights::with_sensible_defaults`
+/// (`normal_ratio` of `block` for normal transactions, the rest reserved for operational ones,
+/// 10 % expected for initialization), but with this chain's `BlockExecutionWeight` and
+/// `ExtrinsicBaseWeight` from `benchmark overhead` instead of Substrate's reference-machine
+/// constants.
+pub fn block_weights(
+	block: frame_support::weights::Weight,
+	normal_ratio: sp_runtime::Perbill,
+	base_block: frame_support::weights::Weight,
+	base_extrinsic: frame_support::weights::Weight,
+) -> frame_system::limits::BlockWeights {
+	use frame_support::dispatch::DispatchClass;
+	let normal = normal_ratio * block;
+	frame_system::limits::BlockWeights::builder()
+		.base_block(base_block)
+		.for_class(DispatchClass::all(), |class| class.base_extrinsic = base_extrinsic)
+		.for_class(DispatchClass::Normal, |class| class.max_total = Some(normal))
+		.for_class(DispatchClass::Operational, |class| {
+			class.max_total = Some(block);
+			class.reserved = Some(block.saturating_sub(normal));
+		})
+		.avg_block_initialization(sp_runtime::Perbill::from_percent(10))
+		.build()
+		.expect(
+			"the measured base costs are microseconds against a block of seconds, and \
+			 `frame_system`'s integrity test checks these limits at every build; qed",
+		)
+}
+
 /// The checks every signed transaction goes through, the same on both chains and in the same
 /// order, so a client signs for either alike.
 pub type TxExtension<Runtime> = (
@@ -168,9 +197,10 @@ macro_rules! impl_micropayment_pool_config {
 }
 
 /// Implements `pallet_balances`, `pallet_transaction_payment` and `pallet_sudo` for `Runtime`
-/// alike on both chains, so a transaction costs the same fee on either and the simulator's
-/// figures compare. Needs `Runtime`, `RuntimeEvent`, `RuntimeCall`, `RuntimeHoldReason`,
-/// `RuntimeFreezeReason`, `Balances` and `Balance` in scope.
+/// alike on both chains: the same fee rules, so the simulator's figures compare. The weights are
+/// each runtime's own, measured on its wasm by `scripts/bench/weights.sh` (`crate::weights`).
+/// Needs `Runtime`, `RuntimeEvent`, `RuntimeCall`, `RuntimeHoldReason`, `RuntimeFreezeReason`,
+/// `Balances`, `Balance` and a `weights` module with those pallets' files in scope.
 #[macro_export]
 macro_rules! impl_balances_and_fees_config {
 	() => {
@@ -184,7 +214,7 @@ macro_rules! impl_balances_and_fees_config {
 			type ExistentialDeposit =
 				frame_support::traits::ConstU128<{ $crate::EXISTENTIAL_DEPOSIT }>;
 			type AccountStore = frame_system::Pallet<Runtime>;
-			type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
+			type WeightInfo = crate::weights::pallet_balances::WeightInfo<Runtime>;
 			type FreezeIdentifier = RuntimeFreezeReason;
 			type MaxFreezes = frame_support::traits::VariantCountOf<RuntimeFreezeReason>;
 			type RuntimeHoldReason = RuntimeHoldReason;
@@ -207,13 +237,13 @@ macro_rules! impl_balances_and_fees_config {
 			type LengthToFee = frame_support::weights::IdentityFee<Balance>;
 			type FeeMultiplierUpdate =
 				pallet_transaction_payment::ConstFeeMultiplier<FeeMultiplier>;
-			type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+			type WeightInfo = crate::weights::pallet_transaction_payment::WeightInfo<Runtime>;
 		}
 
 		impl pallet_sudo::Config for Runtime {
 			type RuntimeEvent = RuntimeEvent;
 			type RuntimeCall = RuntimeCall;
-			type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+			type WeightInfo = crate::weights::pallet_sudo::WeightInfo<Runtime>;
 		}
 	};
 }

@@ -2,6 +2,7 @@
 //! from `micropayment-pool-runtime-common`, shared with the solochain.
 
 use crate::{
+	weights::{self, BlockExecutionWeight, ExtrinsicBaseWeight},
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, ConsensusHook, Hash, Nonce, PalletInfo,
 	ParachainInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
 	RuntimeOrigin, RuntimeTask, SLOT_DURATION, VERSION,
@@ -34,8 +35,14 @@ const MAXIMUM_BLOCK_WEIGHT: Weight = Weight::from_parts(
 parameter_types! {
 	pub const BlockHashCount: BlockNumber = 2400;
 	pub const Version: RuntimeVersion = VERSION;
-	pub RuntimeBlockWeights: BlockWeights =
-		BlockWeights::with_sensible_defaults(MAXIMUM_BLOCK_WEIGHT, NORMAL_DISPATCH_RATIO);
+	/// The base costs of a block and of a transaction as measured on this runtime
+	/// (`benchmark overhead`).
+	pub RuntimeBlockWeights: BlockWeights = micropayment_pool_runtime_common::block_weights(
+		MAXIMUM_BLOCK_WEIGHT,
+		NORMAL_DISPATCH_RATIO,
+		BlockExecutionWeight::get(),
+		ExtrinsicBaseWeight::get(),
+	);
 	pub RuntimeBlockLength: BlockLength =
 		BlockLength::builder()
 			.max_length(5 * 1024 * 1024)
@@ -53,8 +60,11 @@ impl frame_system::Config for Runtime {
 	type Nonce = Nonce;
 	type Hash = Hash;
 	type BlockHashCount = BlockHashCount;
-	/// omni-node stores state in RocksDB by default.
+	/// omni-node stores state in RocksDB by default. Substrate's constants: measuring them needs a
+	/// benchmarking build of the collator (`benchmark storage`), which the project does not make.
 	type DbWeight = RocksDbWeight;
+	type SystemWeightInfo = weights::frame_system::WeightInfo<Runtime>;
+	type ExtensionsWeightInfo = weights::frame_system_extensions::WeightInfo<Runtime>;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
@@ -81,7 +91,7 @@ impl cumulus_pallet_parachain_system::Config for Runtime {
 	type XcmpMessageHandler = ();
 	type ReservedXcmpWeight = ReservedXcmpWeight;
 	type CheckAssociatedRelayNumber = RelayNumberMonotonicallyIncreases;
-	type WeightInfo = ();
+	type WeightInfo = weights::cumulus_pallet_parachain_system::WeightInfo<Runtime>;
 	type ConsensusHook = ConsensusHook;
 	type RelayParentOffset = ConstU32<0>;
 	type SchedulingSignatureVerifier = ();
@@ -103,7 +113,7 @@ impl pallet_timestamp::Config for Runtime {
 	type Moment = u64;
 	type OnTimestampSet = Aura;
 	type MinimumPeriod = ConstU64<0>;
-	type WeightInfo = ();
+	type WeightInfo = weights::pallet_timestamp::WeightInfo<Runtime>;
 }
 
 micropayment_pool_runtime_common::impl_balances_and_fees_config!();

@@ -3,7 +3,7 @@
 // same on both chains; a case that needs the solochain (GRANDPA, two validators) skips on para.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdirSync, openSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,7 +78,21 @@ async function rpc(port, method, params = []) {
  * With `wsP2p`, it also listens for light clients on a free loopback WebSocket p2p port
  * (`wsP2pPort`). Returns { ws, rpcPort, p2pPort, wsP2pPort, stop, ... }.
  */
-export async function startNode(name, args, { timeoutMs = 120_000, basePath, wsP2p = false } = {}) {
+export async function startNode(name, args, options = {}) {
+  // A port found free can be taken by another process (a suite running beside this one) before
+  // the node binds it: then the node exits at once, and it is started again on other ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNodeOnce(name, args, options);
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt === 3) throw error;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startNodeOnce(name, args, { timeoutMs = 120_000, basePath, wsP2p = false } = {}) {
   mkdirSync(LOG_DIR, { recursive: true });
   if (CHAIN !== 'solo') name = `${CHAIN}-${name}`;
   const rpcPort = await freePort();
@@ -104,6 +118,7 @@ export async function startNode(name, args, { timeoutMs = 120_000, basePath, wsP
     ],
     { stdio: ['ignore', log, log] },
   );
+  closeSync(log); // the child has its own copy
   running.add(child);
   let exited = null;
   child.on('exit', (code, signal) => {
@@ -130,7 +145,13 @@ export async function startNode(name, args, { timeoutMs = 120_000, basePath, wsP
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (exited) throw new Error(`${name} exited early (${JSON.stringify(exited)}); see scripts/e2e/logs/${name}.log`);
+    if (exited) {
+      if (/address already in use|os error 98/i.test(readFileSync(join(LOG_DIR, `${name}.log`), 'utf8'))) {
+        if (!basePath) rmSync(base, { recursive: true, force: true });
+        throw new PortTaken(`${name}: a port was taken before the node bound it`);
+      }
+      throw new Error(`${name} exited early (${JSON.stringify(exited)}); see scripts/e2e/logs/${name}.log`);
+    }
     try {
       if (await rpc(rpcPort, 'system_health')) break;
     } catch {
