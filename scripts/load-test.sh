@@ -6,9 +6,12 @@
 #                                              # in a temporary directory
 #   MPOOL_UPDATE_DOCS=1 scripts/load-test.sh   # the same, recording the figures in
 #                                              # docs/results.md and docs/results/
+#   MPOOL_LOAD_MODES=single scripts/load-test.sh   # one mode only
 #
 # The node's transaction pool is raised (--pool-limit, --pool-kbytes) so a backlog queues
-# instead of being dropped; its log goes to the report for the block build times.
+# instead of being dropped; its log goes to the report for the block build times. A second node
+# (not an authority) follows the author over p2p and imports every block it builds, as any full
+# node of the network would: its Prometheus metrics give each block's import time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/env.sh
@@ -25,14 +28,43 @@ if [ -n "${MPOOL_UPDATE_DOCS:-}" ]; then
 else
 	out=(--out "$(mktemp -d)")
 fi
+# The author's p2p identity, so the importer can dial it (the key of //Alice's node in the e2e
+# suites; a test key, never a real node's).
+author_key=0000000000000000000000000000000000000000000000000000000000000001
+author_peer=12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp
+pool=(--pool-limit 200000 --pool-kbytes 1048576)
+# MPOOL_LOAD_LOG adds a log filter to the author (e.g. `txpool=debug`).
+author_log=(${MPOOL_LOAD_LOG:+-l "$MPOOL_LOAD_LOG"})
+importer_pid=""
+stop_importer() {
+	if [ -n "$importer_pid" ]; then
+		kill "$importer_pid" 2>/dev/null || true
+		wait "$importer_pid" 2>/dev/null || true
+		importer_pid=""
+	fi
+}
 status=0
-for mode in batch single; do
+for mode in ${MPOOL_LOAD_MODES:-batch single}; do
 	logfile="$(mktemp -t mpool-load-node.XXXXXX.log)"
-	mpool_start_dev_node "$logfile" --pool-limit 200000 --pool-kbytes 1048576 --rpc-max-connections 1000
+	mpool_start_dev_node "$logfile" "${pool[@]}" --rpc-max-connections 1000 --node-key "$author_key" \
+		"${author_log[@]}"
+	trap 'stop_importer; mpool_stop_dev_node' EXIT # after mpool_start_dev_node, which sets its own
+	importer_log="$(mktemp -t mpool-load-importer.XXXXXX.log)"
+	metrics="$(mpool_free_port)"
+	"$(mpool_node_bin)" --chain dev --tmp --port "$(mpool_free_port)" --rpc-port "$(mpool_free_port)" \
+		--prometheus-port "$metrics" --no-telemetry --no-mdns "${pool[@]}" \
+		--bootnodes "/ip4/127.0.0.1/tcp/$MPOOL_P2P_PORT/p2p/$author_peer" >"$importer_log" 2>&1 &
+	importer_pid=$!
+	for _ in $(seq 1 120); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$metrics") 2>/dev/null && break
+		kill -0 "$importer_pid" 2>/dev/null || { echo "error: the importer exited; see $importer_log" >&2; exit 1; }
+		sleep 0.5
+	done
+	log "importer node up (metrics on :$metrics, log: $importer_log)"
 	log "mpool-sim load --mode $mode --rate $rate --duration $seconds"
 	"$sim" load --mode "$mode" --rate "$rate" --duration "$seconds" --node-log "$logfile" \
-		"${out[@]}" || status=$?
-	kill "$MPOOL_NODE_PID"
-	wait "$MPOOL_NODE_PID" 2>/dev/null || true
+		--importer-metrics "http://127.0.0.1:$metrics/metrics" "${out[@]}" || status=$?
+	stop_importer
+	mpool_stop_dev_node
 done
 exit $status

@@ -334,6 +334,18 @@ impl Chain {
 
 	/// The normal-class ref time (picoseconds) and proof size block `at` used.
 	pub async fn normal_weight(&self, at: Hash) -> Result<(u64, u64), ChainError> {
+		Ok(self.weight_used(at).await?[0])
+	}
+
+	/// The ref time in picoseconds block `at` used in all three classes (`System.BlockWeight`:
+	/// its transactions, the inherents and the block's own base cost).
+	pub async fn block_ref_time(&self, at: Hash) -> Result<u64, ChainError> {
+		Ok(self.weight_used(at).await?.iter().fold(0u64, |sum, (ref_time, _)| sum.saturating_add(*ref_time)))
+	}
+
+	/// `System.BlockWeight` at `at`: (ref time, proof size) of the normal, operational and
+	/// mandatory classes.
+	async fn weight_used(&self, at: Hash) -> Result<[(u64, u64); 3], ChainError> {
 		let at = self.at(at).await?;
 		let weight = at
 			.storage()
@@ -342,7 +354,7 @@ impl Chain {
 			.map_err(subxt_err)?
 			.decode()
 			.map_err(subxt_err)?;
-		Ok((weight.normal.ref_time, weight.normal.proof_size))
+		Ok([weight.normal, weight.operational, weight.mandatory].map(|w| (w.ref_time, w.proof_size)))
 	}
 
 	/// The normal class's share of a block's weight (`System.BlockWeights`), as ref time in
@@ -530,6 +542,15 @@ fn outcome(
 /// Whether `event` was emitted by the extrinsic at `index`.
 pub fn emitted_by(event: &subxt::events::Event<'_, ChainConfig>, index: u32) -> bool {
 	event.phase() == Phase::ApplyExtrinsic(index)
+}
+
+/// The index of the extrinsic that emitted `event`, if one did (not an initialization or
+/// finalization event): to sort a block's events in one pass.
+pub fn emitting_extrinsic(event: &subxt::events::Event<'_, ChainConfig>) -> Option<u32> {
+	match event.phase() {
+		Phase::ApplyExtrinsic(index) => Some(index),
+		_ => None,
+	}
 }
 
 /// `chain_getBlock`'s answer, as far as this client reads it.

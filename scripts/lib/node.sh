@@ -34,6 +34,8 @@ mpool_start_dev_node() {
 	MPOOL_NODE_PID=$!
 	trap mpool_stop_dev_node EXIT
 	export MPOOL_URL="ws://127.0.0.1:$port"
+	# Its p2p port, for a second node to dial.
+	export MPOOL_P2P_PORT="$p2p"
 	local code
 	for _ in $(seq 1 240); do
 		code=0

@@ -1,4 +1,5 @@
-//! Benchmarks of the pallet's calls, each on its most expensive path.
+//! Benchmarks of the pallet's calls, each on its most expensive path; `settle` also on its
+//! cheaper paths, which it refunds to.
 
 use super::*;
 use frame_benchmarking::v2::*;
@@ -105,6 +106,25 @@ fn overdrawing_voucher<T: Config>(
 	(pool_id, target, amount, signature)
 }
 
+/// A pool of a fresh sr25519 owner, a funded peer and its raw-signed voucher for `amount` (inside
+/// the deposit); with `repeat`, the peer was already paid half of it, so its `Paid` record exists.
+fn voucher_inside_deposit<T: Config>(
+	repeat: bool,
+) -> (PoolId, T::AccountId, BalanceOf<T>, T::Signature) {
+	let (owner, key) = T::BenchmarkHelper::new_owner(false);
+	let (pool_id, deposit) = create::<T>(&owner);
+	let target: T::AccountId = whitelisted_caller();
+	funded::<T>(&target);
+	let amount = deposit.saturating_sub(1u32.into());
+	let sign = |amount| T::BenchmarkHelper::sign(&key, &Pallet::<T>::voucher(pool_id, &target, amount).payload());
+	if repeat {
+		let half = amount / 2u32.into();
+		Pallet::<T>::settle(RawOrigin::Signed(target.clone()).into(), pool_id, half, sign(half))
+			.expect("a voucher inside the deposit from a funded peer; qed");
+	}
+	(pool_id, target.clone(), amount, sign(amount))
+}
+
 /// Checks that a benchmarked settlement took the forfeiting path.
 fn assert_forfeited<T: Config>(pool_id: PoolId, target: &T::AccountId, amount: BalanceOf<T>) {
 	assert_eq!(Paid::<T>::get(pool_id, target), Some(amount));
@@ -156,6 +176,32 @@ mod benchmarks {
 		_(RawOrigin::Signed(target.clone()), pool_id, amount, signature);
 
 		assert_forfeited::<T>(pool_id, &target, amount);
+	}
+
+	/// A new peer's first settlement inside the deposit: one transfer, the peer's record
+	/// deposit held, no slash. sr25519 over the raw payload.
+	#[benchmark]
+	fn settle_new_payee() {
+		let (pool_id, target, amount, signature) = voucher_inside_deposit::<T>(false);
+
+		#[extrinsic_call]
+		settle(RawOrigin::Signed(target.clone()), pool_id, amount, signature);
+
+		assert_eq!(Paid::<T>::get(pool_id, &target), Some(amount));
+		assert!(Pools::<T>::get(pool_id).is_some_and(|p| !p.overdrawn && p.payees == 1));
+	}
+
+	/// A later settlement of a peer the pool already paid, inside the deposit: one transfer, no
+	/// new record. sr25519 over the raw payload.
+	#[benchmark]
+	fn settle_repeat() {
+		let (pool_id, target, amount, signature) = voucher_inside_deposit::<T>(true);
+
+		#[extrinsic_call]
+		settle(RawOrigin::Signed(target.clone()), pool_id, amount, signature);
+
+		assert_eq!(Paid::<T>::get(pool_id, &target), Some(amount));
+		assert!(Pools::<T>::get(pool_id).is_some_and(|p| !p.overdrawn && p.payees == 1));
 	}
 
 	/// As `settle`, signed over the `<Bytes>`-wrapped payload: two sr25519 checks, the weight

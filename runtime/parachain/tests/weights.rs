@@ -4,7 +4,7 @@
 //! and the solochain's database costs are `benchmark storage`'s on ParityDb.
 
 use core::any::type_name;
-use frame_support::{dispatch::DispatchClass, traits::Get};
+use frame_support::dispatch::DispatchClass;
 
 /// Asserts that each `WeightInfo` type lives in `module` (the runtime's generated weights).
 fn assert_measured(module: &str, types: &[&str]) {

@@ -6,10 +6,13 @@
 //! `Settled` / `SettlementFailed` / `ExtrinsicFailed` events they emitted, and the block's
 //! weight. Reported: vouchers settled per second, inclusion latency (submission → in a best
 //! block) p50/p99, rejected and lost vouchers, block fullness, and — with `--node-log` — how
-//! long the node took to build each block.
+//! long the node took to build each block. With `--importer-metrics`, a second node importing
+//! every block the author builds gives each block's import time (execution included): the
+//! execution per voucher, the ceiling it sets, and whether the weights charged were optimistic.
 
 use crate::{
 	fleet::{account_of, key, key_from_uri, payee_record_deposit, Fleet, UNIT},
+	importer::{self, Endpoint, Import},
 	report::{quantile, splice, write_csv},
 };
 use anyhow::{anyhow, ensure, Context};
@@ -21,7 +24,7 @@ use micropayment_pool_client::{
 		runtime::{system::events::ExtrinsicFailed, tx as calls},
 		BoundedVec, MultiSignature, SettlementItem,
 	},
-	chain::{emitted_by, AtBlock, SignedTx},
+	chain::{emitting_extrinsic, AtBlock, SignedTx},
 	AccountId, Balance, Chain, Hash, HeaderExt, PoolId, Voucher, Wait,
 };
 use sp_core::{sr25519, Pair};
@@ -74,6 +77,10 @@ pub struct LoadArgs {
 	/// The node's log, to report how long it took to build each block.
 	#[arg(long)]
 	node_log: Option<PathBuf>,
+	/// Prometheus endpoint (`http://host:port/metrics`) of a second node that imports every block
+	/// the author builds: its per-block import time is recorded beside the build time.
+	#[arg(long)]
+	importer_metrics: Option<Endpoint>,
 	/// Directory for the per-block CSV and the plot.
 	#[arg(long)]
 	out: Option<PathBuf>,
@@ -114,6 +121,14 @@ struct BlockRow {
 	/// How long the node took to build it, if its log was given.
 	proposal_ms: Option<f64>,
 	end_reason: Option<String>,
+	/// Ref time of all three classes (transactions, inherents, the block's base cost), ms.
+	total_weight_ms: f64,
+	/// How long the importer took to verify and import it, if its metrics were given.
+	import_ms: Option<f64>,
+	/// Blocks imported between the same two scrapes of the importer (1: measured alone).
+	import_shared_by: Option<u32>,
+	/// `import_ms / total_weight_ms`: above 1, the block took longer than its weight says.
+	import_over_weight: Option<f64>,
 }
 
 /// Runs the load test; `Ok(false)` if a valid voucher was rejected or lost.
@@ -222,6 +237,10 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 	let submitted: Arc<Mutex<Vec<Option<(Instant, Result<(), String>)>>>> =
 		Arc::new(Mutex::new(vec![None; planned.len()]));
 	let done_submitting = Arc::new(tokio::sync::Notify::new());
+	let (importer_done, importer_stop) = tokio::sync::watch::channel(None);
+	let importer = args.importer_metrics.clone().map(|endpoint| {
+		tokio::spawn(importer::follow(endpoint, Duration::from_millis(100), importer_stop, Duration::from_secs(60)))
+	});
 	let watcher = {
 		let (seen, blocks, index, done) = (seen.clone(), blocks.clone(), index, done_submitting.clone());
 		let submitted = submitted.clone();
@@ -260,6 +279,14 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 	bar.finish_with_message(format!("in {offered_secs:.1} s; waiting for inclusion"));
 	done_submitting.notify_one();
 	watcher.await??;
+	let imports: HashMap<u32, Import> = match importer {
+		Some(task) => {
+			let last = blocks.lock().await.iter().map(|b| b.0).max().unwrap_or(0);
+			importer_done.send_replace(Some(last));
+			task.await??
+		},
+		None => HashMap::new(),
+	};
 
 	// Per-block weight and, from the node's log, build times.
 	let limit_ms = chain.max_normal_ref_time().await? as f64 / 1e9;
@@ -271,7 +298,9 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 	for (number, at, hash, ours, settled) in blocks.lock().await.iter() {
 		let (ref_time, _) = chain.normal_weight(*hash).await?;
 		let weight_ms = ref_time as f64 / 1e9;
+		let total_weight_ms = chain.block_ref_time(*hash).await? as f64 / 1e9;
 		let proposal = proposals.get(number);
+		let import = imports.get(number);
 		rows.push(BlockRow {
 			number: *number,
 			seen_s: at.saturating_duration_since(start).as_secs_f64(),
@@ -281,6 +310,10 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 			fullness: weight_ms / limit_ms,
 			proposal_ms: proposal.map(|p| p.0),
 			end_reason: proposal.map(|p| p.1.clone()),
+			total_weight_ms,
+			import_ms: import.map(|i| i.ms),
+			import_shared_by: import.map(|i| i.shared_by),
+			import_over_weight: import.map(|i| i.ms / total_weight_ms.max(1e-9)),
 		});
 	}
 
@@ -341,6 +374,25 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 		}
 		let _ = writeln!(md, "| why the node stopped filling the block | {reasons:?} |");
 	}
+	let imported: Vec<&&BlockRow> = busy.iter().filter(|r| r.import_ms.is_some()).collect();
+	if !imported.is_empty() {
+		let import_ms: f64 = imported.iter().filter_map(|r| r.import_ms).sum();
+		let their_vouchers: f64 = imported.iter().map(|r| r.vouchers_settled as f64).sum();
+		let per_voucher_us = import_ms * 1e3 / their_vouchers.max(1.0);
+		let ceiling = limit_ms * 1e3 / per_voucher_us / 6.0;
+		let sustained = settled as f64 / span;
+		let worst = imported
+			.iter()
+			.max_by(|a, b| a.import_over_weight.partial_cmp(&b.import_over_weight).unwrap_or(std::cmp::Ordering::Equal))
+			.expect("imported is not empty; qed");
+		let verify_us = sr25519_verify_us();
+		let _ = writeln!(md, "| importer's verification + import time per block (mean of those blocks; {} of {} measured alone) | {:.0} ms |", imported.iter().filter(|r| r.import_shared_by == Some(1)).count(), imported.len(), import_ms / imported.len() as f64);
+		let _ = writeln!(md, "| execution per settled voucher (importer's time ÷ vouchers, those blocks) | {per_voucher_us:.0} µs |");
+		let _ = writeln!(md, "| one sr25519 verification (this process, same run); execution per voucher ÷ it | {verify_us:.1} µs; {:.2} |", per_voucher_us / verify_us);
+		let _ = writeln!(md, "| **ceiling**: {limit_ms:.0} ms ÷ execution per voucher ÷ 6 s | **{ceiling:.0} vouchers/s** |");
+		let _ = writeln!(md, "| **sustained ÷ ceiling** | **{:.2}** |", sustained / ceiling);
+		let _ = writeln!(md, "| weights not optimistic: importer's time ÷ the block's ref-time weight, max | {:.2} (block {}: {:.0} ms for {:.0} ms of weight) |", worst.import_over_weight.unwrap_or(0.0), worst.number, worst.import_ms.unwrap_or(0.0), worst.total_weight_ms);
+	}
 	if let Some(first) = rejected.first() {
 		let _ = writeln!(md, "\nFirst rejection: `{first}`");
 	}
@@ -363,6 +415,23 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 		splice(path, tag, &md)?;
 	}
 	Ok(rejected.is_empty() && lost == 0 && failed_vouchers == 0 && failed_xts == 0)
+}
+
+/// One sr25519 verification of a voucher payload in this process, µs (the runtime's check is
+/// the same native host function): the mean of 2,000.
+fn sr25519_verify_us() -> f64 {
+	let pair = key("load-verify", 0);
+	let payload = Voucher { genesis_hash: [7; 32], pool_id: 1, target: [9; 32], amount: 1 }.payload();
+	let signature = pair.sign(&payload);
+	let public = pair.public();
+	const N: u32 = 2_000;
+	let started = Instant::now();
+	let mut ok = 0u32;
+	for _ in 0..N {
+		ok += u32::from(sr25519::Pair::verify(&signature, payload, &public));
+	}
+	assert_eq!(ok, N, "a valid signature verifies");
+	started.elapsed().as_secs_f64() * 1e6 / f64::from(N)
 }
 
 fn num_cpus() -> usize {
@@ -498,20 +567,24 @@ async fn read_block(
 	if ours.is_empty() {
 		return Ok((0, 0));
 	}
+	// One pass over the events: a full block holds thousands of our transactions.
+	let mut found: HashMap<u32, Seen> =
+		ours.iter().map(|(i, _)| (*i, Seen { at, settled: 0, failed_vouchers: 0, failed: false })).collect();
 	let events = chain.events(hash).await?;
+	for event in events.iter().filter_map(Result::ok) {
+		let Some(s) = emitting_extrinsic(&event).and_then(|i| found.get_mut(&i)) else { continue };
+		if event.is::<ev::Settled>() {
+			s.settled += 1;
+		} else if event.is::<ev::SettlementFailed>() {
+			s.failed_vouchers += 1;
+		} else if event.is::<ExtrinsicFailed>() {
+			s.failed = true;
+		}
+	}
 	let mut seen = seen.lock().await;
 	let mut total = 0;
 	for (i, x) in &ours {
-		let mut s = Seen { at, settled: 0, failed_vouchers: 0, failed: false };
-		for event in events.iter().filter_map(Result::ok).filter(|e| emitted_by(e, *i)) {
-			if event.is::<ev::Settled>() {
-				s.settled += 1;
-			} else if event.is::<ev::SettlementFailed>() {
-				s.failed_vouchers += 1;
-			} else if event.is::<ExtrinsicFailed>() {
-				s.failed = true;
-			}
-		}
+		let s = found[i];
 		total += s.settled;
 		seen[*x] = Some(s);
 	}

@@ -13,6 +13,7 @@
 
 mod adversary;
 mod fleet;
+mod importer;
 mod load;
 mod plot;
 mod report;
