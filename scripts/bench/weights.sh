@@ -6,19 +6,23 @@
 #   runtime/parachain/src/weights/; the micropayment pool into its pallet's weights.rs, from the
 #   solochain runtime, which both runtimes share);
 # - `BlockExecutionWeight` and `ExtrinsicBaseWeight` (`benchmark overhead`) of each runtime;
-# - the solochain's database weights (`benchmark storage` on ParityDb, the node's database, holding
-#   the dev chain's state plus POOLS pools with one settled peer each: scripts/bench/bench-state.mjs);
+# - the database weights of each node (`benchmark storage` on the same state, the dev chain's plus
+#   POOLS pools with one settled peer each: scripts/bench/bench-state.mjs): ParityDb, the solochain
+#   node's database, and RocksDB, the parachain node's (omni-node's default);
 # - FRAME's baseline `sr25519_verification` (docs/results/baseline-sr25519-weights.rs.txt), the
-#   yardstick `settle` is compared with.
+#   yardstick `settle` is compared with;
+# - a profile of `settle`: its stages measured alone (the pallet's extra benchmarks `stage_*`,
+#   docs/results/settle-stages-weights.rs.txt).
 #
-# One binary does it all: `mpool-node` built with `runtime-benchmarks`. `benchmark storage` needs a
+# One binary does it all: `mpool-node` built with `runtime-benchmarks` (and `rocksdb-weights`, so
+# that this build alone can open a RocksDB database; the node users run has neither). `benchmark storage` needs a
 # node's database, so that build is needed anyway; its `benchmark pallet` and `benchmark overhead`
 # take a runtime's wasm (`--runtime`) as frame-omni-bencher does, which is how the parachain
 # runtime is measured without building a second benchmarking node.
 #
 # Run it on a quiet machine: the figures are wall-clock timings. STEPS and REPEAT (default 50 and
 # 20) trade precision for time; POOLS (default 100000) sizes the storage benchmark's state; ONLY
-# (e.g. `ONLY=storage`) runs one stage: pallets, pool, overhead, storage, para.
+# (e.g. `ONLY=storage`) runs one stage: pallets, pool, profile, overhead, storage, para-storage, para.
 set -euo pipefail
 steps="${STEPS:-50}"
 repeat="${REPEAT:-20}"
@@ -37,8 +41,8 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/mpool-weights.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 stage() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 
-log "cargo build --release -p micropayment-pool-node --features runtime-benchmarks"
-cargo build --release --locked -p micropayment-pool-node --features runtime-benchmarks
+log "cargo build --release -p micropayment-pool-node --features runtime-benchmarks,rocksdb-weights"
+cargo build --release --locked -p micropayment-pool-node --features runtime-benchmarks,rocksdb-weights
 
 # The FRAME pallets each runtime configures; the pool pallet is measured once (below).
 frame_pallets=(
@@ -96,30 +100,63 @@ if stage pool; then
 	grep -E "Weight::from_parts|saturating_mul" docs/results/baseline-sr25519-weights.rs.txt | head -4
 fi
 
+if stage profile; then
+	log "benchmark pallet: settle's paths and the stages of settle_repeat (extra benchmarks)"
+	mkdir -p docs/results
+	"$node" benchmark pallet \
+		--chain dev \
+		--pallet pallet_micropayment_pool \
+		--extra \
+		--extrinsic settle_repeat,settle_new_payee,stage_plan,stage_signature,stage_pay,stage_record,stage_event,stage_payee_ticket \
+		--steps "$steps" \
+		--repeat "$repeat" \
+		--wasm-execution compiled \
+		--template scripts/bench/weight-template.hbs \
+		--output docs/results/settle-stages-weights.rs.txt
+	grep -E "^	fn |Weight::from_parts" docs/results/settle-stages-weights.rs.txt
+fi
+
 if stage overhead; then
 	log "benchmark overhead (solochain): block and extrinsic base weights"
 	mkdir -p runtime/src/weights
 	"$node" benchmark overhead --chain dev --weight-path runtime/src/weights
 fi
 
-if stage storage; then
+# The storage benchmarks' state, made once for both databases.
+bench_spec() {
+	[ ! -f "$work/bench-spec.json" ] || return 0
 	log "export the dev chain's raw spec; add $pools pools with a settled peer each"
 	# bench-state.mjs encodes with @polkadot/types from the e2e suite's pinned packages.
 	[ -d scripts/e2e/node_modules ] ||
 		(cd scripts/e2e && npm ci --no-audit --no-fund --loglevel=error)
 	"$node" export-chain-spec --chain dev --raw --output "$work/dev-raw.json"
 	node scripts/bench/bench-state.mjs "$work/dev-raw.json" "$work/bench-spec.json" "$pools"
-	# Writes are timed per commit of 10,000 keys, amortised per key: about what a block full of
-	# settlements commits (~2,000 settlements of ~6 writes each).
-	log "benchmark storage on ParityDb"
-	mkdir -p runtime/src/weights
+}
+
+# bench_storage <database> <weight dir>. Writes are timed per commit of 10,000 keys, amortised per
+# key: about what a block full of settlements commits (~2,000 settlements of ~6 writes each).
+bench_storage() {
+	bench_spec
+	mkdir -p "$2"
 	"$node" benchmark storage \
 		--chain "$work/bench-spec.json" \
-		--base-path "$work/db" \
-		--database paritydb \
+		--base-path "$work/db-$1" \
+		--database "$1" \
 		--state-version 1 \
 		--batch-size 10000 \
-		--weight-path runtime/src/weights
+		--weight-path "$2"
+}
+
+if stage storage; then
+	log "benchmark storage on ParityDb (the solochain node's database)"
+	bench_storage paritydb runtime/src/weights
+fi
+
+# The same state on RocksDB, the database of `mpool-para-node` (omni-node's default), measured
+# with this build: a benchmarking build of the collator would compile the relay-chain client again.
+if stage para-storage; then
+	log "benchmark storage on RocksDB (the parachain node's database)"
+	bench_storage rocksdb runtime/parachain/src/weights
 fi
 
 if stage para; then

@@ -333,5 +333,108 @@ mod benchmarks {
 		assert_eq!(PaidTickets::<T>::iter_prefix(pool_id).count(), 0);
 	}
 
+	// A profile of `settle_repeat`: each stage measured alone, on the same state (extra
+	// benchmarks: not weights; `ONLY=profile scripts/bench/weights.sh`). What the stages do not
+	// cover is the call's dispatch.
+
+	/// Reading and decoding the pool and the peer's `Paid` record; what the voucher pays.
+	#[benchmark(extra)]
+	fn stage_plan() {
+		let (pool_id, target, amount, _) = voucher_inside_deposit::<T>(true);
+		let planned;
+
+		#[block]
+		{
+			planned = Pallet::<T>::plan(pool_id, &target, amount).is_ok();
+		}
+
+		assert!(planned);
+	}
+
+	/// The voucher's payload (the genesis hash read) and one sr25519 check.
+	#[benchmark(extra)]
+	fn stage_signature() {
+		let (pool_id, target, amount, signature) = voucher_inside_deposit::<T>(true);
+		let pool = Pools::<T>::get(pool_id).expect("just created; qed");
+		let checked;
+
+		#[block]
+		{
+			checked = Pallet::<T>::check_signature(&pool, pool_id, &target, amount, &signature);
+		}
+
+		assert_eq!(checked, Ok(PayloadForm::Raw));
+	}
+
+	/// The transfer out of the owner's deposit hold to the peer (`pallet_balances`).
+	#[benchmark(extra)]
+	fn stage_pay() {
+		let (pool_id, target, amount, _) = voucher_inside_deposit::<T>(true);
+		let owner = Pools::<T>::get(pool_id).expect("just created; qed").owner;
+		let due = amount.saturating_sub(Paid::<T>::get(pool_id, &target).unwrap_or_default());
+		let before = T::Currency::balance(&target);
+		let paid;
+
+		#[block]
+		{
+			paid = Pallet::<T>::pay(HoldReason::PoolDeposit, &owner, &target, due);
+		}
+
+		assert_eq!(paid, Ok(()));
+		assert_eq!(T::Currency::balance(&target), before.saturating_add(due));
+	}
+
+	/// Writing the `Paid` record and the pool record (both already read, as in `settle`).
+	#[benchmark(extra)]
+	fn stage_record() {
+		let (pool_id, target, amount, _) = voucher_inside_deposit::<T>(true);
+		let pool = Pools::<T>::get(pool_id).expect("just created; qed");
+		let _ = Paid::<T>::get(pool_id, &target);
+
+		#[block]
+		{
+			Paid::<T>::insert(pool_id, &target, amount);
+			Pools::<T>::insert(pool_id, pool);
+		}
+
+		assert_eq!(Paid::<T>::get(pool_id, &target), Some(amount));
+	}
+
+	/// Depositing the `Settled` event.
+	#[benchmark(extra)]
+	fn stage_event() {
+		let (pool_id, target, amount, _) = voucher_inside_deposit::<T>(true);
+
+		#[block]
+		{
+			Pallet::<T>::deposit_event(Event::Settled {
+				pool_id,
+				target: target.clone(),
+				amount,
+				paid: amount,
+			});
+		}
+
+		frame_system::Pallet::<T>::assert_last_event(
+			Event::<T>::Settled { pool_id, target, amount, paid: amount }.into(),
+		);
+	}
+
+	/// A first settlement's extra stage: the peer's record deposit held and its ticket stored.
+	#[benchmark(extra)]
+	fn stage_payee_ticket() {
+		let (pool_id, target, _, _) = voucher_inside_deposit::<T>(false);
+		let stored;
+
+		#[block]
+		{
+			stored = T::PayeeConsideration::new(&target, Pallet::<T>::paid_footprint())
+				.map(|ticket| PaidTickets::<T>::insert(pool_id, &target, ticket))
+				.is_ok();
+		}
+
+		assert!(stored);
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

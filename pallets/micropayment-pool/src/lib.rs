@@ -1015,7 +1015,7 @@ pub mod pallet {
 		}
 
 		/// The pool signer's signature over the voucher, raw or wrapped.
-		fn check_signature(
+		pub(crate) fn check_signature(
 			pool: &PoolOf<T>,
 			pool_id: PoolId,
 			target: &T::AccountId,
@@ -1174,7 +1174,7 @@ pub mod pallet {
 
 		/// Move `amount` held on `owner` under `reason` to `target`'s free balance. Forced: the
 		/// owner's freezes and locks cannot stop a payout it owes.
-		fn pay(
+		pub(crate) fn pay(
 			reason: HoldReason,
 			owner: &T::AccountId,
 			target: &T::AccountId,

@@ -15,7 +15,7 @@ use frame_support::{
 	parameter_types,
 	traits::{ConstBool, ConstU32, ConstU64},
 	weights::{
-		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+		constants::WEIGHT_REF_TIME_PER_SECOND,
 		Weight,
 	},
 };
@@ -60,9 +60,9 @@ impl frame_system::Config for Runtime {
 	type Nonce = Nonce;
 	type Hash = Hash;
 	type BlockHashCount = BlockHashCount;
-	/// omni-node stores state in RocksDB by default. Substrate's constants: measuring them needs a
-	/// benchmarking build of the collator (`benchmark storage`), which the project does not make.
-	type DbWeight = RocksDbWeight;
+	/// omni-node stores state in RocksDB by default: its costs measured by `benchmark storage` on
+	/// RocksDB (`scripts/bench/weights.sh`, stage `para-storage`).
+	type DbWeight = weights::RocksDbWeight;
 	type SystemWeightInfo = weights::frame_system::WeightInfo<Runtime>;
 	type ExtensionsWeightInfo = weights::frame_system_extensions::WeightInfo<Runtime>;
 	type Version = Version;

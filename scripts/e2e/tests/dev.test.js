@@ -59,6 +59,30 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     assert.ok(r > 0n && r < 1_000_000_000n, `CompensationShare is ${r} ppb`);
   });
 
+  it('serves what polkadot.js apps builds the README walkthrough from', async () => {
+    // Balance fields in MPT with 12 decimals (the README's "100 there is 100 MPT").
+    const props = await api.rpc.system.properties();
+    assert.deepEqual(props.tokenSymbol.unwrap().map(String), ['MPT']);
+    assert.deepEqual(props.tokenDecimals.unwrap().map((d) => d.toNumber()), [12]);
+    // Developer → Extrinsics: the documented calls, amounts as compact balances (the unit selector).
+    const args = Object.fromEntries(
+      api.tx.micropaymentPool.createPool.meta.args.map((a) => [a.name.toString(), a.type.toString()]),
+    );
+    assert.equal(args.deposit, 'Compact<u128>');
+    assert.equal(args.collateral, 'Compact<u128>');
+    assert.ok(api.tx.micropaymentPool.createPool.meta.docs.length > 0);
+    // Developer → Runtime calls: listed from the metadata's runtime APIs, with their docs.
+    const apis = api.runtimeMetadata.asLatest.apis;
+    const pool = apis.find((a) => a.name.toString() === 'MicropaymentPoolApi');
+    assert.ok(pool, 'MicropaymentPoolApi is in the metadata');
+    const payload = pool.methods.find((m) => m.name.toString() === 'voucher_payload');
+    assert.ok(payload && payload.docs.length > 0, 'voucher_payload is documented');
+    // Developer → Chain state: the pool's records, documented.
+    for (const item of ['pools', 'paid']) {
+      assert.ok(api.query.micropaymentPool[item].creator.meta.docs.length > 0, item);
+    }
+  });
+
   it('Alice creates a pool: PoolCreated gives the id, the held amounts match', async () => {
     const before = await account(api, alice.address);
     const deposit = 100n * UNIT;
