@@ -107,7 +107,7 @@ if stage profile; then
 		--chain dev \
 		--pallet pallet_micropayment_pool \
 		--extra \
-		--extrinsic settle_repeat,settle_new_payee,stage_plan,stage_signature,stage_pay,stage_record,stage_event,stage_payee_ticket \
+		--extrinsic settle_repeat,settle_new_payee,stage_plan,stage_signature,stage_pay,stage_pay_hold_side,stage_pay_credit_side,stage_record,stage_event,stage_payee_ticket \
 		--steps "$steps" \
 		--repeat "$repeat" \
 		--wasm-execution compiled \

@@ -3,7 +3,11 @@
 
 use super::*;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate, Consideration, Get};
+use frame_support::traits::{
+	fungible::{self, InspectHold, Mutate},
+	tokens::Precision,
+	Consideration, Get,
+};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use sp_runtime::{
 	traits::{IdentifyAccount, Saturating},
@@ -381,6 +385,56 @@ mod benchmarks {
 		}
 
 		assert_eq!(paid, Ok(()));
+		assert_eq!(T::Currency::balance(&target), before.saturating_add(due));
+	}
+
+	/// `stage_pay`'s hold side alone: the owner's deposit hold and account lowered
+	/// (`UnbalancedHold::decrease_balance_on_hold`, what `transfer_on_hold` does first).
+	#[benchmark(extra)]
+	fn stage_pay_hold_side() {
+		let (pool_id, target, amount, _) = voucher_inside_deposit::<T>(true);
+		let owner = Pools::<T>::get(pool_id).expect("just created; qed").owner;
+		let due = amount.saturating_sub(Paid::<T>::get(pool_id, &target).unwrap_or_default());
+		let reason = HoldReason::PoolDeposit.into();
+		let before = <T::Currency as InspectHold<_>>::balance_on_hold(&reason, &owner);
+		let lowered;
+
+		#[block]
+		{
+			lowered = <T::Currency as fungible::UnbalancedHold<_>>::decrease_balance_on_hold(
+				&reason,
+				&owner,
+				due,
+				Precision::Exact,
+			);
+		}
+
+		assert_eq!(lowered, Ok(due));
+		assert_eq!(
+			<T::Currency as InspectHold<_>>::balance_on_hold(&reason, &owner),
+			before.saturating_sub(due)
+		);
+	}
+
+	/// `stage_pay`'s credit side alone: the peer's account raised
+	/// (`Unbalanced::increase_balance`): what a batch paying one peer could do once.
+	#[benchmark(extra)]
+	fn stage_pay_credit_side() {
+		let (pool_id, target, amount, _) = voucher_inside_deposit::<T>(true);
+		let due = amount.saturating_sub(Paid::<T>::get(pool_id, &target).unwrap_or_default());
+		let before = T::Currency::balance(&target);
+		let raised;
+
+		#[block]
+		{
+			raised = <T::Currency as fungible::Unbalanced<_>>::increase_balance(
+				&target,
+				due,
+				Precision::Exact,
+			);
+		}
+
+		assert_eq!(raised, Ok(due));
 		assert_eq!(T::Currency::balance(&target), before.saturating_add(due));
 	}
 
