@@ -14,11 +14,11 @@
 # - a profile of `settle`: its stages measured alone (the pallet's extra benchmarks `stage_*`,
 #   docs/results/settle-stages-weights.rs.txt).
 #
-# One binary does it all: `mpool-node` built with `runtime-benchmarks` (and `rocksdb-weights`, so
-# that this build alone can open a RocksDB database; the node users run has neither). `benchmark storage` needs a
-# node's database, so that build is needed anyway; its `benchmark pallet` and `benchmark overhead`
-# take a runtime's wasm (`--runtime`) as frame-omni-bencher does, which is how the parachain
-# runtime is measured without building a second benchmarking node.
+# One binary does it all: `mpool-node` built with `runtime-benchmarks` and `rocksdb-weights` (so that
+# this build alone can open a RocksDB database; the node users run has neither). `benchmark storage`
+# needs a node's database, so that build is needed anyway; its `benchmark pallet` and `benchmark
+# overhead` take a runtime's wasm (`--runtime`) as frame-omni-bencher does, which is how the
+# parachain runtime is measured without building a second benchmarking node.
 #
 # Run it on a quiet machine: the figures are wall-clock timings. STEPS and REPEAT (default 50 and
 # 20) trade precision for time; POOLS (default 100000) sizes the storage benchmark's state; ONLY
