@@ -129,6 +129,15 @@ fn voucher_inside_deposit<T: Config>(
 	(pool_id, target.clone(), amount, sign(amount))
 }
 
+/// The known-peer voucher of `voucher_inside_deposit` as `stage_pay` sees it: the pool's owner,
+/// the peer, and what the voucher adds to what the peer was already paid.
+fn repeat_payout<T: Config>() -> (T::AccountId, T::AccountId, BalanceOf<T>) {
+	let (pool_id, target, amount, _) = voucher_inside_deposit::<T>(true);
+	let owner = Pools::<T>::get(pool_id).expect("just created; qed").owner;
+	let due = amount.saturating_sub(Paid::<T>::get(pool_id, &target).unwrap_or_default());
+	(owner, target, due)
+}
+
 /// Checks that a benchmarked settlement took the forfeiting path.
 fn assert_forfeited<T: Config>(pool_id: PoolId, target: &T::AccountId, amount: BalanceOf<T>) {
 	assert_eq!(Paid::<T>::get(pool_id, target), Some(amount));
@@ -373,9 +382,7 @@ mod benchmarks {
 	/// The transfer out of the owner's deposit hold to the peer (`pallet_balances`).
 	#[benchmark(extra)]
 	fn stage_pay() {
-		let (pool_id, target, amount, _) = voucher_inside_deposit::<T>(true);
-		let owner = Pools::<T>::get(pool_id).expect("just created; qed").owner;
-		let due = amount.saturating_sub(Paid::<T>::get(pool_id, &target).unwrap_or_default());
+		let (owner, target, due) = repeat_payout::<T>();
 		let before = T::Currency::balance(&target);
 		let paid;
 
@@ -392,9 +399,7 @@ mod benchmarks {
 	/// (`UnbalancedHold::decrease_balance_on_hold`, what `transfer_on_hold` does first).
 	#[benchmark(extra)]
 	fn stage_pay_hold_side() {
-		let (pool_id, target, amount, _) = voucher_inside_deposit::<T>(true);
-		let owner = Pools::<T>::get(pool_id).expect("just created; qed").owner;
-		let due = amount.saturating_sub(Paid::<T>::get(pool_id, &target).unwrap_or_default());
+		let (owner, _, due) = repeat_payout::<T>();
 		let reason = HoldReason::PoolDeposit.into();
 		let before = <T::Currency as InspectHold<_>>::balance_on_hold(&reason, &owner);
 		let lowered;
@@ -420,8 +425,7 @@ mod benchmarks {
 	/// (`Unbalanced::increase_balance`): what a batch paying one peer could do once.
 	#[benchmark(extra)]
 	fn stage_pay_credit_side() {
-		let (pool_id, target, amount, _) = voucher_inside_deposit::<T>(true);
-		let due = amount.saturating_sub(Paid::<T>::get(pool_id, &target).unwrap_or_default());
+		let (_, target, due) = repeat_payout::<T>();
 		let before = T::Currency::balance(&target);
 		let raised;
 
