@@ -7,6 +7,8 @@
 #   MPOOL_UPDATE_DOCS=1 scripts/load-test.sh   # the same, recording the figures in
 #                                              # docs/results.md and docs/results/
 #   MPOOL_LOAD_MODES=single scripts/load-test.sh   # one mode only
+#   MPOOL_LOAD_ARGS="--targets 300" scripts/load-test.sh   # more `mpool-sim load` arguments (here
+#                                              # one batch per peer: every voucher a first settlement)
 #
 # The node's transaction pool is raised (--pool-limit, --pool-kbytes) so a backlog queues
 # instead of being dropped; its log goes to the report for the block build times. A second node
@@ -62,8 +64,9 @@ for mode in ${MPOOL_LOAD_MODES:-batch single}; do
 	done
 	log "importer node up (metrics on :$metrics, log: $importer_log)"
 	log "mpool-sim load --mode $mode --rate $rate --duration $seconds"
+	# shellcheck disable=SC2086 # MPOOL_LOAD_ARGS is a list of arguments
 	"$sim" load --mode "$mode" --rate "$rate" --duration "$seconds" --node-log "$logfile" \
-		--importer-metrics "http://127.0.0.1:$metrics/metrics" "${out[@]}" || status=$?
+		--importer-metrics "http://127.0.0.1:$metrics/metrics" "${out[@]}" ${MPOOL_LOAD_ARGS:-} || status=$?
 	stop_importer
 	mpool_stop_dev_node
 done

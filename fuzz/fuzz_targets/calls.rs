@@ -83,8 +83,6 @@ parameter_types! {
 	pub const ExistentialDeposit: Balance = 1;
 	pub const StorageReason: RuntimeHoldReason =
 		RuntimeHoldReason::MicropaymentPool(pallet_micropayment_pool::HoldReason::PoolStorage);
-	pub const PayeeStorageReason: RuntimeHoldReason =
-		RuntimeHoldReason::MicropaymentPool(pallet_micropayment_pool::HoldReason::PayeeStorage);
 	/// r: the share of `collateral − total_deposit` kept as a compensation pot.
 	pub const CompensationShare: Perbill = Perbill::from_percent(50);
 }
@@ -116,12 +114,7 @@ impl pallet_micropayment_pool::Config for Test {
 		LinearStoragePrice<ConstU128<3>, ConstU128<1>, Balance>,
 	>;
 	/// `Paid` record (56 bytes): 2 + 1 per byte = 58, held from the peer.
-	type PayeeConsideration = HoldConsideration<
-		AccountId32,
-		Balances,
-		PayeeStorageReason,
-		LinearStoragePrice<ConstU128<2>, ConstU128<1>, Balance>,
-	>;
+	type PayeeDeposit = LinearStoragePrice<ConstU128<2>, ConstU128<1>, Balance>;
 }
 
 /// Five funded accounts and a poor one (index 5) that can pay one `Paid` storage deposit, not two.

@@ -6,7 +6,7 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::{
 	fungible::{self, InspectHold, Mutate},
 	tokens::Precision,
-	Consideration, Get,
+	Get,
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use sp_runtime::{
@@ -325,9 +325,9 @@ mod benchmarks {
 		for i in 0..n {
 			let payee: T::AccountId = account("payee", i, 0);
 			funded::<T>(&payee);
-			let ticket = T::PayeeConsideration::new(&payee, Pallet::<T>::paid_footprint())
-				.expect("funded payee; qed");
-			PaidTickets::<T>::insert(pool_id, &payee, ticket);
+			let deposit = Pallet::<T>::payee_deposit();
+			Pallet::<T>::hold_payee_deposit(&payee, deposit).expect("funded payee; qed");
+			PaidTickets::<T>::insert(pool_id, &payee, deposit);
 			Paid::<T>::insert(pool_id, payee, BalanceOf::<T>::from(1u32));
 		}
 		let mut pool = Pools::<T>::get(pool_id).expect("just created; qed");
@@ -486,8 +486,9 @@ mod benchmarks {
 
 		#[block]
 		{
-			stored = T::PayeeConsideration::new(&target, Pallet::<T>::paid_footprint())
-				.map(|ticket| PaidTickets::<T>::insert(pool_id, &target, ticket))
+			let deposit = Pallet::<T>::payee_deposit();
+			stored = Pallet::<T>::hold_payee_deposit(&target, deposit)
+				.map(|()| PaidTickets::<T>::insert(pool_id, &target, deposit))
 				.is_ok();
 		}
 

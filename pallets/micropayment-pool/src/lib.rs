@@ -95,14 +95,14 @@ pub mod pallet {
 		storage::with_storage_layer,
 		StorageDoubleMap as _,
 		traits::{
-			fungible::{self, BalancedHold, MutateHold},
+			fungible::{self, BalancedHold, InspectHold, MutateHold},
 			tokens::{Fortitude, Precision, Preservation, Restriction},
 			Consideration, Footprint, Imbalance, OnUnbalanced,
 		},
 	};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::{
-		traits::{CheckedAdd, IdentifyAccount, Saturating, Verify, Zero},
+		traits::{CheckedAdd, Convert, IdentifyAccount, Saturating, Verify, Zero},
 		Perbill, SaturatedConversion,
 	};
 
@@ -216,11 +216,14 @@ pub mod pallet {
 		#[pallet::no_default]
 		type Consideration: Consideration<Self::AccountId, Footprint>;
 
-		/// The storage deposit of a `Paid` record, held from the peer whose first settlement in
-		/// a pool creates it; returned to the peer by [`Pallet::reap_paid`] after the pool
-		/// closed. The peer is who benefits from the record, and who wants it cleaned up.
+		/// The price of a `Paid` record's storage deposit (e.g. `LinearStoragePrice`): held from
+		/// the peer whose first settlement in a pool creates the record, under
+		/// `HoldReason::PayeeStorage`, and returned to the peer by [`Pallet::reap_paid`] after
+		/// the pool closed. The peer is who benefits from the record, and who wants it cleaned
+		/// up. A price rather than a `Consideration`: a batch holds all its new records' deposits
+		/// at once.
 		#[pallet::no_default]
-		type PayeeConsideration: Consideration<Self::AccountId, Footprint>;
+		type PayeeDeposit: Convert<Footprint, BalanceOf<Self>>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -243,7 +246,7 @@ pub mod pallet {
 		/// The storage deposit of a pool's record (see [`Config::Consideration`]).
 		#[codec(index = 2)]
 		PoolStorage,
-		/// The storage deposit of a peer's `Paid` record (see [`Config::PayeeConsideration`]).
+		/// The storage deposit of a peer's `Paid` record (see [`Config::PayeeDeposit`]).
 		#[codec(index = 3)]
 		PayeeStorage,
 	}
@@ -269,7 +272,9 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
-	/// The storage deposit ticket of each `Paid` record, held from its peer.
+	/// The storage deposit held from the peer for each `Paid` record (`HoldReason::PayeeStorage`),
+	/// released by [`Pallet::reap_paid`]. Encoded as the `HoldConsideration` ticket stored here
+	/// before the pallet held these deposits itself: the same bytes.
 	#[pallet::storage]
 	pub type PaidTickets<T: Config> = StorageDoubleMap<
 		_,
@@ -277,7 +282,7 @@ pub mod pallet {
 		PoolId,
 		Blake2_128Concat,
 		T::AccountId,
-		T::PayeeConsideration,
+		BalanceOf<T>,
 		OptionQuery,
 	>;
 
@@ -463,6 +468,16 @@ pub mod pallet {
 		PayeeDepositUnavailable,
 	}
 
+	#[pallet::extra_constants]
+	impl<T: Config> Pallet<T> {
+		/// The storage deposit a peer's first settlement in a pool holds from it (hold reason
+		/// `PayeeStorage`), returned by `reap_paid` once the pool is closed.
+		#[pallet::constant_name(PayeeDeposit)]
+		fn payee_deposit_constant() -> BalanceOf<T> {
+			Self::payee_deposit()
+		}
+	}
+
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
@@ -604,7 +619,7 @@ pub mod pallet {
 		/// (`CollateralForfeited`: all but a compensation pot slashed at once), and the shortfall
 		/// is paid from the pot as far as it goes (`PoolOverdrawn`). The voucher is recorded
 		/// either way. A caller's first settlement in a pool holds the storage deposit of its
-		/// `Paid` record from the caller ([`Config::PayeeConsideration`]). Emits `Settled`.
+		/// `Paid` record from the caller ([`Config::PayeeDeposit`]). Emits `Settled`.
 		///
 		/// Weight: charged for the signature's scheme over the `<Bytes>`-wrapped payload (two
 		/// checks) on the forfeiting path; refunded to one check when the raw payload verifies,
@@ -625,7 +640,7 @@ pub mod pallet {
 			let plan = Self::plan(pool_id, &target, amount)?;
 			let form = Self::check_signature(&plan.pool, pool_id, &target, amount, &signature)?;
 			let saving = Self::path_saving(plan.path());
-			Self::apply(pool_id, &target, amount, plan)?;
+			Self::apply(pool_id, &target, amount, plan, None)?;
 			Ok(Some(Self::settle_weight(&signature, form).saturating_sub(saving)).into())
 		}
 
@@ -787,12 +802,18 @@ pub mod pallet {
 		///   emits `SettlementFailed` with its error and changes nothing, the others still settle
 		///   (so a repeated voucher is `StaleVoucher` the second time).
 		///
+		/// The storage deposits of the caller's new `Paid` records are held once, at the end, for
+		/// all of them; each voucher checks that the caller could hold its deposit on top of the
+		/// earlier ones', so one the caller cannot pay fails alone (`PayeeDepositUnavailable`).
+		///
 		/// Emits `Settled` (and `CollateralForfeited`, `PoolOverdrawn`) or `SettlementFailed` per
 		/// voucher, then `BatchSettled`.
 		///
 		/// Weight: charged for `n` wrapped, overdrawing first settlements in each voucher's
 		/// scheme; refunded to the vouchers that reached the signature check, and for each
-		/// settled one to its path, as for [`Pallet::settle`].
+		/// settled one to its path, as for [`Pallet::settle`] (a peer already paid is charged
+		/// as a first settlement less its record's write: here both are one transfer, the
+		/// deposits held once at the end).
 		///
 		/// ## Complexity
 		/// - O(n), n = number of vouchers, at most `MaxBatch`. Signatures are checked one by one:
@@ -805,14 +826,18 @@ pub mod pallet {
 			let mut settled = 0u32;
 			let mut saving = Weight::zero();
 			let mut checked = alloc::vec::Vec::with_capacity(vouchers.len());
+			// The new records' deposits, checked voucher by voucher and held once below.
+			let mut deposits = BalanceOf::<T>::zero();
 			for item in vouchers.iter() {
 				let (pool_id, amount) = (item.pool_id, item.amount);
 				let outcome = Self::plan(pool_id, &target, amount).map_err(Into::into).and_then(|plan| {
 					checked.push(item);
 					Self::check_signature(&plan.pool, pool_id, &target, amount, &item.signature)?;
 					let path = plan.path();
-					with_storage_layer(|| Self::apply(pool_id, &target, amount, plan))?;
-					saving = saving.saturating_add(Self::path_saving(path));
+					let mut total = deposits;
+					with_storage_layer(|| Self::apply(pool_id, &target, amount, plan, Some(&mut total)))?;
+					deposits = total;
+					saving = saving.saturating_add(Self::batch_path_saving(path));
 					Ok(())
 				});
 				match outcome {
@@ -824,6 +849,14 @@ pub mod pallet {
 						error,
 					}),
 				}
+			}
+			if !deposits.is_zero() {
+				// Every voucher that added to `deposits` checked that the caller could hold the
+				// sum so far, and the batch has only credited the caller since, so this hold
+				// succeeds; were it to fail, the whole batch is refused rather than leave
+				// records without their deposits.
+				T::Currency::hold(&HoldReason::PayeeStorage.into(), &target, deposits)
+					.map_err(|_| Error::<T>::PayeeDepositUnavailable)?;
 			}
 			let n = vouchers.len() as u32;
 			let failed = n.saturating_sub(settled);
@@ -865,11 +898,16 @@ pub mod pallet {
 				Error::<T>::NothingToReap
 			);
 			let mut removed = 0u32;
-			for (peer, ticket) in PaidTickets::<T>::drain_prefix(pool_id).take(limit as usize) {
+			for (peer, deposit) in PaidTickets::<T>::drain_prefix(pool_id).take(limit as usize) {
 				Paid::<T>::remove(pool_id, &peer);
-				// A hold-backed ticket releases best effort; if the runtime's ticket type could
-				// fail here, failing the call would keep the pool's records forever.
-				let _ = ticket.drop(&peer);
+				// Best effort, as `close_pool` releases: failing the call would keep the pool's
+				// records forever.
+				let _ = T::Currency::release(
+					&HoldReason::PayeeStorage.into(),
+					&peer,
+					deposit,
+					Precision::BestEffort,
+				);
 				removed = removed.saturating_add(1);
 			}
 			let remaining = PaidTickets::<T>::contains_prefix(pool_id);
@@ -1030,12 +1068,14 @@ pub mod pallet {
 			.ok_or_else(|| Error::<T>::BadSignature.into())
 		}
 
-		/// Pays a checked settlement and records it.
+		/// Pays a checked settlement and records it. A new record's deposit is held at once, or,
+		/// given the batch's `deferred` deposits so far, only checked and added to them.
 		fn apply(
 			pool_id: PoolId,
 			target: &T::AccountId,
 			amount: BalanceOf<T>,
 			plan: Plan<T>,
+			deferred: Option<&mut BalanceOf<T>>,
 		) -> DispatchResult {
 			let Plan { mut pool, new_payee, claim } = plan;
 			Self::pay(HoldReason::PoolDeposit, &pool.owner, target, claim.from_deposit)?;
@@ -1066,9 +1106,20 @@ pub mod pallet {
 			}
 			if new_payee {
 				// After the payout, so a peer may pay its record's deposit from what it earned.
-				let ticket = T::PayeeConsideration::new(target, Self::paid_footprint())
-					.map_err(|_| Error::<T>::PayeeDepositUnavailable)?;
-				PaidTickets::<T>::insert(pool_id, target, ticket);
+				// The last fallible step: what follows only writes.
+				let deposit = Self::payee_deposit();
+				match deferred {
+					None => Self::hold_payee_deposit(target, deposit)?,
+					// A free record needs no hold, nor a check (as `hold_payee_deposit`).
+					Some(total) if !deposit.is_zero() => {
+						let sum = total.checked_add(&deposit).ok_or(Error::<T>::Overflow)?;
+						T::Currency::ensure_can_hold(&HoldReason::PayeeStorage.into(), target, sum)
+							.map_err(|_| Error::<T>::PayeeDepositUnavailable)?;
+						*total = sum;
+					},
+					Some(_) => {},
+				}
+				PaidTickets::<T>::insert(pool_id, target, deposit);
 				pool.payees = pool.payees.saturating_add(1);
 			}
 			Paid::<T>::insert(pool_id, target, amount);
@@ -1119,6 +1170,24 @@ pub mod pallet {
 			Footprint::from_mel::<(PoolId, T::AccountId, BalanceOf<T>)>()
 		}
 
+		/// The storage deposit a peer's first settlement in a pool holds: the price of
+		/// [`Pallet::paid_footprint`].
+		pub fn payee_deposit() -> BalanceOf<T> {
+			T::PayeeDeposit::convert(Self::paid_footprint())
+		}
+
+		/// Holds a `Paid` record's storage `deposit` from `peer`.
+		pub(crate) fn hold_payee_deposit(
+			peer: &T::AccountId,
+			deposit: BalanceOf<T>,
+		) -> Result<(), Error<T>> {
+			if deposit.is_zero() {
+				return Ok(());
+			}
+			T::Currency::hold(&HoldReason::PayeeStorage.into(), peer, deposit)
+				.map_err(|_| Error::<T>::PayeeDepositUnavailable)
+		}
+
 		/// The voucher that pays `target` a cumulative `amount` from `pool_id` on this chain.
 		pub fn voucher(pool_id: PoolId, target: &T::AccountId, amount: BalanceOf<T>) -> Voucher {
 			Voucher {
@@ -1160,6 +1229,18 @@ pub mod pallet {
 				SettlePath::NewPayee =>
 					worst.saturating_sub(<T as Config>::WeightInfo::settle_new_payee()),
 				SettlePath::Repeat => worst.saturating_sub(<T as Config>::WeightInfo::settle_repeat()),
+			}
+		}
+
+		/// What a settled voucher of a batch saves on the benchmarked batch's (overdrawing, first
+		/// settlements) by the path it took. A batch holds its new records' deposits at its end
+		/// and its vouchers only check them, so a peer already paid saves what a first settlement
+		/// saves and the new record's write, not a hold (its skipped check is not refunded).
+		fn batch_path_saving(path: SettlePath) -> Weight {
+			match path {
+				SettlePath::Repeat => Self::path_saving(SettlePath::NewPayee)
+					.saturating_add(T::DbWeight::get().writes(1)),
+				other => Self::path_saving(other),
 			}
 		}
 
@@ -1215,7 +1296,8 @@ pub mod pallet {
 		/// - each open pool has exactly `payees` entries in `Paid`, an id below `NextPoolId`, and
 		///   a storage deposit ticket; there are no other pool tickets;
 		/// - every `Paid` record, of an open or a closed pool, has a storage deposit ticket and
-		///   vice versa, under an id below `NextPoolId`;
+		///   vice versa, under an id below `NextPoolId`; each peer holds exactly its records'
+		///   deposits;
 		/// - a pool that is not overdrawn has collateral above all the deposit it ever had; an
 		///   overdrawn one has no deposit left; no pool has more deposit left than it ever had.
 		///
@@ -1247,17 +1329,11 @@ pub mod pallet {
 					listed = listed.saturating_add(1);
 				}
 				ensure!(
-					<T::Currency as fungible::InspectHold<_>>::balance_on_hold(
-						&HoldReason::PoolDeposit.into(),
-						&owner,
-					) == deposit,
+					Self::on_hold(HoldReason::PoolDeposit, &owner) == deposit,
 					"held deposit differs from the pools' deposits"
 				);
 				ensure!(
-					<T::Currency as fungible::InspectHold<_>>::balance_on_hold(
-						&HoldReason::PoolCollateral.into(),
-						&owner,
-					) == collateral,
+					Self::on_hold(HoldReason::PoolCollateral, &owner) == collateral,
 					"held collateral differs from the pools' collateral"
 				);
 			}
@@ -1267,10 +1343,23 @@ pub mod pallet {
 				ensure!(id < next, "Paid record of a pool never created");
 				ensure!(PaidTickets::<T>::contains_key(id, &peer), "Paid record without a ticket");
 			}
-			for (id, peer, _) in PaidTickets::<T>::iter() {
+			let mut held = alloc::collections::BTreeMap::<T::AccountId, BalanceOf<T>>::new();
+			for (id, peer, deposit) in PaidTickets::<T>::iter() {
 				ensure!(Paid::<T>::contains_key(id, &peer), "ticket without a Paid record");
+				let sum = held.entry(peer).or_insert_with(Zero::zero);
+				*sum = sum.checked_add(&deposit).ok_or("payee deposit sum overflows")?;
+			}
+			for (peer, sum) in held {
+				ensure!(
+					Self::on_hold(HoldReason::PayeeStorage, &peer) == sum,
+					"a peer's held record deposits differ from its records'"
+				);
 			}
 			Ok(())
+		}
+
+		fn on_hold(reason: HoldReason, who: &T::AccountId) -> BalanceOf<T> {
+			T::Currency::balance_on_hold(&reason.into(), who)
 		}
 	}
 }

@@ -43,6 +43,8 @@ impl frame_system::Config for Test {
 	type AccountId = AccountId;
 	type Lookup = IdentityLookup<AccountId>;
 	type AccountData = pallet_balances::AccountData<Balance>;
+	/// Non-zero, so that tests see the weights the pallet computes from database costs.
+	type DbWeight = frame_support::weights::constants::RocksDbWeight;
 }
 
 parameter_types! {
@@ -53,8 +55,6 @@ parameter_types! {
 	/// balance arithmetic of the other tests stays about deposit and collateral.
 	pub static StorageBase: Balance = 0;
 	pub static StorageByte: Balance = 0;
-	pub const PayeeStorageReason: RuntimeHoldReason =
-		RuntimeHoldReason::MicropaymentPool(pallet_micropayment_pool::HoldReason::PayeeStorage);
 	/// Storage deposit of a `Paid` record, held from the peer: zero unless a test sets it.
 	pub static PayeeBase: Balance = 0;
 	pub static PayeeByte: Balance = 0;
@@ -77,12 +77,7 @@ impl pallet_micropayment_pool::Config for Test {
 	type MinDuration = ConstU64<MIN_DURATION>;
 	type MaxDuration = ConstU64<MAX_DURATION>;
 	type SettlementGrace = ConstU64<GRACE>;
-	type PayeeConsideration = HoldConsideration<
-		AccountId,
-		Balances,
-		PayeeStorageReason,
-		LinearStoragePrice<PayeeBase, PayeeByte, Balance>,
-	>;
+	type PayeeDeposit = LinearStoragePrice<PayeeBase, PayeeByte, Balance>;
 	type Consideration = HoldConsideration<
 		AccountId,
 		Balances,

@@ -66,8 +66,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::Pools` (`max_values`: None, `max_size`: Some(267), added: 2742, mode: `MaxEncodedLen`)
 	fn create_pool() -> Weight {
 		// Proof size: measured `144`, estimated `3770` bytes.
-		// Fastest run: 118_677_000 ps.
-		Weight::from_parts(126_239_000, 3770)
+		// Fastest run: 116_166_000 ps.
+		Weight::from_parts(125_916_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -85,8 +85,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::Pools` (`max_values`: None, `max_size`: Some(267), added: 2742, mode: `MaxEncodedLen`)
 	fn create_pool_with_signer() -> Weight {
 		// Proof size: measured `144`, estimated `3770` bytes.
-		// Fastest run: 119_857_000 ps.
-		Weight::from_parts(128_409_000, 3770)
+		// Fastest run: 118_221_000 ps.
+		Weight::from_parts(126_483_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -104,8 +104,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::PaidTickets` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
 		// Proof size: measured `682`, estimated `6182` bytes.
-		// Fastest run: 155_556_000 ps.
-		Weight::from_parts(169_367_000, 6182)
+		// Fastest run: 152_032_000 ps.
+		Weight::from_parts(166_790_000, 6182)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -123,8 +123,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::PaidTickets` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn settle_new_payee() -> Weight {
 		// Proof size: measured `682`, estimated `6182` bytes.
-		// Fastest run: 132_770_000 ps.
-		Weight::from_parts(145_305_000, 6182)
+		// Fastest run: 130_646_000 ps.
+		Weight::from_parts(144_523_000, 6182)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -140,8 +140,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn settle_repeat() -> Weight {
 		// Proof size: measured `853`, estimated `3732` bytes.
-		// Fastest run: 99_464_000 ps.
-		Weight::from_parts(112_108_000, 3732)
+		// Fastest run: 100_425_000 ps.
+		Weight::from_parts(114_982_000, 3732)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -159,8 +159,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::PaidTickets` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn settle_wrapped() -> Weight {
 		// Proof size: measured `682`, estimated `6182` bytes.
-		// Fastest run: 189_092_000 ps.
-		Weight::from_parts(203_107_000, 6182)
+		// Fastest run: 189_970_000 ps.
+		Weight::from_parts(204_938_000, 6182)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -178,8 +178,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::PaidTickets` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn settle_ecdsa() -> Weight {
 		// Proof size: measured `682`, estimated `6182` bytes.
-		// Fastest run: 143_856_000 ps.
-		Weight::from_parts(152_653_000, 6182)
+		// Fastest run: 143_591_000 ps.
+		Weight::from_parts(154_155_000, 6182)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -197,8 +197,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::PaidTickets` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn settle_ecdsa_wrapped() -> Weight {
 		// Proof size: measured `682`, estimated `6182` bytes.
-		// Fastest run: 174_119_000 ps.
-		Weight::from_parts(184_088_000, 6182)
+		// Fastest run: 174_296_000 ps.
+		Weight::from_parts(186_485_000, 6182)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -210,8 +210,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn top_up() -> Weight {
 		// Proof size: measured `628`, estimated `3732` bytes.
-		// Fastest run: 87_015_000 ps.
-		Weight::from_parts(91_828_000, 3732)
+		// Fastest run: 85_947_000 ps.
+		Weight::from_parts(91_774_000, 3732)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -219,8 +219,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::Pools` (`max_values`: None, `max_size`: Some(267), added: 2742, mode: `MaxEncodedLen`)
 	fn extend() -> Weight {
 		// Proof size: measured `395`, estimated `3732` bytes.
-		// Fastest run: 13_700_000 ps.
-		Weight::from_parts(15_744_000, 3732)
+		// Fastest run: 14_251_000 ps.
+		Weight::from_parts(16_014_000, 3732)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -238,10 +238,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::PaidTickets` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Component `n` ranges over `[1, 256]`.
 	fn settle_batch(n: u32, ) -> Weight {
-		// Proof size: measured `133`, estimated `3586` bytes.
-		// Fastest run: 200_514_000 ps.
-		Weight::from_parts(206_962_000, 3586)
-			.saturating_add(Weight::from_parts(196_088_598, 0).saturating_mul(n.into()))
+		// Proof size: measured `89`, estimated `3586` bytes.
+		// Fastest run: 207_416_000 ps.
+		Weight::from_parts(212_120_000, 3586)
+			.saturating_add(Weight::from_parts(164_142_255, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -260,8 +260,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::OwnerPools` (`max_values`: None, `max_size`: Some(305), added: 2780, mode: `MaxEncodedLen`)
 	fn close_pool() -> Weight {
 		// Proof size: measured `760`, estimated `3770` bytes.
-		// Fastest run: 73_507_000 ps.
-		Weight::from_parts(83_291_000, 3770)
+		// Fastest run: 72_940_000 ps.
+		Weight::from_parts(83_472_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -279,10 +279,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `MicropaymentPool::Paid` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Component `n` ranges over `[1, 1000]`.
 	fn reap_paid(n: u32, ) -> Weight {
-		// Proof size: measured `168`, estimated `3732` bytes.
-		// Fastest run: 61_337_000 ps.
-		Weight::from_parts(63_590_000, 3732)
-			.saturating_add(Weight::from_parts(47_835_523, 0).saturating_mul(n.into()))
+		// Proof size: measured `170`, estimated `3732` bytes.
+		// Fastest run: 62_220_000 ps.
+		Weight::from_parts(64_315_000, 3732)
+			.saturating_add(Weight::from_parts(47_104_293, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
@@ -293,58 +293,58 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with RocksDb costs, for tests and runtimes without their own.
 impl WeightInfo for () {
 	fn create_pool() -> Weight {
-		Weight::from_parts(126_239_000, 3770)
+		Weight::from_parts(125_916_000, 3770)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn create_pool_with_signer() -> Weight {
-		Weight::from_parts(128_409_000, 3770)
+		Weight::from_parts(126_483_000, 3770)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(169_367_000, 6182)
+		Weight::from_parts(166_790_000, 6182)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn settle_new_payee() -> Weight {
-		Weight::from_parts(145_305_000, 6182)
+		Weight::from_parts(144_523_000, 6182)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn settle_repeat() -> Weight {
-		Weight::from_parts(112_108_000, 3732)
+		Weight::from_parts(114_982_000, 3732)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn settle_wrapped() -> Weight {
-		Weight::from_parts(203_107_000, 6182)
+		Weight::from_parts(204_938_000, 6182)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn settle_ecdsa() -> Weight {
-		Weight::from_parts(152_653_000, 6182)
+		Weight::from_parts(154_155_000, 6182)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn settle_ecdsa_wrapped() -> Weight {
-		Weight::from_parts(184_088_000, 6182)
+		Weight::from_parts(186_485_000, 6182)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn top_up() -> Weight {
-		Weight::from_parts(91_828_000, 3732)
+		Weight::from_parts(91_774_000, 3732)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn extend() -> Weight {
-		Weight::from_parts(15_744_000, 3732)
+		Weight::from_parts(16_014_000, 3732)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn settle_batch(n: u32, ) -> Weight {
-		Weight::from_parts(206_962_000, 3586)
-			.saturating_add(Weight::from_parts(196_088_598, 0).saturating_mul(n.into()))
+		Weight::from_parts(212_120_000, 3586)
+			.saturating_add(Weight::from_parts(164_142_255, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -352,13 +352,13 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2742).saturating_mul(n.into()))
 	}
 	fn close_pool() -> Weight {
-		Weight::from_parts(83_291_000, 3770)
+		Weight::from_parts(83_472_000, 3770)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn reap_paid(n: u32, ) -> Weight {
-		Weight::from_parts(63_590_000, 3732)
-			.saturating_add(Weight::from_parts(47_835_523, 0).saturating_mul(n.into()))
+		Weight::from_parts(64_315_000, 3732)
+			.saturating_add(Weight::from_parts(47_104_293, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))

@@ -143,9 +143,6 @@ macro_rules! impl_micropayment_pool_config {
 			);
 			pub const PoolStorageBase: Balance = $crate::pool::POOL_STORAGE_BASE;
 			pub const PoolStorageByte: Balance = $crate::pool::POOL_STORAGE_BYTE;
-			pub const PayeeStorageReason: RuntimeHoldReason = RuntimeHoldReason::MicropaymentPool(
-				pallet_micropayment_pool::HoldReason::PayeeStorage,
-			);
 			pub const PayeeStorageBase: Balance = $crate::pool::PAYEE_STORAGE_BASE;
 			pub const PayeeStorageByte: Balance = $crate::pool::PAYEE_STORAGE_BYTE;
 			pub const CompensationShare: sp_runtime::Perbill = $crate::pool::COMPENSATION_SHARE;
@@ -179,15 +176,10 @@ macro_rules! impl_micropayment_pool_config {
 					Balance,
 				>,
 			>;
-			type PayeeConsideration = frame_support::traits::fungible::HoldConsideration<
-				AccountId,
-				Balances,
-				PayeeStorageReason,
-				frame_support::traits::LinearStoragePrice<
-					PayeeStorageBase,
-					PayeeStorageByte,
-					Balance,
-				>,
+			type PayeeDeposit = frame_support::traits::LinearStoragePrice<
+				PayeeStorageBase,
+				PayeeStorageByte,
+				Balance,
 			>;
 			type WeightInfo = pallet_micropayment_pool::weights::SubstrateWeight<Runtime>;
 			#[cfg(feature = "runtime-benchmarks")]

@@ -15,9 +15,9 @@
 //   benchmark
 //   storage
 //   --chain
-//   /tmp/mpool-weights.PIg3s8/bench-spec.json
+//   /tmp/mpool-weights.dFD8Fc/bench-spec.json
 //   --base-path
-//   /tmp/mpool-weights.PIg3s8/db
+//   /tmp/mpool-weights.dFD8Fc/db-paritydb
 //   --database
 //   paritydb
 //   --state-version
@@ -26,6 +26,7 @@
 //   10000
 //   --weight-path
 //   runtime/src/weights
+//   --disable-pov-recorder
 
 /// Storage DB weights for the `Micropayment Pool Development` runtime and `ParityDb`.
 pub mod constants {
@@ -41,31 +42,31 @@ pub mod constants {
 			/// Calculated by multiplying the *Average* of all values with `1.0` and adding `0`.
 			///
 			/// Stats nanoseconds:
-			///   Min, Max: 861, 3_031_941
-			///   Average:  6_551
-			///   Median:   5_828
-			///   Std-Dev:  17514.93
+			///   Min, Max: 617, 2_431_239
+			///   Average:  4_535
+			///   Median:   4_398
+			///   Std-Dev:  3628.04
 			///
 			/// Percentiles nanoseconds:
-			///   99th: 9_099
-			///   95th: 7_734
-			///   75th: 6_498
-			read: 6_551 * constants::WEIGHT_REF_TIME_PER_NANOS,
+			///   99th: 6_210
+			///   95th: 5_590
+			///   75th: 4_823
+			read: 4_535 * constants::WEIGHT_REF_TIME_PER_NANOS,
 
 			/// Time to write one storage item.
 			/// Calculated by multiplying the *Average* of all values with `1.0` and adding `0`.
 			///
 			/// Stats nanoseconds:
-			///   Min, Max: 14_160, 23_363
-			///   Average:  21_496
-			///   Median:   21_836
-			///   Std-Dev:  1657.68
+			///   Min, Max: 13_463, 23_387
+			///   Average:  20_902
+			///   Median:   21_435
+			///   Std-Dev:  2008.43
 			///
 			/// Percentiles nanoseconds:
-			///   99th: 23_363
-			///   95th: 23_130
-			///   75th: 22_344
-			write: 21_496 * constants::WEIGHT_REF_TIME_PER_NANOS,
+			///   99th: 23_387
+			///   95th: 23_076
+			///   75th: 22_171
+			write: 20_902 * constants::WEIGHT_REF_TIME_PER_NANOS,
 		};
 	}
 

@@ -87,6 +87,7 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     const after = await account(api, dave.address);
     payeeDeposit = after.hold(HOLD.payeeStorage) - before.hold(HOLD.payeeStorage);
     assert.ok(payeeDeposit > 0n, 'a PayeeStorage deposit is held from the peer');
+    assert.equal(api.consts.micropaymentPool.payeeDeposit.toBigInt(), payeeDeposit, 'as the constant says');
     assert.equal(after.total, before.total + 2n * UNIT - res.fee);
     assert.equal(after.free, before.free + 2n * UNIT - res.fee - payeeDeposit);
     assert.equal((await api.call.micropaymentPoolApi.paid(alicePool.id, dave.address)).toBigInt(), 2n * UNIT);

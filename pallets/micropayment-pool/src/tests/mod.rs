@@ -836,6 +836,7 @@ mod runtime_checks {
 mod adversary;
 mod attacks;
 mod batch;
+mod batch_deposits;
 mod funds;
 mod invariants;
 mod signer;

@@ -29,9 +29,8 @@ pub const DECIMALS: u8 = 12;
 pub const UNIT: Balance = 1_000_000_000_000;
 
 /// What the simulation sets aside per pool a peer may settle in, for the storage deposit its
-/// first settlement there holds: the runtime's `PayeeConsideration` for a `Paid` record is
-/// 1 mUNIT + 10 µUNIT per byte of its 56 bytes (1.56 mUNIT), which the client cannot read from
-/// metadata (it is a `Consideration`, not a constant); this bound is over it, so no peer gets
+/// first settlement there holds: the runtime's `PayeeDeposit` constant, 1 mUNIT + 10 µUNIT per
+/// byte of a `Paid` record's 56 bytes (1.56 mUNIT); this bound is over it, so no peer gets
 /// `PayeeDepositUnavailable`. Released to the peer by `reap_paid` after the pool closed.
 pub fn payee_record_deposit() -> Balance {
 	UNIT / 100
