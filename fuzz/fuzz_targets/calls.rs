@@ -38,7 +38,7 @@ use pallet_micropayment_pool::{
 use sp_core::{sr25519, Pair, H256};
 use sp_runtime::{
 	traits::{Dispatchable, IdentityLookup},
-	AccountId32, BuildStorage, DispatchError, MultiSignature, MultiSigner, PerThing, Perbill,
+	AccountId32, BuildStorage, DispatchError, MultiSignature, MultiSigner, Perbill,
 	StateVersion,
 };
 use std::collections::BTreeMap;
