@@ -80,7 +80,8 @@ async function rpc(port, method, params = []) {
  */
 export async function startNode(name, args, options = {}) {
   // A port found free can be taken by another process (a suite running beside this one) before
-  // the node binds it: then the node exits at once, and it is started again on other ports.
+  // the node binds it: then the node exits at once (p2p) or moves its RPC server to a random port,
+  // and it is started again on other ports.
   for (let attempt = 1; ; attempt++) {
     try {
       return await startNodeOnce(name, args, options);
@@ -151,6 +152,15 @@ async function startNodeOnce(name, args, { timeoutMs = 120_000, basePath, wsP2p 
         throw new PortTaken(`${name}: a port was taken before the node bound it`);
       }
       throw new Error(`${name} exited early (${JSON.stringify(exited)}); see scripts/e2e/logs/${name}.log`);
+    }
+    // Given --rpc-port, a node whose port was taken does not exit: sc-cli moves its RPC server to a
+    // random port and logs it. Then it is started again on other ports, as above.
+    const bound = /Running JSON-RPC server: addr=127\.0\.0\.1:(\d+)/.exec(
+      readFileSync(join(LOG_DIR, `${name}.log`), 'utf8'),
+    );
+    if (bound && Number(bound[1]) !== rpcPort) {
+      await stop();
+      throw new PortTaken(`${name}: RPC port ${rpcPort} was taken; the node moved to ${bound[1]}`);
     }
     try {
       if (await rpc(rpcPort, 'system_health')) break;
