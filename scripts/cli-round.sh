@@ -22,6 +22,8 @@ mpool_bin="${MPOOL_BIN:-$(mpool_release_dir)/mpool}"
 
 source scripts/lib/node.sh
 work="$(mktemp -d)"
+# The viewer's record of what it promised each peer: `voucher sign` checks the deposit against it.
+export MPOOL_PROMISES="$work/promises.json"
 mpool_start_dev_node "$work/node.log"
 cleanup() {
 	mpool_stop_dev_node
@@ -123,13 +125,15 @@ check "handshake verify" 0 -- m handshake verify "$work/bundle.hex" --me //Bob -
 	--store "$work/bob.json"
 equals "verified owner" "$(field owner)" 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY
 echo "     checked in $(field verify_ms) ms"
-check "bundle for another peer" 3:WrongTarget -- m handshake verify "$work/bundle.hex" --me //Charlie
+check "bundle for another peer" 3:WrongTarget -- m handshake verify "$work/bundle.hex" --me //Charlie --resource stream-1
 check "wrong resource" 3:WrongResource -- m handshake verify "$work/bundle.hex" --me //Bob --resource other
 bundle="$(cat "$work/bundle.hex")"
 # Flip one hex digit in the last proof node.
 tampered="${bundle:0:${#bundle}-10}$( [ "${bundle: -10:1}" = 0 ] && echo 1 || echo 0)${bundle: -9}"
-check "tampered bundle" 3:BadProof -- m handshake verify "$tampered" --me //Bob
-check "untrusted block" 3:UnknownBlock -- m handshake verify "$work/bundle.hex" --me //Bob --trusted 0x$(printf '1%.0s' $(seq 64))
+check "tampered bundle" 3:BadProof -- m handshake verify "$tampered" --me //Bob --resource stream-1
+check "untrusted block" 3:UnknownBlock -- m handshake verify "$work/bundle.hex" --me //Bob --resource stream-1 \
+	--trusted 0x$(printf '1%.0s' $(seq 64))
+check "handshake verify: no resource" 2:Usage -- m handshake verify "$work/bundle.hex" --me //Bob
 
 log "viewer signs vouchers; peer verifies and accepts them"
 check "voucher sign 1 MPT" 0 -- m voucher sign --suri //Alice --pool "$pool" --target //Bob --amount 1MPT
@@ -145,7 +149,8 @@ check "replayed voucher" 3:StaleVoucher -- m voucher accept "$v1" --store "$work
 # The amount is the 16 bytes before the 65-byte signature: bump its lowest byte.
 tv="${v1:0:${#v1}-162}$( [ "${v1: -162:1}" = f ] && echo e || echo f)${v1: -161}"
 check "tampered voucher" 3:BadSignature -- m voucher verify "$tv"
-check "voucher by a non-owner" 0 -- m voucher sign --suri //Eve --pool "$pool" --target //Bob --amount 9UNIT
+check "voucher by a non-owner" 0 -- m voucher sign --suri //Eve --pool "$pool" --target //Bob --amount 9UNIT \
+	--promises "$work/eve.json"
 check "non-owner voucher refused" 3:BadSignature -- m voucher accept "$(field token)" --store "$work/bob.json" --me //Bob
 check "voucher for another chain" 0 -- m voucher sign --suri //Alice --pool "$pool" --target //Bob \
 	--amount 9UNIT --genesis 0x$(printf 'ab%.0s' $(seq 32))
@@ -198,7 +203,8 @@ check "session pool show" 0 -- m pool show "$spool"
 equals "pool signer" "$(field signer)" "$ferdie"
 equals "pool owner" "$(field owner)" 5HGjWAeFDfFCWPsjFQdVV2Msvz2XtMktvgocEZcCj68kUMaw
 check "session pool prove" 0 -- m handshake prove "$spool" --target //Charlie --out "$work/bundle-s.hex"
-check "session pool verify" 0 -- m handshake verify "$work/bundle-s.hex" --me //Charlie --store "$work/charlie.json"
+check "session pool verify" 0 -- m handshake verify "$work/bundle-s.hex" --me //Charlie --resource stream-s \
+	--store "$work/charlie.json"
 equals "verified signer" "$(field signer)" "$ferdie"
 check "owner-signed voucher" 0 -- m voucher sign --suri //Eve --pool "$spool" --target //Charlie --amount 1MPT
 check "owner's key refused for a session pool" 3:BadSignature -- m voucher accept "$(field token)" \
@@ -207,7 +213,7 @@ check "session-signed voucher" 0 -- m voucher sign --suri //Ferdie --pool "$spoo
 check "session voucher accepted" 0 -- m voucher accept "$(field token)" --store "$work/charlie.json" --me //Charlie
 check "settle the session voucher" 0 -- m settle --suri //Charlie --pool "$spool" --store "$work/charlie.json"
 check "signer's own handshake prove" 0 -- m handshake prove "$spool" --target //Ferdie --out "$work/bundle-f.hex"
-check "the signer is never paid" 3:SelfPayment -- m handshake verify "$work/bundle-f.hex" --me //Ferdie
+check "the signer is never paid" 3:SelfPayment -- m handshake verify "$work/bundle-f.hex" --me //Ferdie --resource stream-s
 check "pool create: bad --voucher-signer" 1 -- m pool create --suri //Eve --resource r --deposit 1MPT \
 	--collateral 2MPT --duration 100 --voucher-signer nonsense
 
@@ -242,7 +248,7 @@ lines_of_run() { # lines_of_run N: until peer run printed N result lines
 echo "$a3" >&7
 lines_of_run 1
 check "handshake verify into the running peer's store" 0 -- m handshake verify "$work/bundle3.hex" \
-	--me //Bob --store "$work/bob.json"
+	--me //Bob --resource stream-3 --store "$work/bob.json"
 echo "$b1" >&7
 lines_of_run 2
 check "settle from the running peer's store" 0 -- m settle --suri //Bob --pool "$pool" --store "$work/bob.json"
@@ -262,6 +268,52 @@ equals "second pool settled" "$(field paid)" "$UNIT"
 check "the last voucher was kept beside the settlement" 0 -- m settle --suri //Bob --pool "$pool" \
 	--store "$work/bob.json"
 equals "first pool settled up to 4 MPT" "$(field paid)" "$UNIT"
+
+log "the viewer never promises more than the deposit across its peers, unless told to"
+check "promise pool create" 0 -- m pool create --suri //Alice --resource stream-p --deposit 2MPT \
+	--collateral 4MPT --duration 100
+ppool="$(field pool_id)"
+check "1.5 MPT to Bob" 0 -- m voucher sign --suri //Alice --pool "$ppool" --target //Bob --amount 1.5MPT
+check "0.5 MPT to Charlie: 2 MPT in all" 0 -- m voucher sign --suri //Alice --pool "$ppool" --target //Charlie \
+	--amount 0.5MPT
+equals "promised in all" "$(field promised)" "$((2 * UNIT))"
+check "one planck more to Charlie exceeds the deposit" 3:ExceedsDeposit -- m voucher sign --suri //Alice \
+	--pool "$ppool" --target //Charlie --amount 500000000001
+check "--allow-over-deposit signs it anyway" 0 -- m voucher sign --suri //Alice --pool "$ppool" --target //Charlie \
+	--amount 500000000001 --allow-over-deposit
+
+log "the peer's policy against what the chain shows at its head"
+# A pool is drained by a puppet after Bob was shown a bundle: the old bundle no longer passes
+# once the drain is final (Bob's node reads the pool at its finalized head), nor, later, because
+# it grew too old; and a peer that settled the whole deposit takes no further increment.
+check "drained pool create" 0 -- m pool create --suri //Alice --resource stream-d --deposit 2MPT \
+	--collateral 4MPT --duration 100 --finalized
+dpool="$(field pool_id)"
+check "bundle before the drain" 0 -- m handshake prove "$dpool" --target //Bob --out "$work/bundle-d.hex"
+check "the bundle verifies before the drain" 0 -- m handshake verify "$work/bundle-d.hex" --me //Bob --resource stream-d
+check "a puppet's voucher for the whole deposit" 0 -- m voucher sign --suri //Alice --pool "$dpool" --target //Dave \
+	--amount 2MPT
+check "the puppet drains the deposit (finalized)" 0 -- m settle --suri //Dave --voucher "$(field token)" --finalized
+drained_at="$(head_block)"
+check "the pre-drain bundle against the head: refused" 3:Exhausted -- m handshake verify "$work/bundle-d.hex" \
+	--me //Bob --resource stream-d
+wait_block "$((drained_at + 3))"
+check "the pre-drain bundle, older than the peer accepts: refused" 3:StaleBundle -- m handshake verify \
+	"$work/bundle-d.hex" --me //Bob --resource stream-d --max-age 2
+check "whole-deposit pool create" 0 -- m pool create --suri //Alice --resource stream-w --deposit 2MPT \
+	--collateral 4MPT --duration 100 --finalized
+wpool="$(field pool_id)"
+check "whole-deposit prove" 0 -- m handshake prove "$wpool" --target //Bob --out "$work/bundle-w.hex"
+check "whole-deposit verify" 0 -- m handshake verify "$work/bundle-w.hex" --me //Bob --resource stream-w \
+	--store "$work/bob.json"
+check "a voucher for the whole deposit" 0 -- m voucher sign --suri //Alice --pool "$wpool" --target //Bob --amount 2MPT
+check "accepted: settle now" 0 -- m voucher accept "$(field token)" --store "$work/bob.json" --me //Bob
+equals "the policy says to settle" "$(field settle_now)" Exposure
+check "settle the whole deposit" 0 -- m settle --suri //Bob --pool "$wpool" --store "$work/bob.json" --finalized
+check "a double-spending voucher above it" 0 -- m voucher sign --suri //Alice --pool "$wpool" --target //Bob \
+	--amount 3MPT --allow-over-deposit
+check "the next increment is refused" 3:Exhausted -- m voucher accept "$(field token)" --store "$work/bob.json" \
+	--me //Bob
 
 log "exit codes, verb by verb, against the table in mpool --help"
 help="$("$mpool_bin" --help)"
@@ -288,10 +340,14 @@ check "pool reap: limit 0" 2:Usage -- m pool reap "$pool" --limit 0 --suri //Bob
 # voucher sign / verify / accept
 check "voucher sign: missing --amount" 2:Usage -- m voucher sign --suri //Alice --pool "$pool" --target //Bob
 check "voucher sign: bad --target" 1 -- m voucher sign --suri //Alice --pool "$pool" --target nobody --amount 1
-check "voucher sign offline (--genesis, planck)" 0 -- m --url ws://127.0.0.1:1 voucher sign --suri //Alice \
-	--pool 424242 --target //Bob --amount 1000 --genesis 0x$(printf '42%.0s' $(seq 32))
-check "voucher sign for a pool that does not exist" 0 -- m voucher sign --suri //Alice --pool 424242 \
-	--target //Bob --amount 1MPT
+check "voucher sign offline (--genesis, --deposit, planck)" 0 -- m --url ws://127.0.0.1:1 voucher sign --suri //Alice \
+	--pool 424242 --target //Bob --amount 1000 --deposit 1000 --genesis 0x$(printf '42%.0s' $(seq 32))
+check "voucher sign: offline without --deposit needs the node" 1 -- m --url ws://127.0.0.1:1 voucher sign \
+	--suri //Alice --pool 424242 --target //Bob --amount 1000 --genesis 0x$(printf '42%.0s' $(seq 32))
+check "voucher sign: the pool's deposit is read from the chain" 4:UnknownPool -- m voucher sign --suri //Alice \
+	--pool 424242 --target //Bob --amount 1MPT
+check "voucher sign for a pool that does not exist (--deposit)" 0 -- m voucher sign --suri //Alice --pool 424242 \
+	--target //Bob --amount 1MPT --deposit 1MPT
 ghost="$(field token)"
 check "voucher verify: pool not found" 4:UnknownPool -- m voucher verify "$ghost"
 check "voucher verify: no such file" 1 -- m voucher verify "$work/missing.hex"
@@ -302,7 +358,7 @@ check "voucher accept: missing --store" 2:Usage -- m voucher accept "$ghost" --m
 check "handshake prove: not found" 4:UnknownPool -- m handshake prove 424242 --target //Bob
 check "handshake prove: missing --target" 2:Usage -- m handshake prove "$pool"
 check "handshake verify: missing --me" 2:Usage -- m handshake verify "$work/bundle.hex"
-check "handshake verify: no such file" 1 -- m handshake verify "$work/missing.hex" --me //Bob
+check "handshake verify: no such file" 1 -- m handshake verify "$work/missing.hex" --me //Bob --resource r
 # settle
 check "settle: neither --voucher nor --pool" 2:Usage -- m settle --suri //Bob
 check "settle: --pool without --store" 2:Usage -- m settle --suri //Bob --pool "$pool"

@@ -64,7 +64,7 @@ fn in_memory_bundle(entries: u32) -> (HandshakeBundle, Hash) {
 
 fn proof_check(c: &mut Criterion) {
 	let (bundle, trusted) = in_memory_bundle(100_000);
-	let policy = Policy::new(Sr25519Keyring::Bob.to_account_id());
+	let policy = Policy::new(Sr25519Keyring::Bob.to_account_id(), b"stream".to_vec(), 1);
 	println!(
 		"in-memory trie of 100,000 entries: proof {} nodes, {} bytes; bundle {} bytes",
 		bundle.proof.len(),
@@ -86,8 +86,13 @@ fn fetch_and_check(c: &mut Criterion) {
 	let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
 	let chain = rt.block_on(Chain::connect(&url)).expect("node reachable");
 	let bob = Sr25519Keyring::Bob.to_account_id();
-	let policy = Policy::new(bob.clone());
 	let sample = rt.block_on(chain.handshake_bundle(pool, &bob, None)).expect("bundle");
+	let record = rt.block_on(chain.pool(pool, Some(sample.block_hash))).expect("rpc").expect("the pool exists");
+	let head = micropayment_pool_client::HeaderExt::block_number(
+		&rt.block_on(chain.header(Some(sample.block_hash))).expect("header"),
+	);
+	// Later bundles are of later blocks: each is as fresh as the head it is checked at.
+	let policy = Policy::new(bob.clone(), record.resource_id.0.clone(), head);
 	println!(
 		"dev node pool {pool}: proof {} nodes, {} bytes; bundle {} bytes",
 		sample.proof.len(),

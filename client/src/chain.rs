@@ -9,7 +9,7 @@ use crate::{
 	api::{self, runtime},
 	constants::PoolConstants,
 	handshake::{BundleExt, HandshakeBundle, HandshakeError, BUNDLE_VERSION},
-	AccountId, Balance, BlockNumber, Hash, Header, HeaderExt, PoolRecord,
+	AccountId, Balance, BlockNumber, Hash, Header, HeaderExt, PoolRecord, View,
 };
 use codec::Decode;
 use micropayment_pool_primitives::{
@@ -390,6 +390,57 @@ impl Chain {
 		Ok(self.rpc.request("system_accountNextIndex", rpc_params![who.to_ss58check()]).await?)
 	}
 
+	/// The pool and `who`'s `Paid` record at block `at` (default: the last finalized block), as
+	/// the peer policy reads them: a view of the peer's own chain, to confirm and follow a pool.
+	pub async fn pool_view(
+		&self,
+		pool_id: PoolId,
+		who: &AccountId,
+		at: Option<Hash>,
+	) -> Result<View, ChainError> {
+		let at = match at {
+			Some(at) => at,
+			None => self.finalized_head().await?,
+		};
+		let number = self.block_number(at).await?;
+		let pool = self.storage(&pool_key(PALLET_PREFIX, pool_id), Some(at)).await?;
+		let paid = self.storage(&paid_key(PALLET_PREFIX, pool_id, who.as_ref()), Some(at)).await?;
+		View::decode(pool_id, number, pool.as_deref(), paid.as_deref())
+			.map_err(|e| ChainError::Decode(e.0.into()))
+	}
+
+	/// How many transactions like `tx` fit in a block of this chain — by ref time, proof size and
+	/// length, as `TransactionPaymentApi_query_info` weighs it against `System.BlockWeights` and
+	/// the normal class's `System.BlockLength` —: the factor the node's pool scales its tip by.
+	pub async fn tx_per_block(&self, tx: &SignedTx) -> Result<u64, ChainError> {
+		use codec::{Compact, Encode};
+		let at = self.at_finalized().await?;
+		let weights = at
+			.constants()
+			.entry(runtime::constants().system().block_weights())
+			.map_err(subxt_err)?;
+		let length = at
+			.constants()
+			.entry(runtime::constants().system().block_length())
+			.map_err(subxt_err)?;
+		let len = u32::try_from(tx.encoded.len()).unwrap_or(u32::MAX);
+		let mut input = tx.encoded.clone();
+		len.encode_to(&mut input);
+		let info: Bytes = self
+			.rpc
+			.request("state_call", rpc_params!["TransactionPaymentApi_query_info", Bytes(input)])
+			.await?;
+		// `RuntimeDispatchInfo`: the weight (two compacts) first.
+		let (ref_time, proof_size) = <(Compact<u64>, Compact<u64>)>::decode(&mut &info.0[..])
+			.map_err(|e| ChainError::Decode(format!("dispatch info: {e}")))?;
+		Ok(crate::tip::tx_per_block(
+			(weights.max_block.ref_time, weights.max_block.proof_size),
+			u64::from(length.max.normal),
+			(ref_time.0, proof_size.0),
+			u64::from(len),
+		))
+	}
+
 	/// Builds the viewer's handshake bundle for peer `target`: the header of `at` (default: the
 	/// last finalized block) and the node's read proof of the pool and of `target`'s paid record.
 	pub async fn handshake_bundle(
@@ -453,8 +504,20 @@ impl Chain {
 		call: &C,
 		nonce: u32,
 	) -> Result<SignedTx, ChainError> {
+		Self::sign_with_tip(at, signer, call, nonce, 0)
+	}
+
+	/// [`Chain::sign`] with a tip: what raises a transaction's priority in the node's pool.
+	pub fn sign_with_tip<C: Payload>(
+		at: &AtBlock,
+		signer: &sr25519::Pair,
+		call: &C,
+		nonce: u32,
+		tip: Balance,
+	) -> Result<SignedTx, ChainError> {
 		let params = DefaultExtrinsicParamsBuilder::<ChainConfig>::new()
 			.nonce(u64::from(nonce))
+			.tip(tip)
 			.mortal_from_unchecked(MORTALITY, at.block_number(), at.block_hash())
 			.build();
 		let tx = at

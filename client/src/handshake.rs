@@ -9,10 +9,11 @@
 //! The bundle's format and the checks that need no trusted node are in the `no_std` crate
 //! [`micropayment_pool_handshake`], which the JS SDK runs compiled to wasm: one implementation.
 
-use crate::{verify::decode_hex, AccountId, Balance, BlockNumber, Hash, Header, PoolRecord};
+use crate::{verify::decode_hex, AccountId, Balance, BlockNumber, Hash, Header};
 use codec::DecodeAll;
 pub use micropayment_pool_handshake::{
-	BundleError, HandshakeBundle, Proven, BUNDLE_VERSION, MAX_BUNDLE_LEN,
+	BundleError, HandshakeBundle, Ledger, Limits, PolicyError, Proven, Source, View,
+	BUNDLE_VERSION, MAX_BUNDLE_LEN,
 };
 use micropayment_pool_primitives::PoolId;
 
@@ -60,69 +61,85 @@ impl From<BundleError> for HandshakeError {
 	}
 }
 
-/// What a peer requires of a pool before serving its owner.
+/// What a peer requires of a new pool: every field is required, so no default trusts a stale
+/// proof, an expired pool or any resource.
 ///
-/// A peer serves only a pool that has not expired: at expiry the pool takes no more funds and a
-/// voucher signed after it is worth nothing new. Settling is different: vouchers still settle
-/// for [`crate::settlement_grace`] blocks after expiry (see [`PoolTerms::settle_by`]), so a
-/// settlement sent in the last block, or censored by an author friendly to the viewer, lands.
+/// A peer serves only a pool that has not expired and stops `limits.settle_margin` blocks before
+/// its expiry, when it settles. Vouchers still settle for [`crate::settlement_grace`] blocks after
+/// expiry (see [`PoolTerms::settle_by`]), so a settlement sent late, or held back by block
+/// stuffing against a rising tip (docs/security.md), lands.
 #[derive(Clone, Debug)]
 pub struct Policy {
 	/// The peer: the bundle must be made for it.
 	pub me: AccountId,
-	/// The peer's view of the current block; the bundle's block if `None`.
-	pub now: Option<BlockNumber>,
-	/// The pool must stay live (before expiry) at least this many blocks after `now`, so the
-	/// peer can serve; it then has the grace window on top to settle.
-	pub min_remaining_blocks: BlockNumber,
-	/// The resource the viewer asked for; any if `None`.
-	pub resource_id: Option<Vec<u8>>,
+	/// The resource the peer serves: the pool must pay for it.
+	pub resource_id: Vec<u8>,
+	/// The peer's head: its node's (or light client's) finalized block, or best block.
+	pub now: BlockNumber,
+	/// The peer's limits: freshness, margins, exposure ([`Limits::default`] unless set).
+	pub limits: Limits,
 }
 
 impl Policy {
-	/// Requires nothing beyond a valid proof of a live, sound pool for `me`.
-	pub fn new(me: AccountId) -> Self {
-		Self { me, now: None, min_remaining_blocks: 0, resource_id: None }
+	/// The default limits for peer `me` serving `resource_id` at head `now`.
+	pub fn new(me: AccountId, resource_id: impl Into<Vec<u8>>, now: BlockNumber) -> Self {
+		Self { me, resource_id: resource_id.into(), now, limits: Limits::default() }
 	}
 }
 
-/// The pool's terms as the proof shows them: what the peer can rely on.
+/// The pool's terms as a view shows them: what the peer relies on, for display and JSON.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PoolTerms {
 	pub pool_id: PoolId,
 	/// The viewer whose funds the pool holds.
 	pub owner: AccountId,
 	/// The account whose signatures the pool's vouchers need: the owner, or the session key
-	/// named at creation. `None` only in stores written before pools had signers, when the
-	/// owner signed every voucher: see [`PoolTerms::voucher_signer`].
-	#[serde(default)]
-	pub signer: Option<AccountId>,
+	/// named at creation.
+	pub signer: AccountId,
 	#[serde(with = "hex_bytes")]
 	pub resource_id: Vec<u8>,
-	/// Deposit left at the proven block.
+	/// Deposit left at the view's block.
 	#[serde(with = "u128_string")]
 	pub deposit: Balance,
-	/// The whole collateral (the pool is not overdrawn, or the handshake is refused).
+	/// The collateral (what is left of it, once overdrawn).
 	#[serde(with = "u128_string")]
 	pub collateral: Balance,
-	/// The first block at which the pool takes no more funds: a peer serves only before it.
+	/// All deposit ever locked in the pool (creation and top-ups): the `D` of the double-spend
+	/// bound `-(1 - r) * (collateral - total_deposit)`.
+	#[serde(with = "u128_string")]
+	pub total_deposit: Balance,
+	/// The first block at which the pool takes no more funds.
 	pub expiry: BlockNumber,
 	pub payees: u32,
-	/// What the pool had already paid this peer at the proven block.
+	pub overdrawn: bool,
+	/// What the pool had paid this peer at the view's block.
 	#[serde(with = "u128_string")]
 	pub paid_to_me: Balance,
+	/// The view's block.
 	pub block_number: BlockNumber,
-	pub block_hash: Hash,
-	/// All deposit ever locked in the pool (creation and top-ups): the `D` of the double-spend
-	/// bound `-(1 - r) * (collateral - total_deposit)`. Zero in stores written before it existed.
-	#[serde(default, with = "u128_string")]
-	pub total_deposit: Balance,
+	/// Its hash, when the view came with one (a bundle).
+	pub block_hash: Option<Hash>,
 }
 
 impl PoolTerms {
-	/// The account a voucher of this pool must be signed by.
-	pub fn voucher_signer(&self) -> &AccountId {
-		self.signer.as_ref().unwrap_or(&self.owner)
+	/// The terms of `ledger`'s newest view.
+	pub fn of(ledger: &Ledger, block_hash: Option<Hash>) -> Self {
+		let pool = &ledger.pool;
+		Self {
+			pool_id: ledger.pool_id,
+			owner: AccountId::from(pool.owner),
+			signer: AccountId::from(pool.signer),
+			resource_id: pool.resource_id.clone(),
+			deposit: pool.deposit,
+			collateral: pool.collateral,
+			total_deposit: pool.total_deposit,
+			expiry: pool.expiry,
+			payees: pool.payees,
+			overdrawn: pool.overdrawn,
+			paid_to_me: ledger.paid_at_view,
+			block_number: ledger.block,
+			block_hash,
+		}
 	}
 
 	/// The first block at which the pool's vouchers no longer settle: `expiry + SettlementGrace`
@@ -136,9 +153,15 @@ impl PoolTerms {
 	pub fn can_settle_at(&self, block: BlockNumber) -> bool {
 		block < self.settle_by()
 	}
+
+	/// `C − D`: the margin a double spend forfeits beyond the deposit.
+	pub fn margin(&self) -> Balance {
+		self.collateral.saturating_sub(self.total_deposit.max(self.deposit))
+	}
 }
 
-/// Why a handshake was refused.
+/// Why a handshake was refused: the bundle itself, the peer's trust in its block, or one of
+/// the policy's rules ([`PolicyError`], with its own name).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HandshakeError {
 	#[error("malformed bundle: {0}")]
@@ -157,37 +180,52 @@ pub enum HandshakeError {
 	UnknownBlock { number: BlockNumber, hash: Hash, trusted: Option<Hash> },
 	#[error("storage proof does not check against the state root: {0}")]
 	BadProof(String),
-	#[error("pool {0} does not exist at the proven block")]
-	UnknownPool(PoolId),
-	#[error("pool record does not decode: {0}")]
-	MalformedPool(String),
-	#[error("pool expired at block {expiry} (now {now})")]
-	Expired { expiry: BlockNumber, now: BlockNumber },
-	#[error("pool expires at block {expiry}: fewer than {margin} blocks after {now}")]
-	ExpiresTooSoon { expiry: BlockNumber, now: BlockNumber, margin: BlockNumber },
-	#[error("pool pays for resource {actual:?}, not {expected:?}")]
-	WrongResource { expected: String, actual: String },
-	#[error("collateral {collateral} does not exceed the total deposit {deposit}")]
-	CollateralNotAboveDeposit { deposit: Balance, collateral: Balance },
-	#[error("pool is overdrawn: its owner double-spent and its collateral is forfeited")]
-	Overdrawn,
-	#[error("pool has no deposit left")]
-	Exhausted,
-	#[error("the peer is the pool's owner or signer, whom the pool never pays")]
-	SelfPayment,
+	#[error("{0}")]
+	Policy(PolicyError),
+}
+
+impl HandshakeError {
+	/// The error's name, as the CLI's JSON and the JS SDK's `MpoolError.code` give it.
+	pub fn name(&self) -> &'static str {
+		match self {
+			Self::Malformed(_) => "MalformedBundle",
+			Self::TooLarge { .. } => "TooLarge",
+			Self::UnsupportedVersion(_) => "UnsupportedVersion",
+			Self::WrongTarget => "WrongTarget",
+			Self::HeaderMismatch { .. } => "HeaderMismatch",
+			Self::UnfinalizedBlock { .. } => "UnfinalizedBlock",
+			Self::UnknownBlock { .. } => "UnknownBlock",
+			Self::BadProof(_) => "BadProof",
+			Self::Policy(e) => e.name(),
+		}
+	}
+}
+
+impl From<PolicyError> for HandshakeError {
+	fn from(e: PolicyError) -> Self {
+		Self::Policy(e)
+	}
+}
+
+/// A bundle that passed: the pool's ledger, ready for the peer's store (unconfirmed until the
+/// peer reads the pool at its own head), and its terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+	pub ledger: Ledger,
+	pub terms: PoolTerms,
 }
 
 /// Checks a bundle against `trusted`, the hash the peer's own node finalized at the bundle's
-/// height, and `policy`; returns the pool's terms.
+/// height, and `policy` (the rules of [`micropayment_pool_handshake::policy`]).
 ///
 /// Pure and local: no network, no clock. Each failure is a distinct [`HandshakeError`].
 pub fn verify_handshake(
 	bundle: &HandshakeBundle,
 	trusted: Hash,
 	policy: &Policy,
-) -> Result<PoolTerms, HandshakeError> {
+) -> Result<Verified, HandshakeError> {
 	// The checks that need no trusted node, in the code the JS SDK runs as wasm.
-	let proven = bundle.check(policy.me.as_ref())?;
+	let (proven, view) = bundle.view(policy.me.as_ref())?;
 	if proven.block_hash != trusted {
 		return Err(HandshakeError::UnknownBlock {
 			number: proven.number,
@@ -195,67 +233,27 @@ pub fn verify_handshake(
 			trusted: Some(trusted),
 		});
 	}
-	let pool = proven.pool.ok_or(HandshakeError::UnknownPool(bundle.pool_id))?;
-	let pool = PoolRecord::decode_all(&mut &pool[..])
-		.map_err(|e| HandshakeError::MalformedPool(e.to_string()))?;
-	let paid_to_me = match proven.paid {
-		Some(paid) => Balance::decode_all(&mut &paid[..])
-			.map_err(|e| HandshakeError::MalformedPool(format!("paid record: {e}")))?,
-		None => 0,
-	};
-	let now = policy.now.unwrap_or(proven.number).max(proven.number);
-	// Serving stops at expiry, even though settling goes on through the grace window: what a
-	// peer earns after expiry it could not settle with certainty.
-	if now >= pool.expiry {
-		return Err(HandshakeError::Expired { expiry: pool.expiry, now });
-	}
-	if pool.expiry - now < policy.min_remaining_blocks {
-		return Err(HandshakeError::ExpiresTooSoon {
-			expiry: pool.expiry,
-			now,
-			margin: policy.min_remaining_blocks,
-		});
-	}
-	if let Some(expected) = &policy.resource_id {
-		if expected[..] != pool.resource_id.0[..] {
-			return Err(HandshakeError::WrongResource {
-				expected: String::from_utf8_lossy(expected).into_owned(),
-				actual: String::from_utf8_lossy(&pool.resource_id.0).into_owned(),
-			});
-		}
-	}
-	if pool.overdrawn {
-		return Err(HandshakeError::Overdrawn);
-	}
-	// The guarantee compares the collateral with all deposit ever locked (top-ups included).
-	let total_deposit = pool.total_deposit.max(pool.deposit);
-	if pool.collateral <= total_deposit {
-		return Err(HandshakeError::CollateralNotAboveDeposit {
-			deposit: total_deposit,
-			collateral: pool.collateral,
-		});
-	}
-	if pool.deposit == 0 {
-		return Err(HandshakeError::Exhausted);
-	}
-	let me: &[u8; 32] = policy.me.as_ref();
-	if pool.owner.0 == *me || pool.signer.0 == *me {
-		return Err(HandshakeError::SelfPayment);
-	}
-	Ok(PoolTerms {
-		pool_id: bundle.pool_id,
-		owner: crate::chain::to_account(&pool.owner),
-		signer: Some(crate::chain::to_account(&pool.signer)),
-		resource_id: pool.resource_id.0,
-		deposit: pool.deposit,
-		collateral: pool.collateral,
-		expiry: pool.expiry,
-		payees: pool.payees,
-		paid_to_me,
-		block_number: proven.number,
-		block_hash: proven.block_hash,
-		total_deposit,
-	})
+	let ledger = Ledger::open(
+		&view,
+		Source::Bundle,
+		policy.me.as_ref(),
+		&policy.resource_id,
+		policy.now,
+		&policy.limits,
+	)?;
+	let terms = PoolTerms::of(&ledger, Some(proven.block_hash));
+	Ok(Verified { ledger, terms })
+}
+
+/// The pool read at a block of the peer's own chain (its node's RPC, its light client): a view
+/// to confirm and follow a pool with ([`crate::Peer::observe`]).
+pub fn chain_view(
+	pool_id: PoolId,
+	block: BlockNumber,
+	pool: Option<&[u8]>,
+	paid: Option<&[u8]>,
+) -> Result<View, HandshakeError> {
+	View::decode(pool_id, block, pool, paid).map_err(|e| HandshakeError::Policy(e.into()))
 }
 
 /// Serde helpers: u128 as a decimal string (JSON numbers lose precision beyond 2^53).

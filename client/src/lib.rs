@@ -2,12 +2,14 @@
 //!
 //! The off-chain half of the micropayment pool, for the demo runtime of this workspace:
 //!
-//! - [`viewer`]: keep a cumulative counter per peer and sign [`SignedVoucher`]s;
+//! - [`viewer`]: keep a cumulative counter per peer and sign [`SignedVoucher`]s, never
+//!   promising more than the deposit in total unless told to;
 //! - [`handshake`]: the viewer's proof that its pool exists ([`HandshakeBundle`]: a finalized
 //!   header and the storage proof of the pool), and the peer's local check of it
 //!   ([`verify_handshake`]), with no transaction and no trust in the viewer;
-//! - [`peer`]: accept vouchers (single or batch-verified), track the risk, and keep the best
-//!   voucher per pool in a file that survives crashes, until it is settled;
+//! - [`peer`]: accept vouchers (single or batch-verified) under the peer policy (fresh terms,
+//!   an exposure cap, serving that ends before expiry: `micropayment_pool_handshake::policy`),
+//!   and keep each pool's ledger and best voucher in a file that survives crashes;
 //! - [`chain`]: a client of the node on subxt: sign and submit calls (mortal, with the
 //!   node's nonce), read pools, fetch proofs, and report events, fees and errors by their names
 //!   in the runtime's metadata;
@@ -24,6 +26,7 @@
 pub mod amount;
 pub mod api;
 pub mod chain;
+mod durable;
 pub mod handshake;
 pub mod peer;
 pub mod transport;
@@ -32,10 +35,12 @@ pub mod viewer;
 
 pub use chain::{Chain, ChainError, Included, Wait};
 pub use handshake::{
-	verify_handshake, BundleExt, HandshakeBundle, HandshakeError, Policy, PoolTerms,
+	chain_view, verify_handshake, BundleExt, HandshakeBundle, HandshakeError, Policy, PoolTerms,
+	Verified,
 };
+pub use micropayment_pool_handshake::{tip, Ledger, Limits, Observed, Source, View};
 pub use micropayment_pool_primitives::{PoolId, Voucher};
-pub use peer::{Accepted, Peer, VoucherError};
+pub use peer::{Accepted, Peer, Refusal, SettleReason, VoucherError};
 pub use api::MultiSignature;
 pub use verify::SignedVoucher;
 pub use viewer::Viewer;

@@ -1,5 +1,6 @@
-//! The peer's side: accept vouchers from viewers it shook hands with, and keep the best voucher
-//! of each pool in a file that survives a crash until it is settled.
+//! The peer's side: accept vouchers from viewers it shook hands with, under the peer policy
+//! (`micropayment_pool_handshake::policy`), and keep each pool's [`Ledger`] and best voucher in a
+//! file that survives a crash until it is settled.
 //!
 //! Every accepted voucher is written (to a temporary file, fsynced, renamed over the store)
 //! before [`Peer::accept_voucher`] returns, so a peer that served a chunk only after `Ok` can
@@ -12,20 +13,22 @@
 //! is known to the others at their next change.
 
 use crate::{
-	handshake::{u128_string, PoolTerms},
-	verify::{verify_batch, verify_each, SignedVoucher},
-	AccountId, Balance, PoolId,
+	verify::{decode_hex, verify_batch, verify_each, SignedVoucher},
+	AccountId, Balance, BlockNumber, PoolId,
 };
+use codec::{DecodeAll, Encode};
+pub use micropayment_pool_handshake::{Accepted, Refusal, SettleReason};
+use micropayment_pool_handshake::{abi::Legacy, Ledger, Limits, Observed, Source, View};
 use serde::{Deserialize, Serialize};
+use crate::durable::{self, FileLock};
 use std::{
 	collections::BTreeMap,
-	fs::{self, File, OpenOptions},
-	io::Write,
 	path::{Path, PathBuf},
 };
 
-/// Version of the store's file format.
-const STORE_VERSION: u32 = 1;
+/// Version of the store's file format: 2 keeps each pool's policy ledger; 1 (terms, best
+/// voucher, settled) is read and rewritten as 2.
+const STORE_VERSION: u32 = 2;
 
 /// Why a voucher was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,113 +41,201 @@ pub enum VoucherError {
 	WrongTarget,
 	#[error("signature is not the pool signer's")]
 	BadSignature,
-	#[error("voucher for {amount} does not exceed the best one held ({best})")]
-	Stale { amount: Balance, best: Balance },
-	#[error("unsettled {unsettled} would exceed the pool's remaining deposit {deposit}")]
-	ExceedsDeposit { unsettled: Balance, deposit: Balance },
+	/// One of the policy's rules on amounts and the pool's state.
+	#[error("{0}")]
+	Refused(Refusal),
 	#[error("voucher store: {0}")]
 	Store(String),
 }
 
-/// A voucher the peer accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Accepted {
-	pub pool_id: PoolId,
-	/// The voucher's cumulative amount.
-	pub amount: Balance,
-	/// What this voucher adds to the best one held before.
-	pub increment: Balance,
-	/// Owed to the peer but not settled on chain: the peer's exposure to this pool.
-	pub unsettled: Balance,
-	/// The pool's remaining deposit at the handshake, which covers `unsettled`.
-	pub deposit: Balance,
+impl VoucherError {
+	/// The error's name, as the CLI's JSON and the JS SDK's `MpoolError.code` give it.
+	pub fn name(&self) -> &'static str {
+		match self {
+			Self::UnknownPool(_) => "UnknownPool",
+			Self::WrongChain => "WrongChain",
+			Self::WrongTarget => "WrongTarget",
+			Self::BadSignature => "BadSignature",
+			Self::Refused(r) => r.name(),
+			Self::Store(_) => "Store",
+		}
+	}
 }
 
 /// What the store keeps per pool.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PoolEntry {
-	/// The pool as the handshake proved it.
-	pub terms: PoolTerms,
-	/// The best (highest) voucher accepted, as a token (`SignedVoucher` hex).
-	pub best: Option<String>,
-	/// Cumulative amount the chain has paid this peer (from the handshake, then settlements).
-	#[serde(with = "u128_string")]
-	pub settled: Balance,
+	/// What the peer knows of the pool and is owed: the policy's state.
+	pub ledger: Ledger,
+	/// The best (highest) voucher accepted.
+	pub best: Option<SignedVoucher>,
 }
 
 impl PoolEntry {
-	/// The best voucher held, decoded.
+	/// The best voucher held.
 	pub fn best_voucher(&self) -> Option<SignedVoucher> {
-		self.best.as_deref().and_then(|hex| SignedVoucher::from_hex(hex).ok())
+		self.best.clone()
 	}
 
 	/// Amount of the best voucher held, or what was settled if none is held.
 	pub fn best_amount(&self) -> Balance {
-		self.best_voucher().map_or(self.settled, |v| v.voucher.amount)
+		self.best.as_ref().map_or(self.ledger.settled, |v| v.voucher.amount)
+	}
+
+	/// The pool's owner.
+	pub fn owner(&self) -> AccountId {
+		AccountId::from(self.ledger.pool.owner)
+	}
+
+	/// The account whose signature the pool's vouchers need.
+	pub fn signer(&self) -> AccountId {
+		AccountId::from(self.ledger.pool.signer)
+	}
+}
+
+/// A pool entry as the file keeps it: the ledger as SCALE hex (the same bytes the JS SDK keeps),
+/// the best voucher as a token.
+#[derive(Clone, Serialize, Deserialize)]
+struct StoredEntry {
+	ledger: String,
+	best: Option<String>,
+}
+
+/// A pool entry of a version-1 store: its handshake terms, best voucher and what was settled.
+#[derive(Deserialize)]
+struct StoredEntryV1 {
+	terms: TermsV1,
+	best: Option<String>,
+	#[serde(with = "crate::handshake::u128_string")]
+	settled: Balance,
+}
+
+#[derive(Deserialize)]
+struct TermsV1 {
+	pool_id: PoolId,
+	owner: AccountId,
+	#[serde(default)]
+	signer: Option<AccountId>,
+	#[serde(with = "crate::handshake::hex_bytes")]
+	resource_id: Vec<u8>,
+	expiry: BlockNumber,
+}
+
+impl StoredEntry {
+	fn of(entry: &PoolEntry) -> Self {
+		Self {
+			ledger: format!("0x{}", hex::encode(entry.ledger.encode())),
+			best: entry.best.as_ref().map(SignedVoucher::to_hex),
+		}
+	}
+
+	fn entry(&self) -> Result<PoolEntry, String> {
+		let bytes = decode_hex(&self.ledger)?;
+		let ledger = Ledger::decode_all(&mut &bytes[..]).map_err(|e| format!("ledger: {e}"))?;
+		let best = self.best.as_deref().map(SignedVoucher::from_hex).transpose()?;
+		Ok(PoolEntry { ledger, best })
+	}
+}
+
+impl StoredEntryV1 {
+	/// A version-1 entry as a ledger that settles its best voucher and serves on no terms until
+	/// a new view of the pool ([`Legacy`]).
+	fn entry(self) -> Result<PoolEntry, String> {
+		let best = self.best.as_deref().map(SignedVoucher::from_hex).transpose()?;
+		let t = self.terms;
+		let legacy = Legacy {
+			pool_id: t.pool_id,
+			owner: *t.owner.as_ref(),
+			signer: *t.signer.unwrap_or_else(|| t.owner.clone()).as_ref(),
+			resource_id: t.resource_id,
+			expiry: t.expiry,
+			settled: self.settled,
+			best: best.as_ref().map_or(self.settled, |v| v.voucher.amount),
+		};
+		Ok(PoolEntry { ledger: legacy.ledger(), best })
 	}
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoreFile {
+struct StoreFile<E> {
 	version: u32,
 	me: AccountId,
 	genesis_hash: String,
-	pools: BTreeMap<PoolId, PoolEntry>,
+	pools: BTreeMap<PoolId, E>,
 }
 
-/// A peer: its account, the chain it is paid on, and its durable voucher store.
+/// The version field alone, read first to pick the layout.
+#[derive(Deserialize)]
+struct StoreVersion {
+	version: u32,
+}
+
+/// A peer: its account, the chain it is paid on, its limits, its view of the chain's head, and
+/// its durable voucher store.
 ///
 /// [`Peer::pools`], [`Peer::check_voucher`] and [`Peer::unsettled`] answer from the store as
 /// last read (at open, at the last change, or at [`Peer::reload`]); every change re-reads it
-/// under the lock first.
+/// under the lock first. The head is the process's own: set it from the peer's chain view
+/// ([`Peer::set_head`], or [`Peer::observe`] with a read at the head).
 pub struct Peer {
 	me: AccountId,
 	genesis_hash: [u8; 32],
 	path: PathBuf,
 	pools: BTreeMap<PoolId, PoolEntry>,
-}
-
-/// An advisory lock on `<store>.lock`, released when dropped (the file is closed). The lock is
-/// on a file of its own because the store itself is replaced by rename on every write.
-struct StoreLock(#[allow(dead_code)] File);
-
-impl StoreLock {
-	fn take(store: &Path, exclusive: bool) -> Result<Self, VoucherError> {
-		let mut name = store.as_os_str().to_owned();
-		name.push(".lock");
-		let file = OpenOptions::new()
-			.create(true)
-			.truncate(false)
-			.write(true)
-			.open(&name)
-			.map_err(|e| store_err(store, format!("lock file: {e}")))?;
-		if exclusive { file.lock() } else { file.lock_shared() }
-			.map_err(|e| store_err(store, format!("lock: {e}")))?;
-		Ok(Self(file))
-	}
+	limits: Limits,
+	head: BlockNumber,
 }
 
 impl Peer {
-	/// Opens the store at `path`, creating it if missing. Fails if it belongs to another peer
-	/// or chain, or does not parse: a store is never silently overwritten.
+	/// Opens the store at `path`, creating it if missing, with the default [`Limits`]. Fails if
+	/// it belongs to another peer or chain, or does not parse: a store is never silently
+	/// overwritten.
 	pub fn open(
 		path: impl AsRef<Path>,
 		me: AccountId,
 		genesis_hash: [u8; 32],
 	) -> Result<Self, VoucherError> {
 		let path = path.as_ref().to_path_buf();
-		let mut peer = Self { me, genesis_hash, path, pools: BTreeMap::new() };
-		let _lock = StoreLock::take(&peer.path, true)?;
+		let mut peer = Self {
+			me,
+			genesis_hash,
+			path,
+			pools: BTreeMap::new(),
+			limits: Limits::default(),
+			head: 0,
+		};
+		let _lock = lock(&peer.path, true)?;
 		match peer.read()? {
 			Some(pools) => peer.pools = pools,
 			None => peer.persist()?,
 		}
+		peer.head = peer.pools.values().map(|e| e.ledger.block).max().unwrap_or(0);
 		Ok(peer)
+	}
+
+	/// The limits the peer applies (`Limits::default()` unless set).
+	pub fn limits(&self) -> &Limits {
+		&self.limits
+	}
+
+	/// Sets the limits the peer applies from now on.
+	pub fn set_limits(&mut self, limits: Limits) {
+		self.limits = limits;
+	}
+
+	/// The peer's head as it last learnt it.
+	pub fn head(&self) -> BlockNumber {
+		self.head
+	}
+
+	/// Moves the peer's head forward (never back).
+	pub fn set_head(&mut self, head: BlockNumber) {
+		self.head = self.head.max(head);
 	}
 
 	/// Re-reads the store, to see what other processes recorded since this one last did.
 	pub fn reload(&mut self) -> Result<(), VoucherError> {
-		let _lock = StoreLock::take(&self.path, false)?;
+		let _lock = lock(&self.path, false)?;
 		self.pools = self.read()?.unwrap_or_default();
 		Ok(())
 	}
@@ -155,7 +246,7 @@ impl Peer {
 		&mut self,
 		change: impl FnOnce(&mut Self) -> Result<T, VoucherError>,
 	) -> Result<T, VoucherError> {
-		let _lock = StoreLock::take(&self.path, true)?;
+		let _lock = lock(&self.path, true)?;
 		self.pools = self.read()?.unwrap_or_default();
 		let out = change(self)?;
 		self.persist()?;
@@ -163,26 +254,45 @@ impl Peer {
 	}
 
 	/// The store's pools, or `None` if it has no file yet. Fails if it belongs to another peer
-	/// or chain, or does not parse.
+	/// or chain, or does not parse. A version-1 store is read as ledgers (written as version 2
+	/// at the next change).
 	fn read(&self) -> Result<Option<BTreeMap<PoolId, PoolEntry>>, VoucherError> {
 		let path = &self.path;
-		let bytes = match fs::read(path) {
-			Ok(bytes) => bytes,
-			Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-			Err(e) => return Err(store_err(path, e)),
+		let Some(bytes) = durable::read(path).map_err(|e| store_err(path, e))? else {
+			return Ok(None);
 		};
-		let file: StoreFile = serde_json::from_slice(&bytes)
-			.map_err(|e| store_err(path, format!("does not parse: {e}")))?;
-		if file.version != STORE_VERSION {
-			return Err(store_err(path, format!("unknown version {}", file.version)));
+		let parse = |e: serde_json::Error| store_err(path, format!("does not parse: {e}"));
+		let version: StoreVersion = serde_json::from_slice(&bytes).map_err(parse)?;
+		let (me, genesis, pools) = match version.version {
+			1 => {
+				let file: StoreFile<StoredEntryV1> = serde_json::from_slice(&bytes).map_err(parse)?;
+				let pools = file
+					.pools
+					.into_iter()
+					.map(|(id, e)| e.entry().map(|e| (id, e)))
+					.collect::<Result<_, _>>()
+					.map_err(|e| store_err(path, e))?;
+				(file.me, file.genesis_hash, pools)
+			},
+			STORE_VERSION => {
+				let file: StoreFile<StoredEntry> = serde_json::from_slice(&bytes).map_err(parse)?;
+				let pools = file
+					.pools
+					.iter()
+					.map(|(id, e)| e.entry().map(|e| (*id, e)))
+					.collect::<Result<_, _>>()
+					.map_err(|e| store_err(path, e))?;
+				(file.me, file.genesis_hash, pools)
+			},
+			other => return Err(store_err(path, format!("unknown version {other}"))),
+		};
+		if me != self.me {
+			return Err(store_err(path, format!("belongs to {me}")));
 		}
-		if file.me != self.me {
-			return Err(store_err(path, format!("belongs to {}", file.me)));
-		}
-		if file.genesis_hash != hex_hash(&self.genesis_hash) {
+		if genesis != hex_hash(&self.genesis_hash) {
 			return Err(store_err(path, "belongs to another chain"));
 		}
-		Ok(Some(file.pools))
+		Ok(Some(pools))
 	}
 
 	/// The peer's account.
@@ -200,29 +310,44 @@ impl Peer {
 		&self.pools
 	}
 
-	/// Records a verified handshake (see [`crate::verify_handshake`]). A newer proof of a known
-	/// pool refreshes its terms and never lowers what was settled or the best voucher.
-	pub fn record_handshake(&mut self, terms: PoolTerms) -> Result<(), VoucherError> {
+	/// Records a pool admitted by [`crate::verify_handshake`]. For a pool already known, the new
+	/// ledger's view is observed like any other: an older one changes nothing, and what was
+	/// settled or accepted never goes down.
+	pub fn record_handshake(&mut self, ledger: Ledger) -> Result<(), VoucherError> {
+		self.set_head(ledger.block);
 		self.update(|peer| {
-			let settled = terms.paid_to_me;
-			match peer.pools.get_mut(&terms.pool_id) {
+			match peer.pools.get_mut(&ledger.pool_id) {
 				Some(entry) => {
-					entry.settled = entry.settled.max(settled);
-					entry.terms = terms;
+					let source = if ledger.confirmed { Source::Chain } else { Source::Bundle };
+					let view = ledger.view();
+					entry.ledger.observe(&view, source).map_err(|e| store_err(&peer.path, e))?;
 				},
 				None => {
-					peer.pools.insert(terms.pool_id, PoolEntry { terms, best: None, settled });
+					peer.pools.insert(ledger.pool_id, PoolEntry { ledger, best: None });
 				},
 			}
 			Ok(())
 		})
 	}
 
+	/// Takes a view of a known pool: a read at the peer's own head confirms and follows it
+	/// ([`crate::handshake::chain_view`]); a view's block also moves the peer's head.
+	pub fn observe(&mut self, view: &View, source: Source) -> Result<Observed, VoucherError> {
+		if source == Source::Chain {
+			self.set_head(view.block);
+		}
+		self.update(|peer| {
+			let entry =
+				peer.pools.get_mut(&view.pool_id).ok_or(VoucherError::UnknownPool(view.pool_id))?;
+			entry.ledger.observe(view, source).map_err(|e| store_err(&peer.path, e))
+		})
+	}
+
 	/// Checks a voucher without keeping it: right chain, right peer, the pool signer's
-	/// signature, more than the best held, unsettled total within the pool's deposit.
+	/// signature, then the policy at the peer's head ([`Ledger::accept`]).
 	pub fn check_voucher(&self, signed: &SignedVoucher) -> Result<Accepted, VoucherError> {
 		let entry = self.precheck(signed)?;
-		if !signed.is_signed_by(entry.terms.voucher_signer()) {
+		if !signed.is_signed_by(&entry.signer()) {
 			return Err(VoucherError::BadSignature);
 		}
 		self.assess(entry, signed)
@@ -239,7 +364,7 @@ impl Peer {
 
 	/// Accepts many vouchers with one batch signature check (falling back to single checks to
 	/// name the bad ones) and one write. Results are in input order; for one pool, vouchers are
-	/// applied in order, so a lower one after a higher one is `Stale`.
+	/// applied in order, so a lower one after a higher one is `StaleVoucher`.
 	pub fn accept_vouchers(
 		&mut self,
 		batch: &[SignedVoucher],
@@ -250,7 +375,7 @@ impl Peer {
 	fn accept_batch(&mut self, batch: &[SignedVoucher]) -> Vec<Result<Accepted, VoucherError>> {
 		let mut signers = Vec::with_capacity(batch.len());
 		for signed in batch {
-			signers.push(self.precheck(signed).map(|entry| entry.terms.voucher_signer().clone()));
+			signers.push(self.precheck(signed).map(PoolEntry::signer));
 		}
 		let candidates: Vec<_> = batch
 			.iter()
@@ -280,14 +405,26 @@ impl Peer {
 	/// The best voucher held for `pool_id` that the chain has not paid yet.
 	pub fn unsettled(&self, pool_id: PoolId) -> Option<SignedVoucher> {
 		let entry = self.pools.get(&pool_id)?;
-		entry.best_voucher().filter(|v| v.voucher.amount > entry.settled)
+		entry.best_voucher().filter(|v| v.voucher.amount > entry.ledger.settled)
 	}
 
-	/// Records that the chain paid this peer `amount` (cumulative) from `pool_id`.
-	pub fn mark_settled(&mut self, pool_id: PoolId, amount: Balance) -> Result<(), VoucherError> {
+	/// Whether the policy says to settle `pool_id` now, at the peer's head.
+	pub fn settle_now(&self, pool_id: PoolId) -> Option<SettleReason> {
+		self.pools.get(&pool_id)?.ledger.settle_now(self.head, &self.limits)
+	}
+
+	/// Records that the chain recorded `amount` (cumulative) as paid to this peer by `pool_id`
+	/// and paid out `paid` for it: paid short means the pool is overdrawn, and the peer takes no
+	/// more of its vouchers.
+	pub fn mark_settled(
+		&mut self,
+		pool_id: PoolId,
+		amount: Balance,
+		paid: Balance,
+	) -> Result<(), VoucherError> {
 		self.update(|peer| {
 			let entry = peer.pools.get_mut(&pool_id).ok_or(VoucherError::UnknownPool(pool_id))?;
-			entry.settled = entry.settled.max(amount);
+			entry.ledger.settled(amount, paid);
 			Ok(())
 		})
 	}
@@ -305,28 +442,16 @@ impl Peer {
 	}
 
 	fn assess(&self, entry: &PoolEntry, signed: &SignedVoucher) -> Result<Accepted, VoucherError> {
-		let amount = signed.voucher.amount;
-		let best = entry.best_amount().max(entry.settled);
-		if amount <= best {
-			return Err(VoucherError::Stale { amount, best });
-		}
-		let unsettled = amount.saturating_sub(entry.settled);
-		let deposit = entry.terms.deposit;
-		if unsettled > deposit {
-			return Err(VoucherError::ExceedsDeposit { unsettled, deposit });
-		}
-		Ok(Accepted {
-			pool_id: signed.voucher.pool_id,
-			amount,
-			increment: amount.saturating_sub(best),
-			unsettled,
-			deposit,
-		})
+		entry
+			.ledger
+			.accept(signed.voucher.amount, self.head, &self.limits)
+			.map_err(VoucherError::Refused)
 	}
 
 	fn keep(&mut self, signed: &SignedVoucher) {
 		if let Some(entry) = self.pools.get_mut(&signed.voucher.pool_id) {
-			entry.best = Some(signed.to_hex());
+			entry.ledger.keep(signed.voucher.amount);
+			entry.best = Some(signed.clone());
 		}
 	}
 
@@ -337,26 +462,20 @@ impl Peer {
 			version: STORE_VERSION,
 			me: self.me.clone(),
 			genesis_hash: hex_hash(&self.genesis_hash),
-			pools: self.pools.clone(),
+			pools: self.pools.iter().map(|(id, e)| (*id, StoredEntry::of(e))).collect(),
 		};
 		let bytes = serde_json::to_vec_pretty(&file).map_err(|e| store_err(&self.path, e))?;
-		let tmp = self.path.with_extension("tmp");
-		let write = || -> std::io::Result<()> {
-			let mut out = fs::File::create(&tmp)?;
-			out.write_all(&bytes)?;
-			out.sync_all()?;
-			fs::rename(&tmp, &self.path)?;
-			if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-				fs::File::open(dir)?.sync_all()?;
-			}
-			Ok(())
-		};
-		write().map_err(|e| store_err(&self.path, e))
+		durable::write(&self.path, &bytes).map_err(|e| store_err(&self.path, e))
 	}
 }
 
 fn hex_hash(hash: &[u8; 32]) -> String {
 	format!("0x{}", hex::encode(hash))
+}
+
+/// Takes the store's lock.
+fn lock(store: &Path, exclusive: bool) -> Result<FileLock, VoucherError> {
+	FileLock::take(store, exclusive).map_err(|e| store_err(store, format!("lock: {e}")))
 }
 
 fn store_err(path: &Path, e: impl std::fmt::Display) -> VoucherError {

@@ -55,7 +55,9 @@ fn write_the_100k_pool_bundle() {
 		header: header.encode(),
 		proof: proof.into_iter_nodes().collect(),
 	};
-	let terms = verify_handshake(&bundle, block_hash, &Policy::new(bob)).expect("the bundle verifies");
+	let terms = verify_handshake(&bundle, block_hash, &Policy::new(bob, b"stream-1".to_vec(), 7))
+		.expect("the bundle verifies")
+		.terms;
 	assert_eq!(terms.paid_to_me, 5);
 	let out = serde_json::json!({
 		"pools": POOLS,

@@ -7,9 +7,9 @@ use codec::Encode;
 use common::*;
 use micropayment_pool_client::{
 	chain::to_api_account,
-	handshake::MAX_BUNDLE_LEN, settle_by, settlement_grace, verify_handshake, BundleExt,
-	HandshakeBundle,
-	HandshakeError as E, Hash, Policy,
+	handshake::{PolicyError as P, MAX_BUNDLE_LEN},
+	settle_by, settlement_grace, verify_handshake, BundleExt, HandshakeBundle, HandshakeError as E,
+	Hash, Policy,
 };
 
 /// Parses as the client does: the `no_std` crate's decoding, with the client's errors.
@@ -17,29 +17,38 @@ fn parse(bytes: &[u8]) -> Result<HandshakeBundle, E> {
 	HandshakeBundle::from_bytes(bytes).map_err(E::from)
 }
 
+/// Bob serves "stream-1"; his head is the bundle's block.
 fn policy() -> Policy {
-	Policy::new(bob())
+	Policy::new(bob(), b"stream-1".to_vec(), BLOCK)
+}
+
+/// The name of the rule a bundle broke, if any.
+fn refused(bundle: &HandshakeBundle, trusted: Hash, policy: &Policy) -> Result<(), &'static str> {
+	verify_handshake(bundle, trusted, policy).map(|_| ()).map_err(|e| e.name())
 }
 
 #[test]
 fn valid_bundle_yields_the_pool_terms() {
 	let (bundle, trusted) = bundle(Some(&pool(100, 150, 500)), Some(30));
-	let terms = verify_handshake(&bundle, trusted, &policy()).expect("valid bundle");
+	let verified = verify_handshake(&bundle, trusted, &policy()).expect("valid bundle");
+	let terms = &verified.terms;
 	assert_eq!(terms.owner, alice());
-	assert_eq!(terms.signer, Some(alice()));
+	assert_eq!(terms.signer, alice());
 	assert_eq!(terms.resource_id, b"stream-1");
 	assert_eq!((terms.deposit, terms.collateral, terms.expiry), (100, 150, 500));
 	assert_eq!(terms.paid_to_me, 30);
-	assert_eq!((terms.block_number, terms.block_hash), (BLOCK, trusted));
+	assert_eq!((terms.block_number, terms.block_hash), (BLOCK, Some(trusted)));
+	// The ledger: admitted on the bundle alone, not yet confirmed by the peer's own read.
+	assert_eq!((verified.ledger.settled, verified.ledger.confirmed), (30, false));
 	// Round trip through bytes, as it travels.
 	let again = parse(&bundle.to_bytes()).expect("decodes");
-	assert_eq!(verify_handshake(&again, trusted, &policy()), Ok(terms));
+	assert_eq!(verify_handshake(&again, trusted, &policy()), Ok(verified));
 }
 
 #[test]
 fn absent_paid_record_is_proven_zero() {
 	let (bundle, trusted) = bundle(Some(&pool(100, 150, 500)), None);
-	assert_eq!(verify_handshake(&bundle, trusted, &policy()).map(|t| t.paid_to_me), Ok(0));
+	assert_eq!(verify_handshake(&bundle, trusted, &policy()).map(|v| v.terms.paid_to_me), Ok(0));
 }
 
 #[test]
@@ -94,7 +103,7 @@ fn header_must_hash_to_the_claimed_and_trusted_block() {
 #[test]
 fn missing_pool_is_refused() {
 	let (bundle, trusted) = bundle(None, None);
-	assert_eq!(verify_handshake(&bundle, trusted, &policy()), Err(E::UnknownPool(POOL)));
+	assert_eq!(verify_handshake(&bundle, trusted, &policy()), Err(E::Policy(P::UnknownPool(POOL))));
 }
 
 #[test]
@@ -102,29 +111,43 @@ fn expired_or_soon_expiring_pool_is_refused() {
 	let (bundle_, trusted) = bundle(Some(&pool(100, 150, BLOCK)), None);
 	assert_eq!(
 		verify_handshake(&bundle_, trusted, &policy()),
-		Err(E::Expired { expiry: BLOCK, now: BLOCK })
+		Err(E::Policy(P::Expired { expiry: BLOCK, now: BLOCK }))
+	);
+	// The default: 10 blocks to settle before expiry, and 10 of serving before that.
+	let (bundle_, trusted) = bundle(Some(&pool(100, 150, BLOCK + 19)), None);
+	assert_eq!(
+		verify_handshake(&bundle_, trusted, &policy()),
+		Err(E::Policy(P::ExpiresTooSoon { expiry: BLOCK + 19, now: BLOCK, required: 20 }))
 	);
 	let (bundle_, trusted) = bundle(Some(&pool(100, 150, BLOCK + 20)), None);
-	let mut strict = policy();
-	strict.min_remaining_blocks = 21;
+	assert!(verify_handshake(&bundle_, trusted, &policy()).is_ok());
+	// The peer's own head counts when it is ahead of the proven block.
+	let mut later = policy();
+	later.now = BLOCK + 5;
+	assert_eq!(refused(&bundle_, trusted, &later), Err("ExpiresTooSoon"));
+}
+
+#[test]
+fn a_stale_bundle_is_refused() {
+	let (bundle, trusted) = bundle(Some(&pool(100, 150, 500)), None);
+	let mut p = policy();
+	p.now = BLOCK + p.limits.max_age;
+	assert!(verify_handshake(&bundle, trusted, &p).is_ok());
+	p.now += 1;
 	assert_eq!(
-		verify_handshake(&bundle_, trusted, &strict),
-		Err(E::ExpiresTooSoon { expiry: BLOCK + 20, now: BLOCK, margin: 21 })
+		verify_handshake(&bundle, trusted, &p),
+		Err(E::Policy(P::TooOld { block: BLOCK, now: BLOCK + 11, max_age: 10 }))
 	);
-	strict.min_remaining_blocks = 20;
-	assert!(verify_handshake(&bundle_, trusted, &strict).is_ok());
-	// The peer's own clock counts when it is ahead of the proven block.
-	strict.now = Some(BLOCK + 5);
-	assert!(matches!(verify_handshake(&bundle_, trusted, &strict), Err(E::ExpiresTooSoon { .. })));
+	assert_eq!(refused(&bundle, trusted, &p), Err("StaleBundle"));
 }
 
 #[test]
 fn wrong_resource_is_refused() {
 	let (bundle, trusted) = bundle(Some(&pool(100, 150, 500)), None);
 	let mut p = policy();
-	p.resource_id = Some(b"stream-2".to_vec());
-	assert!(matches!(verify_handshake(&bundle, trusted, &p), Err(E::WrongResource { .. })));
-	p.resource_id = Some(b"stream-1".to_vec());
+	p.resource_id = b"stream-2".to_vec();
+	assert_eq!(refused(&bundle, trusted, &p), Err("WrongResource"));
+	p.resource_id = b"stream-1".to_vec();
 	assert!(verify_handshake(&bundle, trusted, &p).is_ok());
 }
 
@@ -133,25 +156,29 @@ fn unsound_pools_are_refused() {
 	let (b, t) = bundle(Some(&pool(100, 100, 500)), None);
 	assert_eq!(
 		verify_handshake(&b, t, &policy()),
-		Err(E::CollateralNotAboveDeposit { deposit: 100, collateral: 100 })
+		Err(E::Policy(P::CollateralNotAboveDeposit { deposit: 100, collateral: 100 }))
 	);
 	let mut overdrawn = pool(0, 50, 500);
 	overdrawn.overdrawn = true;
 	let (b, t) = bundle(Some(&overdrawn), None);
-	assert_eq!(verify_handshake(&b, t, &policy()), Err(E::Overdrawn));
+	assert_eq!(refused(&b, t, &policy()), Err("Overdrawn"));
 	let (b, t) = bundle(Some(&pool(0, 50, 500)), None);
-	assert_eq!(verify_handshake(&b, t, &policy()), Err(E::Exhausted));
+	assert_eq!(refused(&b, t, &policy()), Err("Exhausted"));
+	// A margin C − D of 9 % of D: below the default 10 %.
+	let (b, t) = bundle(Some(&pool(100, 109, 500)), None);
+	assert_eq!(refused(&b, t, &policy()), Err("MarginTooSmall"));
 }
 
 #[test]
 fn bundle_for_another_peer_is_refused() {
 	let (bundle, trusted) = bundle(Some(&pool(100, 150, 500)), None);
-	let charlie = Policy::new(sp_keyring::Sr25519Keyring::Charlie.to_account_id());
+	let charlie =
+		Policy::new(sp_keyring::Sr25519Keyring::Charlie.to_account_id(), b"stream-1".to_vec(), BLOCK);
 	assert_eq!(verify_handshake(&bundle, trusted, &charlie), Err(E::WrongTarget));
 	// Relabelled for Charlie, the proof must still tell the truth about Charlie: the proof of
 	// Bob's absent record also proves that no peer of this pool was paid, Charlie included.
 	let relabelled = HandshakeBundle { target: *charlie.me.as_ref(), ..bundle };
-	assert_eq!(verify_handshake(&relabelled, trusted, &charlie).map(|t| t.paid_to_me), Ok(0));
+	assert_eq!(verify_handshake(&relabelled, trusted, &charlie).map(|v| v.terms.paid_to_me), Ok(0));
 }
 
 #[test]
@@ -202,7 +229,7 @@ fn terms_carry_the_total_deposit_and_the_settlement_window() {
 	let mut topped_up = pool(100, 300, 500);
 	topped_up.total_deposit = 250;
 	let (b, t) = bundle(Some(&topped_up), None);
-	let terms = verify_handshake(&b, t, &policy()).expect("valid bundle");
+	let terms = verify_handshake(&b, t, &policy()).expect("valid bundle").terms;
 	assert_eq!((terms.deposit, terms.total_deposit, terms.collateral), (100, 250, 300));
 	// The runtime's window: the dev chain settles for 5 blocks after expiry.
 	assert_eq!(settlement_grace(), 5);
@@ -213,16 +240,21 @@ fn terms_carry_the_total_deposit_and_the_settlement_window() {
 }
 
 #[test]
-fn serving_stops_at_expiry_although_settling_goes_on() {
-	// One block before expiry: served, with the window's end known.
-	let (b, t) = bundle(Some(&pool(100, 150, BLOCK + 1)), None);
-	let terms = verify_handshake(&b, t, &policy()).expect("live pool");
-	assert_eq!(terms.settle_by(), BLOCK + 1 + settlement_grace());
+fn serving_stops_before_expiry_although_settling_goes_on() {
+	// 20 blocks left: admitted; the peer serves until expiry − 10 and settles until the grace ends.
+	let (b, t) = bundle(Some(&pool(100, 150, BLOCK + 20)), None);
+	let verified = verify_handshake(&b, t, &policy()).expect("live pool");
+	assert_eq!(verified.ledger.serving_ends(&policy().limits), BLOCK + 10);
+	assert_eq!(verified.terms.settle_by(), BLOCK + 20 + settlement_grace());
 	// At and after expiry the pool is refused for serving, inside the grace window too.
 	let mut late = policy();
-	late.now = Some(BLOCK + 2);
-	assert_eq!(verify_handshake(&b, t, &late), Err(E::Expired { expiry: BLOCK + 1, now: BLOCK + 2 }));
-	assert!(terms.can_settle_at(BLOCK + 2));
+	late.now = BLOCK + 2;
+	let (b, t) = bundle(Some(&pool(100, 150, BLOCK + 1)), None);
+	assert_eq!(
+		verify_handshake(&b, t, &late),
+		Err(E::Policy(P::Expired { expiry: BLOCK + 1, now: BLOCK + 2 }))
+	);
+	assert!(verified.terms.can_settle_at(BLOCK + 20));
 }
 
 #[test]
@@ -234,7 +266,7 @@ fn collateral_must_exceed_the_total_deposit() {
 	let (b, t) = bundle(Some(&pool), None);
 	assert_eq!(
 		verify_handshake(&b, t, &policy()),
-		Err(E::CollateralNotAboveDeposit { deposit: 200, collateral: 150 })
+		Err(E::Policy(P::CollateralNotAboveDeposit { deposit: 200, collateral: 150 }))
 	);
 }
 
@@ -244,8 +276,8 @@ fn terms_name_a_session_signer() {
 	let mut record = pool(100, 150, 500);
 	record.signer = to_api_account(&session);
 	let (bundle, trusted) = bundle(Some(&record), None);
-	let terms = verify_handshake(&bundle, trusted, &policy()).expect("valid bundle");
-	assert_eq!((terms.owner.clone(), terms.voucher_signer().clone()), (alice(), session));
+	let terms = verify_handshake(&bundle, trusted, &policy()).expect("valid bundle").terms;
+	assert_eq!((terms.owner.clone(), terms.signer.clone()), (alice(), session));
 }
 
 #[test]
@@ -254,10 +286,10 @@ fn a_pool_never_pays_its_own_owner_or_signer() {
 	let mut record = pool(100, 150, 500);
 	record.signer = to_api_account(&bob());
 	let (signed_by_me, trusted) = bundle(Some(&record), None);
-	assert_eq!(verify_handshake(&signed_by_me, trusted, &policy()), Err(E::SelfPayment));
+	assert_eq!(refused(&signed_by_me, trusted, &policy()), Err("SelfPayment"));
 	// Bob owns the pool.
 	let mut record = pool(100, 150, 500);
 	record.owner = to_api_account(&bob());
 	let (owned_by_me, trusted) = bundle(Some(&record), None);
-	assert_eq!(verify_handshake(&owned_by_me, trusted, &policy()), Err(E::SelfPayment));
+	assert_eq!(refused(&owned_by_me, trusted, &policy()), Err("SelfPayment"));
 }

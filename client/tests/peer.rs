@@ -2,9 +2,10 @@
 //! verification, and a store that keeps the best voucher across restarts.
 
 use micropayment_pool_client::{
-	peer::PoolEntry, verify::SignedVoucher, AccountId, Hash, Peer, PoolTerms, Viewer,
-	VoucherError as E,
+	peer::PoolEntry, verify::SignedVoucher, AccountId, Ledger, Limits, Peer, Refusal as R, Source,
+	View, Viewer, VoucherError as E,
 };
+use micropayment_pool_handshake::PoolRecord;
 use sp_core::Pair;
 use sp_keyring::Sr25519Keyring;
 use tempfile::TempDir;
@@ -16,21 +17,34 @@ fn bob() -> AccountId {
 	Sr25519Keyring::Bob.to_account_id()
 }
 
-fn terms(deposit: u128, paid_to_me: u128) -> PoolTerms {
-	PoolTerms {
+/// A pool of Alice's (or of `signer`) with `deposit` left and collateral `2 × deposit`, read by
+/// Bob at his head, block 10, when it had paid him `paid_to_me`.
+fn view(deposit: u128, paid_to_me: u128, signer: Option<AccountId>) -> View {
+	let owner = Sr25519Keyring::Alice.to_account_id();
+	View {
 		pool_id: POOL,
-		owner: Sr25519Keyring::Alice.to_account_id(),
-		signer: None,
-		resource_id: b"stream".to_vec(),
-		deposit,
-		collateral: deposit * 2,
-		expiry: 1_000,
-		payees: 0,
+		block: 10,
+		pool: Some(PoolRecord {
+			owner: *owner.as_ref(),
+			resource_id: b"stream".to_vec(),
+			deposit,
+			collateral: deposit * 2,
+			expiry: 1_000,
+			payees: 0,
+			overdrawn: false,
+			total_deposit: deposit,
+			signer: *signer.unwrap_or(owner).as_ref(),
+		}),
 		paid_to_me,
-		block_number: 10,
-		block_hash: Hash::repeat_byte(1),
-		total_deposit: deposit,
 	}
+}
+
+fn terms(deposit: u128, paid_to_me: u128) -> Ledger {
+	ledger(view(deposit, paid_to_me, None))
+}
+
+fn ledger(view: View) -> Ledger {
+	Ledger::open(&view, Source::Chain, bob().as_ref(), b"stream", 10, &Limits::default()).expect("admitted")
 }
 
 fn viewer(genesis: [u8; 32]) -> Viewer {
@@ -57,8 +71,8 @@ fn accepts_increasing_vouchers_and_refuses_stale_ones() {
 	assert_eq!((accepted.amount, accepted.increment, accepted.unsettled), (10, 10, 10));
 	let second = alice.pay(&bob(), 15).expect("signs");
 	assert_eq!(peer.accept_voucher(&second).map(|a| a.increment), Ok(15));
-	assert_eq!(peer.accept_voucher(&first), Err(E::Stale { amount: 10, best: 25 }));
-	assert_eq!(peer.accept_voucher(&second), Err(E::Stale { amount: 25, best: 25 }));
+	assert_eq!(peer.accept_voucher(&first), Err(E::Refused(R::Stale { amount: 10, best: 25 })));
+	assert_eq!(peer.accept_voucher(&second), Err(E::Refused(R::Stale { amount: 25, best: 25 })));
 	assert_eq!(best(&peer), Some(25));
 }
 
@@ -110,14 +124,37 @@ fn exposure_is_bounded_by_the_deposit() {
 	// 200 already settled on chain, 1,000 deposit left.
 	peer.record_handshake(terms(1_000, 200)).expect("records");
 	let alice = viewer(GENESIS);
-	assert_eq!(peer.accept_voucher(&alice.sign(&bob(), 150)), Err(E::Stale { amount: 150, best: 200 }));
+	assert_eq!(
+		peer.accept_voucher(&alice.sign(&bob(), 150)),
+		Err(E::Refused(R::Stale { amount: 150, best: 200 }))
+	);
 	assert_eq!(peer.accept_voucher(&alice.sign(&bob(), 1_200)).map(|a| a.unsettled), Ok(1_000));
 	assert_eq!(
 		peer.accept_voucher(&alice.sign(&bob(), 1_201)),
-		Err(E::ExceedsDeposit { unsettled: 1_001, deposit: 1_000 })
+		Err(E::Refused(R::ExceedsDeposit { unsettled: 1_001, deposit: 1_000 }))
 	);
-	peer.mark_settled(POOL, 1_200).expect("marks");
+	peer.mark_settled(POOL, 1_200, 1_000).expect("marks");
 	assert_eq!(peer.unsettled(POOL), None);
+	// The whole deposit was settled to Bob: he relies on nothing more.
+	assert_eq!(peer.accept_voucher(&alice.sign(&bob(), 1_201)), Err(E::Refused(R::Exhausted)));
+}
+
+#[test]
+fn a_newer_view_moves_what_the_peer_relies_on_and_an_older_one_does_not() {
+	let dir = TempDir::new().expect("tmp");
+	let mut peer = peer(&dir);
+	let alice = viewer(GENESIS);
+	assert!(peer.accept_voucher(&alice.sign(&bob(), 10)).is_ok());
+	// Drained by someone else, as a read at block 20 shows.
+	let drained = View { block: 20, ..view(0, 0, None) };
+	assert_eq!(peer.observe(&drained, Source::Chain), Ok(micropayment_pool_client::Observed::Taken));
+	assert_eq!(peer.head(), 20);
+	assert_eq!(peer.accept_voucher(&alice.sign(&bob(), 11)), Err(E::Refused(R::Exhausted)));
+	// The old, full view again (a viewer's bundle): ignored, also through a new handshake.
+	assert_eq!(peer.observe(&view(1_000, 0, None), Source::Bundle), Ok(micropayment_pool_client::Observed::Older));
+	peer.record_handshake(terms(1_000, 0)).expect("records");
+	assert_eq!(peer.accept_voucher(&alice.sign(&bob(), 11)), Err(E::Refused(R::Exhausted)));
+	assert_eq!(peer.settle_now(POOL), Some(micropayment_pool_client::SettleReason::Exposure));
 }
 
 #[test]
@@ -139,7 +176,7 @@ fn batch_reports_each_voucher_in_order() {
 	assert_eq!(results[0].as_ref().map(|a| a.amount), Ok(10));
 	assert_eq!(results[1].as_ref().map(|a| a.increment), Ok(10));
 	assert_eq!(results[2], Err(E::BadSignature));
-	assert_eq!(results[3], Err(E::Stale { amount: 15, best: 20 }));
+	assert_eq!(results[3], Err(E::Refused(R::Stale { amount: 15, best: 20 })));
 	assert_eq!(results[4], Err(E::WrongChain));
 	assert_eq!(results[5].as_ref().map(|a| a.amount), Ok(30));
 	assert_eq!(best(&peer), Some(30));
@@ -188,27 +225,44 @@ fn honest_viewer_never_promises_beyond_its_deposit() {
 }
 
 #[test]
-fn store_written_before_total_deposit_still_opens() {
+fn a_version_1_store_settles_its_vouchers_and_serves_on_no_terms_until_a_new_view() {
 	let dir = TempDir::new().expect("tmp");
 	let path = dir.path().join("bob.json");
-	{
-		let mut peer = peer(&dir);
-		peer.accept_voucher(&viewer(GENESIS).sign(&bob(), 12)).expect("accepts");
-	}
-	// Drop the new field, as an older client wrote the file.
-	let mut file: serde_json::Value =
-		serde_json::from_slice(&std::fs::read(&path).expect("reads")).expect("parses");
-	file["pools"][POOL.to_string()]["terms"]
-		.as_object_mut()
-		.expect("terms")
-		.remove("total_deposit")
-		.expect("written by this client");
-	std::fs::write(&path, serde_json::to_vec(&file).expect("encodes")).expect("writes");
-	let peer = Peer::open(&path, bob(), GENESIS).expect("reopens");
-	let entry = peer.pools().get(&POOL).expect("pool kept");
-	assert_eq!((entry.terms.total_deposit, entry.terms.deposit), (0, 1_000));
-	assert_eq!(entry.terms.settle_by(), 1_000 + micropayment_pool_client::settlement_grace());
-	assert_eq!(peer.unsettled(POOL).map(|v| v.voucher.amount), Some(12));
+	let token = viewer(GENESIS).sign(&bob(), 40);
+	let v1 = serde_json::json!({
+		"version": 1,
+		"me": bob(),
+		"genesis_hash": format!("0x{}", hex::encode(GENESIS)),
+		"pools": { POOL.to_string(): {
+			"terms": {
+				"pool_id": POOL,
+				"owner": Sr25519Keyring::Alice.to_account_id(),
+				"resource_id": "0x73747265616d",
+				"deposit": "1000",
+				"collateral": "2000",
+				"expiry": 1_000,
+				"payees": 0,
+				"paid_to_me": "10",
+				"block_number": 5,
+				"block_hash": format!("0x{}", "11".repeat(32)),
+			},
+			"best": token.to_hex(),
+			"settled": "10",
+		}},
+	});
+	std::fs::write(&path, serde_json::to_vec(&v1).expect("encodes")).expect("writes");
+	let mut peer = Peer::open(&path, bob(), GENESIS).expect("reads a version-1 store");
+	assert_eq!(peer.unsettled(POOL).map(|v| v.voucher.amount), Some(40));
+	// No terms to rely on until the pool is read again; the owner (the store had no signer)
+	// signs its vouchers.
+	assert_eq!(peer.accept_voucher(&viewer(GENESIS).sign(&bob(), 41)), Err(E::Refused(R::Exhausted)));
+	peer.observe(&View { block: 30, ..view(1_000, 10, None) }, Source::Chain).expect("a known pool");
+	assert_eq!(peer.accept_voucher(&viewer(GENESIS).sign(&bob(), 41)).map(|a| a.unsettled), Ok(31));
+	let stranger = Viewer::new(Sr25519Keyring::Ferdie.pair(), GENESIS, POOL);
+	assert_eq!(peer.accept_voucher(&stranger.sign(&bob(), 50)), Err(E::BadSignature));
+	// Written back as version 2.
+	let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).expect("reads")).expect("parses");
+	assert_eq!(file["version"], 2);
 }
 
 #[test]
@@ -216,9 +270,7 @@ fn a_pool_with_a_session_signer_needs_the_session_keys_vouchers() {
 	let dir = TempDir::new().expect("tmp");
 	let mut peer = Peer::open(dir.path().join("bob.json"), bob(), GENESIS).expect("opens");
 	let session = Sr25519Keyring::Ferdie;
-	let mut pool = terms(1_000, 0);
-	pool.signer = Some(session.to_account_id());
-	assert_eq!(pool.voucher_signer(), &session.to_account_id());
+	let pool = ledger(view(1_000, 0, Some(session.to_account_id())));
 	peer.record_handshake(pool).expect("records");
 
 	// The owner's own key is not the pool's signer.
@@ -240,30 +292,5 @@ fn a_pool_with_a_session_signer_needs_the_session_keys_vouchers() {
 	drop(peer);
 	let peer = Peer::open(dir.path().join("bob.json"), bob(), GENESIS).expect("reopens");
 	let entry = peer.pools().get(&POOL).expect("pool kept");
-	assert_eq!(entry.terms.signer, Some(session.to_account_id()));
-}
-
-#[test]
-fn store_written_before_signers_checks_the_owner() {
-	let dir = TempDir::new().expect("tmp");
-	let path = dir.path().join("bob.json");
-	{
-		let mut pool = terms(1_000, 0);
-		pool.signer = Some(Sr25519Keyring::Alice.to_account_id());
-		let mut peer = Peer::open(&path, bob(), GENESIS).expect("opens");
-		peer.record_handshake(pool).expect("records");
-	}
-	let mut file: serde_json::Value =
-		serde_json::from_slice(&std::fs::read(&path).expect("reads")).expect("parses");
-	file["pools"][POOL.to_string()]["terms"]
-		.as_object_mut()
-		.expect("terms")
-		.remove("signer")
-		.expect("written by this client");
-	std::fs::write(&path, serde_json::to_vec(&file).expect("encodes")).expect("writes");
-	let mut peer = Peer::open(&path, bob(), GENESIS).expect("reopens");
-	assert_eq!(peer.pools().get(&POOL).and_then(|e| e.terms.signer.clone()), None);
-	assert_eq!(peer.accept_voucher(&viewer(GENESIS).sign(&bob(), 12)).map(|a| a.amount), Ok(12));
-	let stranger = Viewer::new(Sr25519Keyring::Ferdie.pair(), GENESIS, POOL);
-	assert_eq!(peer.accept_voucher(&stranger.sign(&bob(), 20)), Err(E::BadSignature));
+	assert_eq!(entry.signer(), session.to_account_id());
 }

@@ -6,8 +6,10 @@
 //! peer must accept vouchers of pools recorded after it opened the store.
 
 use micropayment_pool_client::{
-	AccountId, Balance, Hash, Peer, PoolId, PoolTerms, SignedVoucher, Viewer, VoucherError,
+	AccountId, Balance, Ledger, Limits, Peer, PoolId, SignedVoucher, Source, View, Viewer,
+	VoucherError,
 };
+use micropayment_pool_handshake::PoolRecord;
 use sp_keyring::Sr25519Keyring;
 use std::{
 	path::Path,
@@ -28,21 +30,22 @@ fn bob() -> AccountId {
 	Sr25519Keyring::Bob.to_account_id()
 }
 
-fn terms(pool_id: PoolId) -> PoolTerms {
-	PoolTerms {
-		pool_id,
-		owner: Sr25519Keyring::Alice.to_account_id(),
-		signer: None,
+/// Pool `pool_id` of Alice's as Bob's node shows it at block 10: deposit 1,000, collateral 2,000.
+fn terms(pool_id: PoolId) -> Ledger {
+	let alice = Sr25519Keyring::Alice.to_account_id();
+	let record = PoolRecord {
+		owner: *alice.as_ref(),
 		resource_id: b"stream".to_vec(),
 		deposit: 1_000,
 		collateral: 2_000,
 		expiry: 1_000,
 		payees: 0,
-		paid_to_me: 0,
-		block_number: 10,
-		block_hash: Hash::repeat_byte(1),
+		overdrawn: false,
 		total_deposit: 1_000,
-	}
+		signer: *alice.as_ref(),
+	};
+	let view = View { pool_id, block: 10, pool: Some(record), paid_to_me: 0 };
+	Ledger::open(&view, Source::Chain, bob().as_ref(), b"stream", 10, &Limits::default()).expect("admitted")
 }
 
 fn voucher(pool_id: PoolId, amount: Balance) -> SignedVoucher {
@@ -131,7 +134,8 @@ fn run_roles(batched: bool) {
 				let pool = round % POOLS;
 				let mut peer = open(&path);
 				if let Some(best) = peer.unsettled(pool) {
-					peer.mark_settled(pool, best.voucher.amount).expect("marks the settlement");
+					let due = best.voucher.amount - peer.pools()[&pool].ledger.settled;
+					peer.mark_settled(pool, best.voucher.amount, due).expect("marks the settlement");
 					settled[pool as usize] = best.voucher.amount;
 				}
 				thread::yield_now();
@@ -148,9 +152,10 @@ fn run_roles(batched: bool) {
 	assert_eq!(store.pools().len(), POOLS as usize, "every recorded pool is kept");
 	for pool in 0..POOLS {
 		let entry = &store.pools()[&pool];
-		assert_eq!(entry.terms, terms(pool), "pool {pool}: its handshake is kept");
+		assert_eq!(entry.ledger.pool, terms(pool).pool, "pool {pool}: its handshake is kept");
 		assert_eq!(entry.best_amount(), VOUCHERS, "pool {pool}: the best voucher is kept");
-		assert_eq!(entry.settled, settled[pool as usize], "pool {pool}: its settlement is kept");
+		assert_eq!(entry.ledger.settled, settled[pool as usize], "pool {pool}: its settlement is kept");
+		assert!(!entry.ledger.pool.overdrawn, "pool {pool}: every settlement was paid in full");
 	}
 	eprintln!("batched {batched}: the peer retried {retries} vouchers of not yet recorded pools");
 }

@@ -112,8 +112,9 @@ fn vectors() -> Value {
 
 	let bundle = bundle();
 	let header = bundle.decode_header().expect("encoded above");
-	let terms = verify_handshake(&bundle, bundle.block_hash, &Policy::new(Sr25519Keyring::Bob.into()))
-		.expect("the vector bundle verifies");
+	let terms = verify_handshake(&bundle, bundle.block_hash, &bob_policy())
+		.expect("the vector bundle verifies")
+		.terms;
 	let record = pool_record();
 	json!({
 		"description": "Test vectors of the wire formats of docs/voucher.md and docs/handshake.md. Generated and checked by client/tests/wire_vectors.rs; checked by sdk/js/test/vectors.test.js. Amounts and ids are decimal strings (they exceed 2^53).",
@@ -191,8 +192,12 @@ fn vector_token_and_bundle_parse_back() {
 	let bundle =
 		HandshakeBundle::from_hex(want["bundle"]["hex"].as_str().expect("string")).expect("decodes");
 	assert_eq!(bundle, self::bundle());
-	let terms = verify_handshake(&bundle, bundle.block_hash, &Policy::new(Sr25519Keyring::Bob.into()))
-		.expect("verifies");
-	assert_eq!(terms.voucher_signer(), &Sr25519Keyring::Ferdie.to_account_id());
+	let terms = verify_handshake(&bundle, bundle.block_hash, &bob_policy()).expect("verifies").terms;
+	assert_eq!(terms.signer, Sr25519Keyring::Ferdie.to_account_id());
 	assert_eq!(terms.paid_to_me, 250_000_000_000);
+}
+
+/// Bob, serving the vector pool's resource, with his head at the vector bundle's block.
+fn bob_policy() -> Policy {
+	Policy::new(Sr25519Keyring::Bob.into(), b"stream/42".to_vec(), 100)
 }

@@ -195,6 +195,18 @@ fn create_settle_close_round_with_signed_extrinsics() {
 		));
 		let deposit_reason: RuntimeHoldReason = HoldReason::PoolDeposit.into();
 		assert_eq!(Balances::balance_on_hold(&deposit_reason, &alice_id), deposit);
+		// The stored bytes, as a storage proof carries them, are what the peers' policy decodes.
+		let key = micropayment_pool_primitives::keys::pool_key(
+			micropayment_pool_primitives::keys::PALLET_PREFIX,
+			0,
+		);
+		let raw = sp_io::storage::get(&key).expect("the pool is stored under the key peers prove");
+		let record = micropayment_pool_handshake::PoolRecord::decode_exact(&raw).expect("decodes");
+		assert_eq!(record.owner, *AsRef::<[u8; 32]>::as_ref(&alice_id));
+		assert_eq!(record.signer, record.owner);
+		assert_eq!(record.resource_id, b"movie/1".to_vec());
+		assert_eq!((record.deposit, record.collateral, record.total_deposit), (deposit, collateral, deposit));
+		assert_eq!((record.expiry, record.payees, record.overdrawn), (6, 0, false));
 		assert_eq!(
 			MicropaymentPool::genesis_hash(),
 			GENESIS_HASH,
@@ -217,7 +229,7 @@ fn create_settle_close_round_with_signed_extrinsics() {
 		);
 		// Bob's first settlement in the pool holds his `Paid` record's storage deposit.
 		let record_deposit = Balances::balance_on_hold(&HoldReason::PayeeStorage.into(), &bob_id);
-		assert_eq!(record_deposit, 1_560 * MICRO_UNIT);
+		assert_eq!(record_deposit, 3_240 * MICRO_UNIT);
 		assert_eq!(free(&bob_id), bob_start + amount - fees_of(&bob_id) - record_deposit);
 	});
 	let bob_after_settle = chain.with(|| free(&bob_id));
@@ -227,7 +239,7 @@ fn create_settle_close_round_with_signed_extrinsics() {
 		chain.submit(bob, MicropaymentPoolCall::settle { pool_id: 0, amount, signature: sig });
 	assert_eq!(replay, Err(pallet_micropayment_pool::Error::<Runtime>::StaleVoucher.into()));
 	chain.with(|| {
-		let record_deposit = 1_560 * MICRO_UNIT;
+		let record_deposit = 3_240 * MICRO_UNIT;
 		let replay_fee = fees_of(&bob_id) - (bob_start + amount - record_deposit - bob_after_settle);
 		assert!(replay_fee > 0);
 		assert_eq!(free(&bob_id), bob_after_settle - replay_fee);

@@ -1,17 +1,32 @@
-//! The handshake bundle (docs/handshake.md) and the checks of it that need no trusted node: made
-//! for this peer, header hashing to the claimed block, storage proof of the pool and the peer's
-//! `Paid` record checked against the header's state root.
+//! Every rule a peer of the micropayment pool applies, written once:
+//!
+//! - the handshake bundle (docs/handshake.md) and the checks of it that need no trusted node:
+//!   made for this peer, header hashing to the claimed block, storage proof of the pool and the
+//!   peer's `Paid` record checked against the header's state root ([`HandshakeBundle::check`]);
+//! - the pool's records as the proof carries them ([`record`]);
+//! - the peer's policy on a pool and on every voucher: fresh terms, exposure, time
+//!   ([`policy`]);
+//! - the tip that keeps a settlement from being censored cheaply ([`tip`]);
+//! - the viewer's own rule: never promise more than the deposit ([`promise`]).
 //!
 //! `no_std` and free of host functions: the Rust client ([`micropayment_pool_client`]) and the
-//! JS SDK (this crate compiled to wasm, `sdk/js/wasm`) run this same code. What needs the
-//! runtime's types (decoding the pool record) or a trusted node (is the block finalized?) is
-//! left to the caller.
+//! JS SDK (this crate compiled to wasm, `sdk/js/wasm`) run this same code. What needs a trusted
+//! node (is the block finalized? what is the head?) is left to the caller.
 //!
 //! [`micropayment_pool_client`]: https://docs.rs/micropayment-pool-client
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
+
+pub mod abi;
+pub mod policy;
+pub mod promise;
+pub mod record;
+pub mod tip;
+
+pub use policy::{Accepted, Ledger, Limits, Observed, PolicyError, Refusal, SettleReason, Source};
+pub use record::{PoolRecord, View};
 
 use alloc::vec::Vec;
 use codec::{Compact, Decode, DecodeAll, Encode};
@@ -142,7 +157,22 @@ pub struct Proven {
 	pub paid: Option<Vec<u8>>,
 }
 
+impl Proven {
+	/// The proven values decoded as the pallet's records.
+	pub fn view(&self, pool_id: PoolId) -> Result<View, BundleError> {
+		View::decode(pool_id, self.number, self.pool.as_deref(), self.paid.as_deref())
+			.map_err(|e| BundleError::Malformed(e.0))
+	}
+}
+
 impl HandshakeBundle {
+	/// Checks the bundle as [`HandshakeBundle::check`] does and decodes what it proves.
+	pub fn view(&self, me: &[u8; 32]) -> Result<(Proven, View), BundleError> {
+		let proven = self.check(me)?;
+		let view = proven.view(self.pool_id)?;
+		Ok((proven, view))
+	}
+
 	/// Total size of the proof's trie nodes, in bytes.
 	pub fn proof_size(&self) -> usize {
 		self.proof.iter().map(Vec::len).sum()

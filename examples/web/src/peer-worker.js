@@ -1,8 +1,9 @@
 // A peer in a web worker: it trusts no RPC node. Its own light client (smoldot) follows the
 // chain's finality; the viewer's handshake bundle is checked against the hash that client
-// finalized; vouchers go into a voucher book (signatures checked in wasm); chunks come from its
-// copy of the resource; it settles its best voucher through the light client. A "bad" peer
-// serves corrupted chunks (the viewer must catch it).
+// finalized, then the peer follows the pool at every block its client finalizes; vouchers go
+// into a voucher book under the peer policy (in wasm: fresh terms, the deposit left, an exposure
+// cap); chunks come from its copy of the resource; it settles its best voucher through the light
+// client. A "bad" peer serves corrupted chunks (the viewer must catch it).
 //
 // For comparison only, each handshake is also timed on today's path, trusting an RPC node for
 // the finalized hash; its result is not used.
@@ -10,7 +11,7 @@ import { HandshakeVerifier, MemoryStore, VoucherBook, decodeBundle, decodeHeader
 import { seedSigner, settle } from '@mpool/sdk/chain';
 import { LightPeer, startLightClient } from '@mpool/sdk/light';
 
-let cfg, me, signer, verifier, light, peer, book, poolId, coldStart, firstVerified;
+let cfg, me, signer, verifier, light, peer, book, poolId, coldStart, firstVerified, following;
 const copies = new Map();
 
 async function rpcHash(number) {
@@ -42,30 +43,41 @@ const handlers = {
     light = startLightClient(cfg.chainSpec, { maxLogLevel: 1 });
     peer = new LightPeer(light.client, verifier);
     const { genesisHash } = await light.client.getChainSpecData();
-    book = await VoucherBook.open({ me, genesisHash: fromHex(genesisHash), store: new MemoryStore(), checker: verifier });
+    book = await VoucherBook.open({ me, genesisHash: fromHex(genesisHash), store: new MemoryStore(), verifier });
     return { address: ss58(me) };
   },
 
   async handshake({ bundle, resourceId }) {
     const t0 = performance.now();
-    const pool = await peer.verifyBundle(bundle, { me, resourceId: fromHex(resourceId), minRemainingBlocks: 10 }, 30_000);
+    const pool = await peer.verifyBundle(bundle, { me, resourceId: fromHex(resourceId) }, 30_000);
     const lightMs = performance.now() - t0;
     firstVerified ??= performance.now() - coldStart;
     poolId = pool.poolId;
     await book.recordHandshake(pool);
+    // Beyond the bundle's first answer (a small allowance), the peer relies on its own reads of
+    // the pool: started here, not waited for, so the switch stays instant.
+    following ??= peer.follow(book, poolId, me);
     return { lightMs, coldStartMs: firstVerified, block: pool.blockNumber, deposit: pool.deposit };
   },
 
   // Today's path, timed for comparison after the switch: the finalized hash from an RPC node.
-  async handshakeViaRpc({ bundle }) {
+  async handshakeViaRpc({ bundle, resourceId }) {
     const t0 = performance.now();
     const { number } = decodeHeader(decodeBundle(bundle).header);
-    verifier.verify(bundle, { me, trustedHash: await rpcHash(number) });
+    verifier.verify(bundle, { me, trustedHash: await rpcHash(number), now: number, resourceId: fromHex(resourceId) });
     return { rpcMs: performance.now() - t0 };
   },
 
   async chunk({ index, token }) {
-    const accepted = await book.accept(token);
+    let accepted;
+    try {
+      accepted = await book.accept(token);
+    } catch (e) {
+      // Past the allowance on the bundle alone: once the peer's own read is in, judge again.
+      if (e.code !== 'Unconfirmed') throw e;
+      await following;
+      accepted = await book.accept(token);
+    }
     const bytes = await chunk(index);
     return { bytes, unsettled: accepted.unsettled, transfer: [bytes.buffer] };
   },
@@ -74,7 +86,7 @@ const handlers = {
     const best = book.unsettled(poolId);
     if (!best) return { paid: 0n, amount: 0n, fee: 0n };
     const r = await settle(peer.api, signer, best);
-    await book.markSettled(poolId, r.amount);
+    await book.markSettled(poolId, r.amount, r.paid);
     return { paid: r.paid, amount: r.amount, fee: r.fee, blockHash: r.blockHash };
   },
 
@@ -84,6 +96,7 @@ const handlers = {
   },
 
   async stop() {
+    (await following)?.();
     peer?.stop();
     await light?.stop();
     return {};

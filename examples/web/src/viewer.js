@@ -5,7 +5,7 @@
 // the resource's hash list; a peer that serves a bad chunk is blacklisted, so the loss stays at
 // most one chunk's price per peer (Theorem IV.2). At the end the peers settle through their
 // light clients and the page reads the balances back from the chain.
-import { Payer, SessionKey, accountId, blake2_256, fromHex, ss58, toHex, tokenHex } from '@mpool/sdk';
+import { HandshakeVerifier, Payer, SessionKey, accountId, blake2_256, fromHex, ss58, toHex, tokenHex } from '@mpool/sdk';
 import { connect, createPool, handshakeBundle, readPool, seedSigner } from '@mpool/sdk/chain';
 
 const UNIT = 1_000_000_000_000n;
@@ -147,7 +147,9 @@ async function run() {
   result.createFee = String(created.fee);
   $('pool').textContent = `pool #${poolId}: deposit ${units(deposit)}, collateral ${units(collateral)}, expires at block ${created.expiry}, vouchers signed by session key ${short(ss58(session.publicKey))}; A = ${units(PRICE)} per chunk`;
   log(`pool #${poolId} created and finalized`);
-  const payer = new Payer(session, genesis, poolId, deposit);
+  // The viewer's own rule, from the same policy module the peers run: never promise more than
+  // the deposit across all peers.
+  const payer = new Payer(session, genesis, poolId, deposit, await HandshakeVerifier.load());
 
   // The peers start now: each cold-starts its own light client.
   const peers = config.peers.map((p) => new Peer(p));
@@ -172,9 +174,10 @@ async function run() {
     try {
       r = await peer.call('handshake', { bundle: bytes, resourceId: manifest.resourceId });
     } catch (e) {
-      // A light client that just started may have warp-synced past the prepared bundle's block:
-      // a fresh bundle (the node's finalized block, which the light client reaches) does.
-      if (e.code !== 'UnknownBlock') throw e;
+      // A light client that just started may have warp-synced past the prepared bundle's block,
+      // or the prepared bundle grew older than the peer accepts: a fresh bundle (the node's
+      // finalized block, which the light client reaches) does.
+      if (e.code !== 'UnknownBlock' && e.code !== 'StaleBundle') throw e;
       log(`${peer.name}: ${e.message}; handing a fresh bundle`);
       bytes = await handshakeBundle(client, api, poolId, accountId(peer.address));
       r = await peer.call('handshake', { bundle: bytes, resourceId: manifest.resourceId });
@@ -182,7 +185,7 @@ async function run() {
     const switchMs = performance.now() - t0;
     // The same switch on today's path (the peer asks an RPC node for the finalized hash).
     const t1 = performance.now();
-    const { rpcMs } = await peer.call('handshakeViaRpc', { bundle: bytes });
+    const { rpcMs } = await peer.call('handshakeViaRpc', { bundle: bytes, resourceId: manifest.resourceId });
     const rpcSwitchMs = performance.now() - t1;
     const first = !peer.handshaken;
     peer.handshaken = true;

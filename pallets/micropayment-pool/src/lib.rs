@@ -21,7 +21,8 @@
 //! 4. If a settlement finds the remaining deposit short, the viewer promised more than it locked
 //!    (a double spend): the pool is *overdrawn* and its collateral forfeited at once. A
 //!    compensation pot of [`Config::CompensationShare`] of the collateral's excess over the
-//!    deposit stays for the victims; the rest goes to [`Config::OnSlash`] immediately.
+//!    deposit stays for the victims (none in the demo runtimes: the owner's puppets could claim
+//!    it first); the rest goes to [`Config::OnSlash`] immediately.
 //! 5. [`Pallet::close_pool`]: after the settlement window, the remaining deposit and (unless
 //!    forfeited) the collateral go back to the owner. [`Pallet::reap_paid`] then removes the
 //!    pool's `Paid` records in bounded steps and returns their storage deposits to the peers.
@@ -202,8 +203,14 @@ pub mod pallet {
 		type MinCollateralExcess: Get<Perbill>;
 
 		/// Share `r` of the collateral's excess over the total deposit kept, when a pool is
-		/// overdrawn, as a pot that compensates its victims; the rest is slashed at once. A
-		/// double spend then returns at most `-(1 - r) * (collateral - total_deposit)`.
+		/// overdrawn, as a pot that compensates its victims, first come first served; the rest
+		/// is slashed at once. A double spend then returns at most
+		/// `-(1 - r) * (collateral - total_deposit)`.
+		///
+		/// On chain a sock puppet of the owner is indistinguishable from a peer, so the owner's
+		/// puppets can claim the pot before its victims do: `0` (no pot, the whole collateral
+		/// slashed; the demo runtimes) leaves nothing to capture, and honest peers rely on their
+		/// own exposure cap instead (docs/security.md).
 		#[pallet::constant]
 		type CompensationShare: Get<Perbill>;
 
@@ -466,6 +473,9 @@ pub mod pallet {
 		NothingToReap,
 		/// The peer cannot pay the storage deposit of its `Paid` record.
 		PayeeDepositUnavailable,
+		/// A top-up's extra collateral is below its extra deposit: it would narrow the margin
+		/// `collateral − total_deposit` that peers rely on.
+		MarginWouldShrink,
 	}
 
 	#[pallet::extra_constants]
@@ -718,9 +728,11 @@ pub mod pallet {
 		///
 		/// - `pool_id`: an open pool that has not expired and is not overdrawn (an overdrawn
 		///   pool's collateral is forfeited: topping it up would only feed the slash).
-		/// - `extra_deposit`, `extra_collateral`: added to the pool's totals; not both zero. The
-		///   new totals must keep the collateral above the total deposit by
-		///   `MinCollateralExcess`.
+		/// - `extra_deposit`, `extra_collateral`: added to the pool's totals; not both zero.
+		///   `extra_collateral` must be at least `extra_deposit`, so the margin
+		///   `collateral − total_deposit` that peers were shown never shrinks
+		///   (`MarginWouldShrink`), and the new totals must keep the collateral above the total
+		///   deposit by `MinCollateralExcess`.
 		///
 		/// Emits `PoolToppedUp` with the new totals.
 		///
@@ -744,6 +756,9 @@ pub mod pallet {
 				pool.total_deposit.checked_add(&extra_deposit).ok_or(Error::<T>::Overflow)?;
 			let collateral =
 				pool.collateral.checked_add(&extra_collateral).ok_or(Error::<T>::Overflow)?;
+			// Peers relied on the margin `C − D` they were shown (it bounds what a double spend
+			// costs the owner and sets the pot): a top-up may widen it, never narrow it.
+			ensure!(extra_collateral >= extra_deposit, Error::<T>::MarginWouldShrink);
 			// Over the totals: the collateral must cover everything the pool was ever trusted with.
 			Self::ensure_collateral(total_deposit, collateral)?;
 			let extra = extra_deposit.checked_add(&extra_collateral).ok_or(Error::<T>::Overflow)?;
@@ -1160,14 +1175,30 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// The storage a pool occupies: its record at its largest.
+		/// The storage a pool occupies, as written: its `Pools` entry at its largest and its
+		/// `PoolTickets` entry (keys included: two 16-byte prefixes and `Twox64Concat(id)`), and
+		/// its id in the owner's `OwnerPools` list. One footprint item of all those bytes:
+		/// `LinearStoragePrice` prices `count × size`.
 		pub fn pool_footprint() -> Footprint {
-			Footprint::from_mel::<(PoolId, PoolOf<T>)>()
+			let key = 32usize.saturating_add(8).saturating_add(PoolId::max_encoded_len());
+			let record = key.saturating_add(PoolOf::<T>::max_encoded_len());
+			let ticket = key.saturating_add(T::Consideration::max_encoded_len());
+			let listed = PoolId::max_encoded_len();
+			Footprint::from_parts(1, record.saturating_add(ticket).saturating_add(listed))
 		}
 
-		/// The storage a `Paid` record occupies: key parts and amount.
+		/// The storage a peer's record occupies, as written: two entries under the same key
+		/// shape, `Paid` and `PaidTickets` (two 16-byte prefixes, `Twox64Concat(pool id)`,
+		/// `Blake2_128Concat(peer)`), each holding a balance. One footprint item of all those
+		/// bytes, as [`Pallet::pool_footprint`].
 		pub fn paid_footprint() -> Footprint {
-			Footprint::from_mel::<(PoolId, T::AccountId, BalanceOf<T>)>()
+			let key = 32usize
+				.saturating_add(8)
+				.saturating_add(PoolId::max_encoded_len())
+				.saturating_add(16)
+				.saturating_add(T::AccountId::max_encoded_len());
+			let entry = key.saturating_add(BalanceOf::<T>::max_encoded_len());
+			Footprint::from_parts(1, entry.saturating_mul(2))
 		}
 
 		/// The storage deposit a peer's first settlement in a pool holds: the price of

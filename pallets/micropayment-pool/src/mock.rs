@@ -58,6 +58,9 @@ parameter_types! {
 	/// Storage deposit of a `Paid` record, held from the peer: zero unless a test sets it.
 	pub static PayeeBase: Balance = 0;
 	pub static PayeeByte: Balance = 0;
+	/// The compensation pot's share of `C − D`: 50 % unless a test sets it (the demo chains
+	/// keep none).
+	pub static PotShare: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(50);
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
@@ -78,6 +81,7 @@ impl pallet_micropayment_pool::Config for Test {
 	type MaxDuration = ConstU64<MAX_DURATION>;
 	type SettlementGrace = ConstU64<GRACE>;
 	type PayeeDeposit = LinearStoragePrice<PayeeBase, PayeeByte, Balance>;
+	type CompensationShare = PotShare;
 	type Consideration = HoldConsideration<
 		AccountId,
 		Balances,

@@ -105,17 +105,21 @@ pub mod pool {
 
 	/// The paper's rule is strictly `collateral > deposit`; the demo chains add nothing to it.
 	pub const MIN_COLLATERAL_EXCESS: Perbill = Perbill::zero();
-	/// Storage deposit of a pool record: 10 mUNIT plus 10 µUNIT per byte (~12 mUNIT a pool).
+	/// Storage deposit of a pool record: 10 mUNIT plus 10 µUNIT per byte written (its record and
+	/// ticket with their keys, and its id in the owner's list: 371 bytes, 13.71 mUNIT a pool).
 	pub const POOL_STORAGE_BASE: Balance = 10 * MILLI_UNIT;
 	/// Per byte of a pool record.
 	pub const POOL_STORAGE_BYTE: Balance = 10 * MICRO_UNIT;
-	/// Storage deposit of a peer's `Paid` record: 1 mUNIT plus 10 µUNIT per byte (1.56 mUNIT).
+	/// Storage deposit of a peer's `Paid` record: 1 mUNIT plus 10 µUNIT per byte of the two
+	/// entries written, 224 bytes with their keys (3.24 mUNIT).
 	pub const PAYEE_STORAGE_BASE: Balance = MILLI_UNIT;
 	/// Per byte of a `Paid` record.
 	pub const PAYEE_STORAGE_BYTE: Balance = 10 * MICRO_UNIT;
-	/// Half of the collateral's excess over the deposit compensates a double spend's victims;
-	/// the other half is burnt at once, so a double spend returns at most -(C - D) / 2.
-	pub const COMPENSATION_SHARE: Perbill = Perbill::from_percent(50);
+	/// No compensation pot: a forfeited collateral is burnt whole, so a double spend returns at
+	/// most -(C - D). On chain a sock puppet of the viewer looks like any peer, so whatever pot
+	/// there were, the viewer's puppets could claim it first (docs/security.md); honest peers
+	/// are protected by their own exposure cap instead.
+	pub const COMPENSATION_SHARE: Perbill = Perbill::zero();
 	/// 5 blocks (30 s): short enough to watch a pool expire on a dev chain.
 	pub const MIN_DURATION: u32 = 5;
 	/// 5 blocks (30 s) after expiry: a settlement sent in the last block still lands.

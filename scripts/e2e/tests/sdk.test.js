@@ -29,13 +29,16 @@ import {
   toHex,
   tokenHex,
 } from '../../../sdk/js/dist/index.js';
-import { closePool, createPool, handshakeBundle, mpool, readPool, settle } from '../../../sdk/js/dist/chain.js';
+import { closePool, createPool, handshakeBundle, mpool, poolView, readPool, settle } from '../../../sdk/js/dist/chain.js';
 import { FileStore } from '../../../sdk/js/dist/node.js';
 import { startNode } from '../lib/node.js';
 
 const UNIT = 1_000_000_000_000n;
 const DEPOSIT = 10n * UNIT;
 const PRICE = UNIT / 10n; // per chunk
+// A 20-block pool: the peer's default margins (10 blocks to settle + 10 of serving) would not
+// leave it time once created; a peer may ask less.
+const LIMITS = { minServingBlocks: 2 };
 
 describe('JS SDK: session-key pool, wasm handshake, voucher book, PAPI settlement', { timeout: 600_000 }, () => {
   let node, client, api, keyring, eve, bob, eveSigner, bobSigner, genesis, session, poolId, bundle;
@@ -98,31 +101,35 @@ describe('JS SDK: session-key pool, wasm handshake, voucher book, PAPI settlemen
     assert.ok(number <= finalized.number, 'the bundle is of a finalized block');
     const trustedHash = await client._request('chain_getBlockHash', [number]);
     const verifier = await HandshakeVerifier.load();
-    const pool = verifier.verify(bundle, { me: bob.publicKey, trustedHash, resourceId: 'video/7', minRemainingBlocks: 5 });
+    const policy = { me: bob.publicKey, trustedHash, now: finalized.number, resourceId: 'video/7', limits: LIMITS };
+    const pool = verifier.verify(bundle, policy);
     assert.equal(pool.poolId, poolId);
     assert.equal(toHex(pool.signer), toHex(session.publicKey));
     assert.equal(toHex(pool.owner), toHex(eve.publicKey));
     assert.equal(pool.deposit, DEPOSIT);
     assert.equal(pool.paidToMe, 0n);
     // Not for another peer, not against a hash the peer does not trust.
-    assert.throws(() => verifier.verify(bundle, { me: eve.publicKey, trustedHash }), (e) => e instanceof MpoolError && e.code === 'WrongTarget');
+    assert.throws(() => verifier.verify(bundle, { ...policy, me: eve.publicKey }), (e) => e instanceof MpoolError && e.code === 'WrongTarget');
     assert.throws(
-      () => verifier.verify(bundle, { me: bob.publicKey, trustedHash: genesis }),
+      () => verifier.verify(bundle, { ...policy, trustedHash: genesis }),
       (e) => e instanceof MpoolError && e.code === 'UnknownBlock',
     );
+    assert.throws(() => verifier.verify(bundle, { ...policy, resourceId: 'video/8' }), (e) => e.code === 'WrongResource');
   });
 
   it('the peer keeps session-key vouchers in its book, refuses the owner key, and settles the best via PAPI', async () => {
     const verifier = await HandshakeVerifier.load();
     const { number } = decodeHeader(decodeBundle(bundle).header);
     const trustedHash = await client._request('chain_getBlockHash', [number]);
-    const pool = verifier.verify(bundle, { me: bob.publicKey, trustedHash });
+    const pool = verifier.verify(bundle, { me: bob.publicKey, trustedHash, now: number, resourceId: 'video/7', limits: LIMITS });
     const path = join(mkdtempSync(join(tmpdir(), 'mpool-sdk-')), 'bob.json');
-    const book = await VoucherBook.open({ me: bob.publicKey, genesisHash: genesis, store: new FileStore(path) });
+    const book = await VoucherBook.open({ me: bob.publicKey, genesisHash: genesis, store: new FileStore(path), verifier, limits: LIMITS });
     await book.recordHandshake(pool);
+    // Beyond a first small amount the peer relies on its own read of the pool, at its head.
+    assert.equal(await book.observe(await poolView(client, api, poolId, bob.publicKey), 'chain'), true);
 
     // Ten chunks, each paid with a 153-byte token signed by the session key in memory.
-    const payer = new Payer(session, genesis, poolId, pool.deposit);
+    const payer = new Payer(session, genesis, poolId, pool.deposit, verifier);
     for (let chunk = 1n; chunk <= 10n; chunk++) {
       const token = tokenHex(payer.pay(bob.publicKey, PRICE));
       assert.equal(fromHex(token).length, 153);
@@ -135,7 +142,7 @@ describe('JS SDK: session-key pool, wasm handshake, voucher book, PAPI settlemen
     await assert.rejects(book.accept(forged), (e) => e instanceof MpoolError && e.code === 'BadSignature');
 
     // The book survives a restart of the peer.
-    const reopened = await VoucherBook.open({ me: bob.publicKey, genesisHash: genesis, store: new FileStore(path) });
+    const reopened = await VoucherBook.open({ me: bob.publicKey, genesisHash: genesis, store: new FileStore(path), verifier, limits: LIMITS });
     const best = reopened.unsettled(poolId);
     assert.equal(best.voucher.amount, 10n * PRICE);
 
@@ -143,7 +150,7 @@ describe('JS SDK: session-key pool, wasm handshake, voucher book, PAPI settlemen
     const eveBefore = await total(eve.address);
     const settled = await settle(api, bobSigner, best);
     assert.equal(settled.paid, 10n * PRICE);
-    await reopened.markSettled(poolId, settled.amount);
+    await reopened.markSettled(poolId, settled.amount, settled.paid);
     assert.equal(reopened.unsettled(poolId), null);
     // Balances, from the chain: Bob gained the voucher minus his fee; Eve's held deposit paid it.
     const bobAfter = await total(bob.address);

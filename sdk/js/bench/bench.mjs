@@ -14,7 +14,8 @@ const progress = (msg) => process.stderr.write(`${msg}\n`);
 // wasm checker (what VoucherBook uses when given one) and in pure JS (@scure/sr25519).
 const session = SessionKey.fromSeed(new Uint8Array(32).fill(9));
 const peer = new Uint8Array(32).fill(1);
-const payer = new Payer(session, new Uint8Array(32).fill(0x42), 1n, 1n << 100n);
+const checker = await HandshakeVerifier.load();
+const payer = new Payer(session, new Uint8Array(32).fill(0x42), 1n, 1n << 100n, checker);
 const vouchers = Array.from({ length: 400 }, () => payer.pay(peer, 1n));
 function rate(name, check) {
   const rates = [];
@@ -28,7 +29,6 @@ function rate(name, check) {
   return median(rates);
 }
 const pureJs = rate('verify (pure JS)', (v) => verifyVoucher(v, session.publicKey));
-const checker = await HandshakeVerifier.load();
 const wasmRate = rate('verify (wasm)', (v) => checker.verifyVoucher(v, session.publicKey));
 
 // Handshake: the bundle written by client/tests/bench_bundle.rs.
@@ -37,7 +37,8 @@ const bundle = fromHex(input.bundle);
 const loadStart = process.hrtime.bigint();
 const verifier = await HandshakeVerifier.load();
 const loadMs = Number(process.hrtime.bigint() - loadStart) / 1e6;
-const policy = { me: input.target, trustedHash: input.block_hash };
+// The bundle of client/tests/bench_bundle.rs: pool 7 for "stream-1" proven at block 7.
+const policy = { me: input.target, trustedHash: input.block_hash, now: 7, resourceId: 'stream-1' };
 for (let i = 0; i < 50; i++) verifier.verify(bundle, policy); // warm up
 const times = [];
 for (let i = 0; i < 1_000; i++) {

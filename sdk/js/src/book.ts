@@ -1,39 +1,27 @@
-// The peer's voucher book: the best voucher per pool, with the peer's exposure bounded by the
-// pool's remaining deposit, written to a store before a voucher is acknowledged.
+// The peer's voucher book: per pool, the peer policy's ledger (what the peer knows of the pool
+// and is owed) and the best voucher, written to a store before a voucher is acknowledged. Every
+// rule — fresh terms, the deposit relied on, the exposure cap, when serving ends, when to
+// settle — runs in the wasm policy (`HandshakeVerifier`), the Rust client's code.
 import { accountId } from './account.js';
 import { MpoolError } from './errors.js';
-import { bytesOf, equalBytes, toHex } from './hex.js';
+import { bytesOf, equalBytes, fromHex, toHex } from './hex.js';
+import type { HandshakeVerifier, VerifiedPool } from './handshake.js';
+import type { Accepted, LedgerStatus, Limits, RawView, SettleReason, Source } from './policy.js';
 import { decodeToken, tokenHex } from './token.js';
-import { verifyVoucher, type PayloadForm, type SignedVoucher } from './voucher.js';
+import type { SignedVoucher } from './voucher.js';
 
-/** Checks voucher signatures: `HandshakeVerifier` (wasm) or this package's `verifyVoucher`. */
-export interface SignatureChecker {
-  verifyVoucher(signed: SignedVoucher, signer: Uint8Array | string): PayloadForm | null;
-}
-
-/** What a verified handshake proved about a pool, as far as the book needs it. */
-export interface PoolTerms {
-  poolId: bigint;
-  /** The account whose signatures the pool's vouchers need (its owner or a session key). */
-  signer: Uint8Array;
-  /** Deposit left at the proven block: the most the peer may be owed unsettled. */
-  deposit: bigint;
-  /** What the pool had already paid this peer at the proven block. */
-  paidToMe: bigint;
-  /** First block at which the pool takes no more funds: serve only before it. */
-  expiry: number;
-}
-
-/** One pool as a store keeps it: JSON-safe (bigints as decimal strings, bytes as hex). */
+/** One pool as a store keeps it: JSON-safe (bytes as hex). */
 export interface StoredPool {
   poolId: string;
-  signer: string;
-  deposit: string;
-  expiry: number;
-  /** Cumulative amount the chain has paid this peer. */
-  settled: string;
+  /** The policy's ledger of the pool, SCALE in hex: the same bytes the Rust client stores. */
+  ledger?: string;
   /** The best voucher held, as a token in hex. */
   best: string | null;
+  // A store written before ledgers: these fields instead of `ledger`.
+  signer?: string;
+  deposit?: string;
+  expiry?: number;
+  settled?: string;
 }
 
 /** Where a book keeps its pools. `save` must be durable when its promise resolves. */
@@ -55,63 +43,59 @@ export class MemoryStore implements VoucherStore {
   }
 }
 
-/** A voucher the book accepted. */
-export interface Accepted {
-  poolId: bigint;
-  /** The voucher's cumulative amount. */
-  amount: bigint;
-  /** What it adds to the best voucher held before. */
-  increment: bigint;
-  /** Owed but not settled: the peer's exposure to this pool. */
-  unsettled: bigint;
-  /** The pool's remaining deposit at the handshake, which covers `unsettled`. */
-  deposit: bigint;
-}
-
 interface Entry {
-  terms: PoolTerms;
-  settled: bigint;
+  ledger: Uint8Array;
   best: SignedVoucher | null;
 }
 
-const bestAmount = (e: Entry) => (e.best ? e.best.voucher.amount : e.settled);
+const voucherOf = (token: Uint8Array | string | SignedVoucher): SignedVoucher =>
+  typeof token === 'object' && 'voucher' in token ? token : decodeToken(token);
 
 /**
- * A peer's book of the vouchers it was paid with. Changes are applied one at a time (in call
- * order) and each is saved before its promise resolves: serve the chunk only after `accept`
- * resolved, and a crash loses no payment earned.
+ * A peer's book of the pools it serves and the vouchers it was paid with. Changes are applied one
+ * at a time (in call order) and each is saved before its promise resolves: serve the chunk only
+ * after `accept` resolved, and a crash loses no payment earned.
+ *
+ * The book judges vouchers at its head: the latest block the peer's node or light client
+ * finalized, which `observe` (with a read at that block) or `advance` moves. Follow each pool
+ * (`LightPeer.follow`) so that a drained, overdrawn or closed pool stops taking increments.
  */
 export class VoucherBook {
   readonly #me: Uint8Array;
   readonly #genesis: Uint8Array;
   readonly #store: VoucherStore;
-  readonly #checker: SignatureChecker;
+  readonly #policy: HandshakeVerifier;
+  readonly limits: Limits;
   readonly #pools = new Map<bigint, Entry>();
+  #head = 0;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(me: Uint8Array, genesis: Uint8Array, store: VoucherStore, checker: SignatureChecker) {
+  private constructor(me: Uint8Array, genesis: Uint8Array, store: VoucherStore, policy: HandshakeVerifier, limits: Limits) {
     this.#me = me;
     this.#genesis = genesis;
     this.#store = store;
-    this.#checker = checker;
+    this.#policy = policy;
+    this.limits = limits;
   }
 
   /**
    * Opens the book of peer `me` on the chain with `genesisHash`, reading what `store` holds.
-   * Pass a loaded `HandshakeVerifier` as `checker` to check signatures in wasm (about 20 times
-   * faster than the pure-JS default).
+   * `verifier` (a loaded `HandshakeVerifier`) runs the policy and checks signatures; `limits`
+   * overrides its defaults.
    */
   static async open(options: {
     me: Uint8Array | string;
     genesisHash: Uint8Array | string;
+    verifier: HandshakeVerifier;
     store?: VoucherStore;
-    checker?: SignatureChecker;
+    limits?: Partial<Limits>;
   }): Promise<VoucherBook> {
     const book = new VoucherBook(
       accountId(options.me),
       bytesOf(options.genesisHash, 32, 'genesis hash'),
       options.store ?? new MemoryStore(),
-      options.checker ?? { verifyVoucher },
+      options.verifier,
+      options.verifier.limits(options.limits),
     );
     let stored: StoredPool[];
     try {
@@ -121,32 +105,53 @@ export class VoucherBook {
     }
     for (const p of stored) {
       const best = p.best ? decodeToken(p.best) : null;
-      book.#pools.set(BigInt(p.poolId), {
-        terms: {
-          poolId: BigInt(p.poolId),
-          signer: accountId(p.signer),
-          deposit: BigInt(p.deposit),
-          paidToMe: BigInt(p.settled),
-          expiry: p.expiry,
-        },
-        settled: BigInt(p.settled),
-        best,
-      });
+      const ledger = p.ledger !== undefined ? fromHex(p.ledger) : book.#legacy(p, best);
+      book.#pools.set(BigInt(p.poolId), { ledger, best });
+      book.#head = Math.max(book.#head, book.#status(ledger).block);
     }
     return book;
   }
 
-  /** Runs `change` after every earlier change, then saves the pool it names. */
-  #serial<T>(change: () => { result: T; pool: bigint }): Promise<T> {
+  /** A pool stored before ledgers: settles its best voucher, serves on no terms until a new view. */
+  #legacy(p: StoredPool, best: SignedVoucher | null): Uint8Array {
+    const signer = accountId(p.signer ?? new Uint8Array(32));
+    const settled = BigInt(p.settled ?? '0');
+    return this.#policy.legacy({
+      poolId: BigInt(p.poolId),
+      owner: signer,
+      signer,
+      resourceId: new Uint8Array(),
+      expiry: p.expiry ?? 0,
+      settled,
+      best: best ? best.voucher.amount : settled,
+    });
+  }
+
+  #status(ledger: Uint8Array): LedgerStatus {
+    return this.#policy.status(ledger, this.limits);
+  }
+
+  /** The peer's head as the book last learnt it. */
+  get head(): number {
+    return this.#head;
+  }
+
+  /** Moves the book's head forward (never back): the block the peer's chain view finalized. */
+  advance(head: number): void {
+    this.#head = Math.max(this.#head, head);
+  }
+
+  /** Runs `change` after every earlier change; saves the entry it returns before committing it. */
+  #serial<T>(change: () => { result: T; pool: bigint; entry: Entry | null }): Promise<T> {
     const run = this.#queue.then(async () => {
-      const { result, pool } = change();
-      const entry = this.#pools.get(pool);
+      const { result, pool, entry } = change();
       if (entry) {
         try {
-          await this.#store.save(stored(entry));
+          await this.#store.save({ poolId: pool.toString(), ledger: toHex(entry.ledger), best: entry.best ? tokenHex(entry.best) : null });
         } catch (e) {
           throw new MpoolError('Store', `cannot write the voucher store: ${(e as Error).message}`);
         }
+        this.#pools.set(pool, entry);
       }
       return result;
     });
@@ -154,91 +159,101 @@ export class VoucherBook {
     return run;
   }
 
-  /** Records a verified handshake. A newer proof never lowers what was settled or the best voucher. */
-  recordHandshake(terms: PoolTerms): Promise<void> {
+  /**
+   * Records a pool the policy admitted (`HandshakeVerifier.verify`, `LightPeer.verifyBundle` or
+   * `readPool`). For a pool already known, its view is observed like any other: an older proof
+   * never replaces newer terms, and what was settled or accepted never goes down.
+   */
+  recordHandshake(pool: VerifiedPool, source: Source = 'bundle'): Promise<void> {
     return this.#serial(() => {
-      const known = this.#pools.get(terms.poolId);
-      if (known) {
-        known.terms = { ...terms, signer: accountId(terms.signer) };
-        if (terms.paidToMe > known.settled) known.settled = terms.paidToMe;
-      } else {
-        this.#pools.set(terms.poolId, {
-          terms: { ...terms, signer: accountId(terms.signer) },
-          settled: terms.paidToMe,
-          best: null,
-        });
-      }
-      return { result: undefined, pool: terms.poolId };
+      if (source === 'chain') this.advance(pool.blockNumber);
+      const known = this.#pools.get(pool.poolId);
+      if (!known) return { result: undefined, pool: pool.poolId, entry: { ledger: pool.ledger, best: null } };
+      const { ledger, taken } = this.#policy.observe(known.ledger, pool.view, source);
+      return { result: undefined, pool: pool.poolId, entry: taken ? { ...known, ledger } : null };
     });
   }
 
-  /** Checks a voucher without keeping it: right chain, right peer, the signer's signature, more
-   * than the best held, unsettled total within the deposit. Throws an `MpoolError` naming why not. */
-  check(token: Uint8Array | string | SignedVoucher): Accepted {
-    const signed = typeof token === 'object' && 'voucher' in token ? token : decodeToken(token);
+  /**
+   * Takes a view of a known pool: a read at the peer's own head (`source` 'chain') confirms and
+   * follows it, and moves the book's head there. Resolves whether the view was newer.
+   */
+  observe(view: RawView, source: Source): Promise<boolean> {
+    return this.#serial(() => {
+      if (source === 'chain') this.advance(view.block);
+      const known = this.#pools.get(view.poolId);
+      if (!known) throw new MpoolError('UnknownPool', `no handshake with pool ${view.poolId}: verify its bundle first`);
+      const { ledger, taken } = this.#policy.observe(known.ledger, view, source);
+      return { result: taken, pool: view.poolId, entry: taken ? { ...known, ledger } : null };
+    });
+  }
+
+  #judge(token: Uint8Array | string | SignedVoucher): { signed: SignedVoucher; entry: Entry; ledger: Uint8Array; accepted: Accepted } {
+    const signed = voucherOf(token);
     const v = signed.voucher;
     if (!equalBytes(v.genesisHash, this.#genesis)) throw new MpoolError('WrongChain', 'voucher is for another chain');
     if (!equalBytes(v.target, this.#me)) throw new MpoolError('WrongTarget', 'voucher pays another peer');
     const entry = this.#pools.get(v.poolId);
     if (!entry) throw new MpoolError('UnknownPool', `no handshake with pool ${v.poolId}: verify its bundle first`);
-    if (this.#checker.verifyVoucher(signed, entry.terms.signer) === null) {
+    if (this.#policy.verifyVoucher(signed, this.#status(entry.ledger).signer) === null) {
       throw new MpoolError('BadSignature', "signature is not the pool signer's");
     }
-    const best = bestAmount(entry);
-    if (v.amount <= best) throw new MpoolError('Stale', `voucher for ${v.amount} does not exceed the best one held (${best})`);
-    const unsettled = v.amount - entry.settled;
-    if (unsettled > entry.terms.deposit) {
-      throw new MpoolError('ExceedsDeposit', `unsettled ${unsettled} would exceed the pool's remaining deposit ${entry.terms.deposit}`);
-    }
-    return { poolId: v.poolId, amount: v.amount, increment: v.amount - best, unsettled, deposit: entry.terms.deposit };
+    const { ledger, accepted } = this.#policy.accept(entry.ledger, v.amount, this.#head, this.limits);
+    return { signed, entry, ledger, accepted };
+  }
+
+  /**
+   * Checks a voucher without keeping it: right chain, right peer, the signer's signature, then
+   * the policy at the book's head. Throws an `MpoolError` naming why not.
+   */
+  check(token: Uint8Array | string | SignedVoucher): Accepted {
+    return this.#judge(token).accepted;
   }
 
   /** Checks a voucher and keeps it as the pool's best; resolves once the store has it. */
   accept(token: Uint8Array | string | SignedVoucher): Promise<Accepted> {
     return this.#serial(() => {
-      const signed = typeof token === 'object' && 'voucher' in token ? token : decodeToken(token);
-      const accepted = this.check(signed);
-      const entry = this.#pools.get(accepted.poolId) as Entry; // check() found it
-      entry.best = signed;
-      return { result: accepted, pool: accepted.poolId };
+      const { signed, ledger, accepted } = this.#judge(token);
+      return { result: accepted, pool: accepted.poolId, entry: { ledger, best: signed } };
     });
   }
 
-  /** Records that the chain paid this peer `amount` (cumulative) from `poolId`. */
-  markSettled(poolId: bigint, amount: bigint): Promise<void> {
+  /**
+   * Records that the chain recorded `amount` (cumulative) as paid to this peer by `poolId` and
+   * paid out `paid` for it (the `Settled` event's `paid`): paid short means the pool was
+   * overdrawn, and the book takes no more of its vouchers.
+   */
+  markSettled(poolId: bigint, amount: bigint, paid: bigint): Promise<void> {
     return this.#serial(() => {
       const entry = this.#pools.get(poolId);
       if (!entry) throw new MpoolError('UnknownPool', `no handshake with pool ${poolId}`);
-      if (amount > entry.settled) entry.settled = amount;
-      return { result: undefined, pool: poolId };
+      return { result: undefined, pool: poolId, entry: { ...entry, ledger: this.#policy.settled(entry.ledger, amount, paid) } };
     });
+  }
+
+  /** Whether the policy says to settle `poolId` now, at the book's head. */
+  settleNow(poolId: bigint): SettleReason | null {
+    const entry = this.#pools.get(poolId);
+    return entry ? this.#policy.settleNow(entry.ledger, this.#head, this.limits) : null;
   }
 
   /** The best voucher held for `poolId` that the chain has not paid yet: what to settle. */
   unsettled(poolId: bigint): SignedVoucher | null {
     const entry = this.#pools.get(poolId);
-    return entry?.best && entry.best.voucher.amount > entry.settled ? entry.best : null;
+    if (!entry?.best) return null;
+    return entry.best.voucher.amount > this.#status(entry.ledger).settled ? entry.best : null;
   }
 
-  /** The pools the book knows, with the best amount held and what was settled. */
-  pools(): { poolId: bigint; signer: Uint8Array; deposit: bigint; best: bigint; settled: bigint }[] {
-    return [...this.#pools.values()].map((e) => ({
-      poolId: e.terms.poolId,
-      signer: e.terms.signer,
-      deposit: e.terms.deposit,
-      best: bestAmount(e),
-      settled: e.settled,
-    }));
+  /** The pool's ledger bytes (to hand to `HandshakeVerifier` operations), if known. */
+  ledger(poolId: bigint): Uint8Array | undefined {
+    return this.#pools.get(poolId)?.ledger;
   }
-}
 
-function stored(e: Entry): StoredPool {
-  return {
-    poolId: e.terms.poolId.toString(),
-    signer: toHex(e.terms.signer),
-    deposit: e.terms.deposit.toString(),
-    expiry: e.terms.expiry,
-    settled: e.settled.toString(),
-    best: e.best ? tokenHex(e.best) : null,
-  };
+  /** The pools the book knows, with the policy's figures for each. */
+  pools(): (LedgerStatus & { deposit: bigint })[] {
+    return [...this.#pools.values()].map((e) => {
+      const s = this.#status(e.ledger);
+      return { ...s, deposit: s.reliedOn };
+    });
+  }
 }

@@ -8,9 +8,11 @@ import { getPolkadotSigner } from 'polkadot-api/signer';
 import * as sr25519 from '@scure/sr25519';
 import { ss58 } from './account.js';
 import { blake2_256, encodeBundle, BUNDLE_VERSION } from './bundle.js';
-import { compact, concat } from './scale.js';
+import { compact, concat, Reader } from './scale.js';
 import { MpoolError } from './errors.js';
 import { bytesOf, fromHex, toHex } from './hex.js';
+import type { HandshakeVerifier } from './handshake.js';
+import type { Limits, RawView } from './policy.js';
 import type { SignedVoucher } from './voucher.js';
 
 export { mpool };
@@ -103,6 +105,130 @@ export async function settle(api: MpoolApi, peer: PolkadotSigner, signed: Signed
   return { paid: settled.paid, amount: settled.amount, blockHash: result.block.hash, fee };
 }
 
+/** What a settlement with tips did: the chain's payout, its fee and the tip it carried. */
+export interface TippedSettlement {
+  paid: bigint;
+  amount: bigint;
+  fee: bigint;
+  /** The tip of the transaction that landed. */
+  tip: bigint;
+  /** The block it landed in, and the tips offered block by block before. */
+  blockNumber: number;
+  offers: { block: number; tip: bigint }[];
+}
+
+/**
+ * Settles a voucher as its target, tipping as the peer policy says while the settlement window
+ * runs out (docs/security.md, "Censorship"): at every new best block the settlement is still
+ * out, it is signed again with the same nonce and the tip for the blocks left, replacing the
+ * one in the node's pool, so that keeping it out by stuffing blocks costs more than the pool's
+ * collateral and what is owed. Resolves once finalized; rejects with `SettlementWindowEnded`
+ * if the window closes first, or a `DispatchError`.
+ */
+export async function settleWithTips(
+  client: PolkadotClient,
+  api: MpoolApi,
+  peer: { publicKey: Uint8Array; signer: PolkadotSigner },
+  signed: SignedVoucher,
+  verifier: HandshakeVerifier,
+  options: { limits?: Partial<Limits> } = {},
+): Promise<TippedSettlement> {
+  const limits = verifier.limits(options.limits);
+  const address = ss58(peer.publicKey);
+  const { voucher, signature } = signed;
+  const at = { at: 'best' as const };
+  const pool = await api.query.MicropaymentPool.Pools.getValue(voucher.poolId, at);
+  if (!pool) throw new MpoolError('UnknownPool', `pool ${voucher.poolId} does not exist`);
+  const paidBefore = (await api.query.MicropaymentPool.Paid.getValue(voucher.poolId, address, at)) ?? 0n;
+  const deadline = pool.expiry + (await api.constants.MicropaymentPool.SettlementGrace());
+  const stake = pool.collateral + (voucher.amount > paidBefore ? voucher.amount - paidBefore : 0n);
+  const tx = api.tx.MicropaymentPool.settle({
+    pool_id: voucher.poolId,
+    amount: voucher.amount,
+    signature: { type: signature.type, value: toHex(signature.bytes) } as never,
+  });
+  const nonce = await api.apis.AccountNonceApi.account_nonce(address, at);
+  const weights = await api.constants.System.BlockWeights();
+  const length = await api.constants.System.BlockLength();
+  const probe = await tx.sign(peer.signer, { nonce });
+  // The runtime API takes the extrinsic as bytes (it encodes the length prefix itself) and the
+  // length the extrinsic has on the wire.
+  const info = await api.apis.TransactionPaymentApi.query_info(new Reader(probe, 'extrinsic').vecU8(), probe.length, at);
+  const perBlock = verifier.txPerBlock(
+    [weights.max_block.ref_time, weights.max_block.proof_size],
+    BigInt(length.max.normal),
+    [info.weight.ref_time, info.weight.proof_size],
+    BigInt(probe.length),
+  );
+
+  return new Promise<TippedSettlement>((resolve, reject) => {
+    const offers: { block: number; tip: bigint }[] = [];
+    const watchers: { unsubscribe(): void }[] = [];
+    let tip = -1n;
+    let done = false;
+    let queue: Promise<void> = Promise.resolve();
+    const end = (finish: () => void) => {
+      if (done) return;
+      done = true;
+      heads?.unsubscribe();
+      for (const w of watchers) w.unsubscribe();
+      finish();
+    };
+    // The one of the offers that lands reports its finality; the others were replaced.
+    const landed = (offered: bigint) => (e: TxFinalizedPayload) =>
+      end(() => {
+        const fee = api.event.TransactionPayment.TransactionFeePaid.filter(e.events)[0]?.payload.actual_fee ?? 0n;
+        if (!e.ok) {
+          reject(new DispatchError(dispatchErrorName(e), fee));
+          return;
+        }
+        const settled = api.event.MicropaymentPool.Settled.filter(e.events)[0]?.payload;
+        if (!settled) reject(new MpoolError('Malformed', 'no Settled event'));
+        else resolve({ paid: settled.paid, amount: settled.amount, fee, tip: offered, blockNumber: e.block.number, offers });
+      });
+    const offer = async (best: { hash: string; number: number }) => {
+      if (done) return;
+      // In this block or an earlier one already: its finality is what is left to wait for.
+      if ((await api.apis.AccountNonceApi.account_nonce(address, { at: best.hash })) > nonce) return;
+      const left = deadline - (best.number + 1);
+      if (left <= 0) {
+        const offered = offers.map((o) => `${o.tip} at #${o.block}`).join(', ');
+        end(() =>
+          reject(
+            new MpoolError(
+              'SettlementWindowEnded',
+              `pool ${voucher.poolId}'s settlement window ended at block ${deadline} before the settlement landed (${perBlock} such transactions fit a block; tips offered: ${offered})`,
+            ),
+          ),
+        );
+        return;
+      }
+      const want = verifier.tip(stake, left, perBlock, limits);
+      if (want <= tip) return;
+      tip = want;
+      offers.push({ block: best.number, tip });
+      const offered = tip;
+      const signedTx = await tx.sign(peer.signer, { nonce, tip: offered });
+      watchers.push(
+        client.submitAndWatch(signedTx).subscribe({
+          next: (e) => {
+            if (e.type === 'finalized') landed(offered)(e as TxFinalizedPayload);
+          },
+          // Replaced by a higher tip, or stale once an earlier offer landed: the others carry on.
+          error: () => {},
+        }),
+      );
+    };
+    const heads = client.bestBlocks$.subscribe({
+      next: (blocks) => {
+        const best = blocks[0];
+        if (best) queue = queue.then(() => offer(best)).catch((e) => end(() => reject(e)));
+      },
+      error: (e) => end(() => reject(e)),
+    });
+  });
+}
+
 /** Closes a pool after its settlement window (its owner; anyone once overdrawn); finalized. */
 export async function closePool(api: MpoolApi, owner: PolkadotSigner, poolId: bigint) {
   const { result, fee } = await submit(api, api.tx.MicropaymentPool.close_pool({ pool_id: poolId }), owner);
@@ -114,6 +240,22 @@ export async function closePool(api: MpoolApi, owner: PolkadotSigner, poolId: bi
 /** The pool record at the finalized block (or `at`), or `undefined`. */
 export async function readPool(api: MpoolApi, poolId: bigint, at?: string) {
   return at ? api.query.MicropaymentPool.Pools.getValue(poolId, { at }) : api.query.MicropaymentPool.Pools.getValue(poolId);
+}
+
+/**
+ * The pool and peer `me`'s `Paid` record at block `at` (default: the client's finalized block),
+ * as raw values: the peer's own view of the chain, for `VoucherBook.observe(view, 'chain')` and
+ * `HandshakeVerifier.admit`. Through a light client the values are proof-checked by it.
+ */
+export async function poolView(client: PolkadotClient, api: MpoolApi, poolId: bigint, me: Uint8Array | string, at?: { hash: string; number: number }): Promise<RawView> {
+  const block = at ?? (await client.getFinalizedBlock());
+  const who = typeof me === 'string' ? me : ss58(me);
+  const [poolKey, paidKey] = await Promise.all([
+    api.query.MicropaymentPool.Pools.getKey(poolId),
+    api.query.MicropaymentPool.Paid.getKey(poolId, who),
+  ]);
+  const [pool, paid] = await Promise.all([client.rawQuery(poolKey, { at: block.hash }), client.rawQuery(paidKey, { at: block.hash })]);
+  return { poolId, block: block.number, pool: pool === null ? null : fromHex(pool), paid: paid === null ? null : fromHex(paid) };
 }
 
 /**

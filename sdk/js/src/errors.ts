@@ -31,12 +31,20 @@ export type MpoolErrorCode =
   | 'CollateralNotAboveDeposit'
   | 'Exhausted'
   | 'SelfPayment'
-  // Vouchers a peer is handed.
+  | 'StaleBundle'
+  | 'MarginTooSmall'
+  | 'OtherPool'
+  // Vouchers a peer is handed (the peer policy's refusals).
   | 'UnknownPool'
   | 'WrongChain'
   | 'BadSignature'
-  | 'Stale'
+  | 'StaleVoucher'
+  | 'PoolClosed'
+  | 'ServingEnded'
+  | 'ExposureCap'
+  | 'Unconfirmed'
   | 'ExceedsDeposit'
   | 'Store'
-  // A transaction the chain refused or whose dispatch failed.
-  | 'Dispatch';
+  // A transaction the chain refused or whose dispatch failed, or a settlement kept out of its window.
+  | 'Dispatch'
+  | 'SettlementWindowEnded';

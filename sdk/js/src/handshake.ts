@@ -1,29 +1,33 @@
-// The peer's handshake check (docs/handshake.md). The proof is checked by the Rust code of
-// micropayment-pool-handshake compiled to wasm (the same code the Rust client runs); the policy
-// on the proven pool is the Rust client's `verify_handshake`, rule for rule.
+// The peer's checker (docs/handshake.md, docs/security.md): the bundle's proof check AND every
+// rule of the peer policy run in wasm, compiled from the Rust crate micropayment-pool-handshake
+// that the Rust client and CLI run too. Nothing here decides; it marshals bytes.
 import { accountId } from './account.js';
 import { decodePoolRecord } from './bundle.js';
 import { MpoolError, type MpoolErrorCode } from './errors.js';
 import { bytesOf, equalBytes, toHex } from './hex.js';
 import { HANDSHAKE_WASM_BASE64 } from './handshake-wasm.generated.js';
-import { Reader } from './scale.js';
+import { concat, Reader } from './scale.js';
+import { dec, enc, OP, type Accepted, type LedgerStatus, type Limits, type RawView, type SettleReason, type Source } from './policy.js';
 import { encodeVoucher, verifyVoucher, type PayloadForm, type SignedVoucher } from './voucher.js';
 
-/** What the peer requires of a pool before serving its viewer. */
+/**
+ * What the peer requires of a new pool. `now` and `resourceId` are required: no default trusts a
+ * stale proof, an expired pool or any resource.
+ */
 export interface Policy {
   /** The peer: the bundle must be made for it. */
   me: Uint8Array | string;
   /** The hash the peer's node or light client finalized at the bundle's height. */
   trustedHash: Uint8Array | string;
-  /** The peer's view of the current block; the bundle's block if absent. */
-  now?: number;
-  /** The pool must stay live at least this many blocks after `now`. */
-  minRemainingBlocks?: number;
-  /** The resource the viewer asked for (bytes or UTF-8); any if absent. */
-  resourceId?: Uint8Array | string;
+  /** The peer's head: the block its node or light client finalized last. */
+  now: number;
+  /** The resource the peer serves (bytes or UTF-8): the pool must pay for it. */
+  resourceId: Uint8Array | string;
+  /** Overrides of the default limits (`HandshakeVerifier.defaultLimits`). */
+  limits?: Partial<Limits>;
 }
 
-/** The pool as the proof shows it: what the peer can rely on. */
+/** The pool as a view shows it, with the peer's ledger of it (opaque bytes, to store). */
 export interface VerifiedPool {
   poolId: bigint;
   owner: Uint8Array;
@@ -35,13 +39,21 @@ export interface VerifiedPool {
   collateral: bigint;
   /** All deposit ever locked (the `D` of the double-spend bound). */
   totalDeposit: bigint;
-  /** First block at which the pool takes no more funds: serve only before it. */
+  /** First block at which the pool takes no more funds. */
   expiry: number;
   payees: number;
   /** What the pool had paid this peer at the proven block. */
   paidToMe: bigint;
   blockNumber: number;
   blockHash: Uint8Array;
+  /** The peer policy's ledger of the pool (SCALE): what a `VoucherBook` keeps. */
+  ledger: Uint8Array;
+  /** The view it was admitted on. */
+  view: RawView;
+  /** The first block at which the peer takes no more increments (`expiry − settleMargin`). */
+  servingEnds: number;
+  /** The peer's exposure cap for the pool. */
+  cap: bigint;
 }
 
 const STATUS: Record<number, MpoolErrorCode> = {
@@ -52,6 +64,8 @@ const STATUS: Record<number, MpoolErrorCode> = {
   5: 'HeaderMismatch',
   6: 'BadProof',
 };
+/** `mpool_policy`: a rule refused; the output is the SCALE `(name, message)`. */
+const REFUSED = 7;
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -61,6 +75,7 @@ interface Exports {
   mpool_out_ptr(): number;
   mpool_out_len(): number;
   mpool_verify_voucher(voucher: number, signature: number, signer: number): number;
+  mpool_policy(op: number, input: number, len: number): number;
 }
 
 function base64Bytes(text: string): Uint8Array {
@@ -70,18 +85,27 @@ function base64Bytes(text: string): Uint8Array {
   return out;
 }
 
+const utf8 = (r: Reader) => new TextDecoder().decode(r.vecU8());
+
+let loading: Promise<WebAssembly.Module> | undefined;
+
 /**
- * The peer's checker, compiled from the Rust client's code: handshake bundles, and sr25519
- * voucher signatures (schnorrkel, as the chain checks them; much faster than pure JS). One wasm
+ * The peer's checker, compiled from the Rust client's code: handshake bundles, sr25519 voucher
+ * signatures (schnorrkel, as the chain checks them) and every rule of the peer policy. One wasm
  * instance, loaded once, reusable for any number of checks; no state survives a call.
  */
 export class HandshakeVerifier {
-  private constructor(private readonly wasm: Exports) {}
+  /** The policy's default limits, as the Rust crate defines them. */
+  readonly defaultLimits: Limits;
 
-  /** Instantiates the embedded wasm module. */
+  private constructor(private readonly wasm: Exports) {
+    this.defaultLimits = dec.limits(new Reader(this.#policy(OP.DEFAULT_LIMITS, new Uint8Array()), 'limits'));
+  }
+
+  /** Instantiates the embedded wasm module (compiled once per process or page). */
   static async load(): Promise<HandshakeVerifier> {
-    const module = await WebAssembly.compile(base64Bytes(HANDSHAKE_WASM_BASE64) as Uint8Array<ArrayBuffer>);
-    const instance = await WebAssembly.instantiate(module, {});
+    loading ??= WebAssembly.compile(base64Bytes(HANDSHAKE_WASM_BASE64) as Uint8Array<ArrayBuffer>);
+    const instance = await WebAssembly.instantiate(await loading, {});
     return new HandshakeVerifier(instance.exports as unknown as Exports);
   }
 
@@ -90,6 +114,36 @@ export class HandshakeVerifier {
     if (ptr === 0) throw new MpoolError('TooLarge', 'the handshake checker is out of memory');
     new Uint8Array(this.wasm.memory.buffer, ptr, bytes.length).set(bytes);
     return ptr;
+  }
+
+  /** Runs policy operation `op`: its SCALE result, or an `MpoolError` named by the rule. */
+  #policy(op: number, input: Uint8Array): Uint8Array {
+    const w = this.wasm;
+    w.mpool_reset();
+    const status = w.mpool_policy(op, this.#write(input), input.length);
+    const out = new Uint8Array(w.memory.buffer, w.mpool_out_ptr(), w.mpool_out_len()).slice();
+    w.mpool_reset();
+    if (status === REFUSED) {
+      const r = new Reader(out, 'refusal');
+      const name = utf8(r);
+      throw new MpoolError(name as MpoolErrorCode, utf8(r));
+    }
+    return out;
+  }
+
+  /** The raw operation, for the shared vectors (docs/vectors/policy-v1.json): `{ ok, output | error }`. */
+  policyCall(op: number, input: Uint8Array): { ok: true; output: Uint8Array } | { ok: false; error: string } {
+    try {
+      return { ok: true, output: this.#policy(op, input) };
+    } catch (e) {
+      if (e instanceof MpoolError) return { ok: false, error: e.code };
+      throw e;
+    }
+  }
+
+  /** The default limits with `overrides` applied. */
+  limits(overrides: Partial<Limits> = {}): Limits {
+    return { ...this.defaultLimits, ...overrides };
   }
 
   /**
@@ -111,8 +165,10 @@ export class HandshakeVerifier {
   }
 
   /**
-   * Checks a bundle from a viewer against `policy`; returns the pool's terms or throws an
-   * `MpoolError` whose code names the failure (the Rust client's `HandshakeError` names).
+   * Checks a bundle from a viewer against `policy`: its proof, that its block is the one the
+   * peer trusts, and the policy's admission rules (fresh, sound, for this resource). Returns
+   * the pool with its ledger, or throws an `MpoolError` whose code names the failure (the Rust
+   * client's names).
    */
   verify(bundle: Uint8Array | string, policy: Policy): VerifiedPool {
     const bytes = typeof bundle === 'string' ? bytesOf(bundle) : bundle;
@@ -131,83 +187,107 @@ export class HandshakeVerifier {
     const blockNumber = Number(r.uintLE(4));
     r.bytesN(32); // state root
     const option = () => (r.u8() === 1 ? r.vecU8() : null);
-    const poolBytes = option();
-    const paidBytes = option();
+    const pool = option();
+    const paid = option();
     r.end();
 
     const poolId = new Reader(bytes.subarray(1, 9), 'pool id').uintLE(8);
     if (!equalBytes(blockHash, bytesOf(policy.trustedHash, 32, 'trusted hash'))) {
       throw new MpoolError('UnknownBlock', `block ${blockNumber} ${toHex(blockHash)} is not the one the peer trusts`);
     }
-    return checkProvenPool({ poolId, poolBytes, paidBytes, blockNumber, blockHash }, policy);
-  }
-}
-
-/** Storage values a peer has proven at a block it trusts: from a bundle, or a light client. */
-export interface ProvenRecords {
-  poolId: bigint;
-  /** The `Pools` value's SCALE bytes; `null` if the pool does not exist. */
-  poolBytes: Uint8Array | null;
-  /** The peer's `Paid` value's SCALE bytes; `null` if it was never paid. */
-  paidBytes: Uint8Array | null;
-  blockNumber: number;
-  blockHash: Uint8Array;
-}
-
-/**
- * The peer's policy on a pool proven at a trusted block (the Rust client's `verify_handshake`,
- * rule for rule): the pool exists, serves long enough, pays for the resource, is not overdrawn,
- * its collateral exceeds its deposit, it has deposit left, and it never pays `policy.me`.
- */
-export function checkProvenPool(proven: ProvenRecords, policy: Omit<Policy, 'trustedHash'>): VerifiedPool {
-  const { poolId, poolBytes, paidBytes, blockNumber, blockHash } = proven;
-  const me = accountId(policy.me);
-  if (poolBytes === null) throw new MpoolError('UnknownPool', `pool ${poolId} does not exist at the proven block`);
-  let pool;
-  let paidToMe = 0n;
-  try {
-    pool = decodePoolRecord(poolBytes);
-    if (paidBytes !== null) {
-      const p = new Reader(paidBytes, 'paid record');
-      paidToMe = p.uintLE(16);
-      p.end();
-    }
-  } catch (e) {
-    throw new MpoolError('MalformedPool', (e as Error).message);
+    return this.admit({ poolId, block: blockNumber, pool, paid }, 'bundle', policy, blockHash);
   }
 
-  const now = Math.max(policy.now ?? blockNumber, blockNumber);
-  // Serving stops at expiry, although settling goes on through the grace window.
-  if (now >= pool.expiry) throw new MpoolError('Expired', `pool expired at block ${pool.expiry} (now ${now})`);
-  const margin = policy.minRemainingBlocks ?? 0;
-  if (pool.expiry - now < margin) {
-    throw new MpoolError('ExpiresTooSoon', `pool expires at block ${pool.expiry}: fewer than ${margin} blocks after ${now}`);
+  /**
+   * Admits a pool on a view the peer trusts — a bundle's (`verify` does this), or its own read
+   * at its head (a light client's `readPool`) — under the policy's admission rules.
+   */
+  admit(view: RawView, source: Source, policy: Omit<Policy, 'trustedHash'>, blockHash: Uint8Array = new Uint8Array(32)): VerifiedPool {
+    const resource = typeof policy.resourceId === 'string' ? new TextEncoder().encode(policy.resourceId) : policy.resourceId;
+    const limits = this.limits(policy.limits);
+    const ledger = this.#policy(
+      OP.OPEN,
+      concat(enc.view(view), enc.source(source), enc.account(accountId(policy.me)), enc.bytes(resource), enc.u32(policy.now), enc.limits(limits)),
+    );
+    // Admitted: the pool exists and its record decoded in wasm; decode it again for display.
+    const record = decodePoolRecord(view.pool as Uint8Array);
+    const paidToMe = view.paid === null ? 0n : new Reader(view.paid, 'paid record').uintLE(16);
+    const status = this.status(ledger, limits);
+    return {
+      poolId: view.poolId,
+      owner: record.owner,
+      signer: record.signer,
+      resourceId: record.resourceId,
+      deposit: record.deposit,
+      collateral: record.collateral,
+      totalDeposit: record.totalDeposit,
+      expiry: record.expiry,
+      payees: record.payees,
+      paidToMe,
+      blockNumber: view.block,
+      blockHash,
+      ledger,
+      view,
+      servingEnds: status.servingEnds,
+      cap: status.cap,
+    };
   }
-  if (policy.resourceId !== undefined) {
-    const want = typeof policy.resourceId === 'string' ? new TextEncoder().encode(policy.resourceId) : policy.resourceId;
-    if (!equalBytes(want, pool.resourceId)) throw new MpoolError('WrongResource', 'pool pays for another resource');
+
+  /** Takes a newer view of a known pool into its ledger; an older one changes nothing. */
+  observe(ledger: Uint8Array, view: RawView, source: Source): { ledger: Uint8Array; taken: boolean } {
+    const r = new Reader(this.#policy(OP.OBSERVE, concat(ledger, enc.view(view), enc.source(source))), 'observed');
+    const taken = r.u8() === 0;
+    return { ledger: r.rest(), taken };
   }
-  if (pool.overdrawn) throw new MpoolError('Overdrawn', 'pool is overdrawn: its owner double-spent');
-  const totalDeposit = pool.totalDeposit > pool.deposit ? pool.totalDeposit : pool.deposit;
-  if (pool.collateral <= totalDeposit) {
-    throw new MpoolError('CollateralNotAboveDeposit', `collateral ${pool.collateral} does not exceed the total deposit ${totalDeposit}`);
+
+  /** Checks a voucher's amount at the peer's head `now`; returns the ledger with it kept. */
+  accept(ledger: Uint8Array, amount: bigint, now: number, limits: Limits): { ledger: Uint8Array; accepted: Accepted } {
+    const r = new Reader(this.#policy(OP.ACCEPT, concat(ledger, enc.u128(amount), enc.u32(now), enc.limits(limits))), 'accepted');
+    const accepted = dec.accepted(r);
+    return { ledger: r.rest(), accepted };
   }
-  if (pool.deposit === 0n) throw new MpoolError('Exhausted', 'pool has no deposit left');
-  if (equalBytes(pool.owner, me) || equalBytes(pool.signer, me)) {
-    throw new MpoolError('SelfPayment', "the peer is the pool's owner or signer, whom the pool never pays");
+
+  /** The peer's settlement landed: the chain recorded `amount` and paid out `paid` for it. */
+  settled(ledger: Uint8Array, amount: bigint, paid: bigint): Uint8Array {
+    return this.#policy(OP.SETTLED, concat(ledger, enc.u128(amount), enc.u128(paid)));
   }
-  return {
-    poolId,
-    owner: pool.owner,
-    signer: pool.signer,
-    resourceId: pool.resourceId,
-    deposit: pool.deposit,
-    collateral: pool.collateral,
-    totalDeposit,
-    expiry: pool.expiry,
-    payees: pool.payees,
-    paidToMe,
-    blockNumber,
-    blockHash,
-  };
+
+  /** Whether the peer should settle now, at its head `now`. */
+  settleNow(ledger: Uint8Array, now: number, limits: Limits): SettleReason | null {
+    const r = new Reader(this.#policy(OP.SETTLE_NOW, concat(ledger, enc.u32(now), enc.limits(limits))), 'reason');
+    return dec.reason(r);
+  }
+
+  /** A ledger's figures. */
+  status(ledger: Uint8Array, limits: Limits): LedgerStatus {
+    return dec.status(new Reader(this.#policy(OP.STATUS, concat(ledger, enc.limits(limits))), 'status'));
+  }
+
+  /**
+   * The tip for a settlement when `blocksLeft` blocks of its window remain, guarding `stake`
+   * (the collateral plus what is owed), for a transaction of which `perBlock` fit in a block.
+   */
+  tip(stake: bigint, blocksLeft: number, perBlock: bigint, limits: Limits): bigint {
+    const out = this.#policy(OP.TIP, concat(enc.u128(stake), enc.u32(Math.max(0, blocksLeft)), enc.u64(perBlock), enc.limits(limits)));
+    return new Reader(out, 'tip').uintLE(16);
+  }
+
+  /** How many transactions of `weight` and `len` bytes fit in a block (`maxBlock`, `maxLen`). */
+  txPerBlock(maxBlock: [bigint, bigint], maxLen: bigint, weight: [bigint, bigint], len: bigint): bigint {
+    const input = concat(enc.u64(maxBlock[0]), enc.u64(maxBlock[1]), enc.u64(maxLen), enc.u64(weight[0]), enc.u64(weight[1]), enc.u64(len));
+    return new Reader(this.#policy(OP.TX_PER_BLOCK, input), 'count').uintLE(8);
+  }
+
+  /** The viewer's rule: throws `ExceedsDeposit` if `toOthers + amount` exceeds `deposit`. */
+  promise(toOthers: bigint, amount: bigint, deposit: bigint): void {
+    this.#policy(OP.PROMISE, concat(enc.u128(toOthers), enc.u128(amount), enc.u128(deposit)));
+  }
+
+  /** A ledger for a pool a store kept before ledgers existed: it settles, and serves on no terms until a new view. */
+  legacy(p: { poolId: bigint; owner: Uint8Array; signer: Uint8Array; resourceId: Uint8Array; expiry: number; settled: bigint; best: bigint }): Uint8Array {
+    return this.#policy(
+      OP.LEGACY,
+      concat(enc.u64(p.poolId), enc.account(p.owner), enc.account(p.signer), enc.bytes(p.resourceId), enc.u32(p.expiry), enc.u128(p.settled), enc.u128(p.best)),
+    );
+  }
 }

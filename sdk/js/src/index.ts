@@ -7,6 +7,7 @@ export {
   PAYLOAD_LEN,
   VOUCHER_DOMAIN,
   Payer,
+  type PromiseRule,
   SessionKey,
   encodeVoucher,
   voucher,
@@ -32,13 +33,14 @@ export {
   type HeaderInfo,
   type PoolRecord,
 } from './bundle.js';
-export {
-  MemoryStore,
-  VoucherBook,
-  type Accepted,
-  type PoolTerms,
-  type SignatureChecker,
-  type StoredPool,
-  type VoucherStore,
-} from './book.js';
+export { MemoryStore, VoucherBook, type StoredPool, type VoucherStore } from './book.js';
 export { HandshakeVerifier, type Policy, type VerifiedPool } from './handshake.js';
+export {
+  OP,
+  type Accepted,
+  type LedgerStatus,
+  type Limits,
+  type RawView,
+  type SettleReason,
+  type Source,
+} from './policy.js';

@@ -5,14 +5,15 @@
 import { createClient, type BlockInfo, type PolkadotClient } from 'polkadot-api';
 import { getSmProvider } from 'polkadot-api/sm-provider';
 import { start, type Client as Smoldot } from 'polkadot-api/smoldot';
-import { ss58 } from './account.js';
 import { decodeBundle, decodeHeader } from './bundle.js';
-import { mpool, type MpoolApi } from './chain.js';
+import { mpool, poolView, type MpoolApi } from './chain.js';
 import { MpoolError } from './errors.js';
 import { fromHex } from './hex.js';
-import { checkProvenPool, type HandshakeVerifier, type Policy, type VerifiedPool } from './handshake.js';
+import type { VoucherBook } from './book.js';
+import type { HandshakeVerifier, Policy, VerifiedPool } from './handshake.js';
+import type { RawView } from './policy.js';
 
-/** What the peer asks of a pool, without the trusted hash (the light client supplies it). */
+/** What the peer asks of a pool, without the trusted hash and head (the light client supplies both). */
 export type LightPolicy = Omit<Policy, 'trustedHash' | 'now'>;
 
 interface Known {
@@ -137,26 +138,44 @@ export class LightPeer {
     return this.verifier.verify(bundle, { ...policy, trustedHash: trusted, now: tip.number });
   }
 
-  /** Reads the pool and this peer's `Paid` record at the finalized block, and applies `policy`. */
+  /** The pool and `me`'s `Paid` record at block `at`: raw, proof-checked by the light client. */
+  #view(poolId: bigint, me: Uint8Array | string, at: { hash: string; number: number }): Promise<RawView> {
+    return poolView(this.client, this.api, poolId, me, at);
+  }
+
+  /**
+   * Reads the pool and this peer's `Paid` record at the client's finalized block and admits the
+   * pool on that view, under `policy` (a confirmed view: the peer's own read).
+   */
   async readPool(poolId: bigint, policy: LightPolicy): Promise<VerifiedPool> {
     const tip = this.finality.finalized ?? (await this.client.getFinalizedBlock());
-    const at = tip.hash;
-    const me = typeof policy.me === 'string' ? policy.me : ss58(policy.me);
-    const [poolKey, paidKey] = await Promise.all([
-      this.api.query.MicropaymentPool.Pools.getKey(poolId),
-      this.api.query.MicropaymentPool.Paid.getKey(poolId, me),
-    ]);
-    const [pool, paid] = await Promise.all([this.client.rawQuery(poolKey, { at }), this.client.rawQuery(paidKey, { at })]);
-    return checkProvenPool(
-      {
-        poolId,
-        poolBytes: pool === null ? null : fromHex(pool),
-        paidBytes: paid === null ? null : fromHex(paid),
-        blockNumber: tip.number,
-        blockHash: fromHex(at),
-      },
-      { ...policy, now: tip.number },
-    );
+    const view = await this.#view(poolId, policy.me, tip);
+    return this.verifier.admit(view, 'chain', { ...policy, now: tip.number }, fromHex(tip.hash));
+  }
+
+  /**
+   * Follows pool `poolId` for `book`: reads it at every block the client finalizes (proof-checked
+   * by the light client) and hands the book each view, so that the book's head moves and a
+   * drained, overdrawn or closed pool stops taking increments at once. Resolves after the
+   * first read (which confirms a pool admitted on a bundle); returns a function that stops
+   * following.
+   */
+  async follow(book: VoucherBook, poolId: bigint, me: Uint8Array | string): Promise<() => void> {
+    let last = -1;
+    let pending: Promise<void> = Promise.resolve();
+    const read = (at: { hash: string; number: number }) => {
+      if (at.number <= last) return pending;
+      last = at.number;
+      pending = pending
+        .then(async () => book.observe(await this.#view(poolId, me, at), 'chain'))
+        .then(() => undefined, () => undefined);
+      return pending;
+    };
+    const tip = this.finality.finalized ?? (await this.client.getFinalizedBlock());
+    await this.#view(poolId, me, tip).then((view) => book.observe(view, 'chain'));
+    last = tip.number;
+    const sub = this.client.finalizedBlock$.subscribe({ next: (b) => void read(b), error: () => {} });
+    return () => sub.unsubscribe();
   }
 
   stop() {

@@ -110,6 +110,13 @@ export class Reader {
     return this.bytesN(this.length());
   }
 
+  /** Every byte not read yet. */
+  rest(): Uint8Array {
+    const out = this.bytes.slice(this.at);
+    this.at = this.bytes.length;
+    return out;
+  }
+
   /** Fails unless every byte was read. */
   end(): void {
     if (this.at !== this.bytes.length) this.fail(`${this.bytes.length - this.at} trailing bytes`);

@@ -140,9 +140,16 @@ export class SessionKey {
   }
 }
 
+/** The viewer's rule, as the wasm policy runs it (`HandshakeVerifier.promise`). */
+export interface PromiseRule {
+  promise(toOthers: bigint, amount: bigint, deposit: bigint): void;
+}
+
 /**
  * A viewer paying peers from one pool: one cumulative counter per peer. `pay` refuses to promise
- * more in total than `deposit`, the honest viewer's guard against double spending by mistake.
+ * more in total than `deposit` (`ExceedsDeposit`), the honest viewer's guard against double
+ * spending by mistake, by the policy's own rule (`rules`: a loaded `HandshakeVerifier`), unless
+ * `allowOverDeposit` says to sign anyway.
  */
 export class Payer {
   readonly #owed = new Map<string, bigint>();
@@ -152,6 +159,8 @@ export class Payer {
     private readonly genesisHash: Uint8Array,
     private readonly poolId: bigint,
     private readonly deposit: bigint,
+    private readonly rules: PromiseRule,
+    private readonly options: { allowOverDeposit?: boolean } = {},
   ) {}
 
   /** Everything promised so far, over all peers. */
@@ -161,15 +170,19 @@ export class Payer {
     return sum;
   }
 
+  /** What `peer` is owed in all. */
+  owed(peer: Uint8Array | string): bigint {
+    return this.#owed.get(accountId(peer).join(',')) ?? 0n;
+  }
+
   /** Pays `peer` `increment` more: the new cumulative voucher, signed. */
   pay(peer: Uint8Array | string, increment: bigint): SignedVoucher {
     const target = accountId(peer);
     const id = target.join(',');
     if (increment <= 0n) throw new MpoolError('Malformed', 'an increment is positive');
-    if (this.promised + increment > this.deposit) {
-      throw new MpoolError('ExceedsDeposit', `promising ${this.promised + increment} would exceed the deposit ${this.deposit}`);
-    }
-    const amount = (this.#owed.get(id) ?? 0n) + increment;
+    const before = this.#owed.get(id) ?? 0n;
+    const amount = before + increment;
+    if (!this.options.allowOverDeposit) this.rules.promise(this.promised - before, amount, this.deposit);
     const signed = this.key.sign({ genesisHash: this.genesisHash, poolId: this.poolId, target, amount });
     this.#owed.set(id, amount);
     return signed;

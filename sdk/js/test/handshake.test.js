@@ -11,14 +11,14 @@ const code = (c) => (e) => e instanceof MpoolError && e.code === c;
 
 describe('handshake verification (wasm)', () => {
   let verifier;
-  const policy = (extra = {}) => ({ me: BOB, trustedHash: V.block_hash, ...extra });
+  const policy = (extra = {}) => ({ me: BOB, trustedHash: V.block_hash, now: V.block_number, resourceId: 'stream/42', ...extra });
 
   before(async () => {
     verifier = await HandshakeVerifier.load();
   });
 
   it('the vector bundle verifies: the pool, its session signer and what it paid me', () => {
-    const pool = verifier.verify(V.hex, policy({ resourceId: 'stream/42' }));
+    const pool = verifier.verify(V.hex, policy());
     assert.equal(pool.poolId, BigInt(V.pool_id));
     assert.equal(toHex(pool.owner), V.pool.owner);
     assert.equal(toHex(pool.signer), V.pool.signer);
@@ -58,11 +58,16 @@ describe('handshake verification (wasm)', () => {
     assert.ok(refused > 100);
   });
 
-  it('the policy: expiry, margin, resource', () => {
-    assert.throws(() => verifier.verify(V.hex, policy({ now: V.pool.expiry })), code('Expired'));
-    assert.throws(() => verifier.verify(V.hex, policy({ now: V.pool.expiry - 10, minRemainingBlocks: 11 })), code('ExpiresTooSoon'));
-    assert.equal(verifier.verify(V.hex, policy({ now: V.pool.expiry - 10, minRemainingBlocks: 10 })).expiry, V.pool.expiry);
+  it('the policy: fresh proofs only, a pool that leaves time to serve, the resource served', () => {
+    // The peer's head 11 blocks past the bundle's block (max_age 10): a stale proof.
+    assert.throws(() => verifier.verify(V.hex, policy({ now: V.block_number + 11 })), code('StaleBundle'));
+    assert.equal(verifier.verify(V.hex, policy({ now: V.block_number + 10 })).poolId, BigInt(V.pool_id));
+    const left = V.pool.expiry - V.block_number;
+    assert.throws(() => verifier.verify(V.hex, policy({ limits: { minServingBlocks: left - 9 } })), code('ExpiresTooSoon'));
+    assert.equal(verifier.verify(V.hex, policy({ limits: { minServingBlocks: left - 10 } })).expiry, V.pool.expiry);
     assert.throws(() => verifier.verify(V.hex, policy({ resourceId: 'other' })), code('WrongResource'));
+    // C − D = 8 of D = 12 tokens: a peer asking for 70 % refuses it.
+    assert.throws(() => verifier.verify(V.hex, policy({ limits: { minMarginPpm: 700_000 } })), code('MarginTooSmall'));
   });
 
   it('garbage and oversized input are refused with a code, and the checker keeps working', () => {

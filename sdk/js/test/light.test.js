@@ -79,7 +79,7 @@ describe('LightPeer.verifyBundle', () => {
     const n = V.block_number;
     // The client finalized another block at the bundle's height: the bundle is refused.
     finalize(block(n, `0x${'11'.repeat(32)}`, '0x'));
-    await assert.rejects(peer.verifyBundle(V.hex, { me: V.target }, 50), code('UnknownBlock'));
+    await assert.rejects(peer.verifyBundle(V.hex, { me: V.target, resourceId: 'stream/42' }, 50), code('UnknownBlock'));
 
     const { client: c2, block: b2, finalize: f2 } = scripted();
     const honest = new LightPeer(c2, verifier);

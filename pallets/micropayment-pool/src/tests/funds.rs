@@ -41,10 +41,10 @@ mod top_up {
 			assert_noop!(top_up(&bob(), id, 10, 20), Error::<Test>::NotOwner);
 			assert_noop!(top_up(&alice(), 99, 10, 20), Error::<Test>::UnknownPool);
 			assert_noop!(top_up(&alice(), id, 0, 0), Error::<Test>::NothingToAdd);
-			// A 1,500 deposit needs collateral >= 1,650 with the mock's 10% excess.
-			assert_noop!(top_up(&alice(), id, 1_000, 0), Error::<Test>::InsufficientCollateral);
-			assert_noop!(top_up(&alice(), id, 500, 149), Error::<Test>::InsufficientCollateral);
-			assert_ok!(top_up(&alice(), id, 500, 150));
+			// More deposit than collateral would narrow the margin C − D peers were shown.
+			assert_noop!(top_up(&alice(), id, 1_000, 0), Error::<Test>::MarginWouldShrink);
+			assert_noop!(top_up(&alice(), id, 500, 499), Error::<Test>::MarginWouldShrink);
+			assert_ok!(top_up(&alice(), id, 500, 500));
 			assert_noop!(top_up(&alice(), id, u128::MAX, 0), Error::<Test>::Overflow);
 			assert_noop!(top_up(&alice(), id, 0, u128::MAX), Error::<Test>::Overflow);
 			assert_noop!(
@@ -71,16 +71,35 @@ mod top_up {
 	}
 
 	#[test]
+	fn the_margin_peers_were_shown_never_shrinks() {
+		build_and_execute(|| {
+			let id = create(&alice(), DEPOSIT, COLLATERAL);
+			let margin = |id| Pools::<Test>::get(id).map(|p| p.collateral - p.total_deposit);
+			assert_eq!(margin(id), Some(500));
+			// The shown pot of r · (C − D) cannot be emptied by a deposit-only top-up either.
+			let pot = MicropaymentPool::compensation_pot(&Pools::<Test>::get(id).unwrap());
+			assert_noop!(top_up(&alice(), id, 499, 0), Error::<Test>::MarginWouldShrink);
+			assert_noop!(top_up(&alice(), id, 2, 1), Error::<Test>::MarginWouldShrink);
+			assert_ok!(top_up(&alice(), id, 2, 2));
+			assert_eq!(margin(id), Some(500));
+			assert_ok!(top_up(&alice(), id, 0, 7));
+			assert_eq!(margin(id), Some(507));
+			assert!(MicropaymentPool::compensation_pot(&Pools::<Test>::get(id).unwrap()) >= pot);
+		});
+	}
+
+	#[test]
 	fn the_collateral_must_stay_above_the_total_deposit() {
 		build_and_execute(|| {
 			let id = create(&alice(), DEPOSIT, COLLATERAL);
 			// Half the deposit paid out: remaining 500, but 1_000 was ever trusted to the pool.
 			assert_ok!(settle(&bob(), id, 500, voucher_sig("Alice", id, &bob(), 500)));
-			// 1_500 + 1_000 deposit would need 2_750 collateral (10% excess); 2_000 is short.
-			assert_noop!(top_up(&alice(), id, 1_000, 500), Error::<Test>::InsufficientCollateral);
-			assert_ok!(top_up(&alice(), id, 1_000, 1_250));
+			// 1_000 + 5_000 deposit ever would need 6_600 collateral (10% excess); 6_500 is
+			// short, although the top-up keeps the margin.
+			assert_noop!(top_up(&alice(), id, 5_000, 5_000), Error::<Test>::InsufficientCollateral);
+			assert_ok!(top_up(&alice(), id, 5_000, 5_100));
 			let pool = Pools::<Test>::get(id).unwrap();
-			assert_eq!((pool.deposit, pool.total_deposit, pool.collateral), (1_500, 2_000, 2_750));
+			assert_eq!((pool.deposit, pool.total_deposit, pool.collateral), (5_500, 6_000, 6_600));
 		});
 	}
 }

@@ -9,7 +9,10 @@
 //!    output at `mpool_out_ptr()`/`mpool_out_len()`: on success the SCALE encoding of
 //!    [`micropayment_pool_handshake::Proven`], else a UTF-8 message;
 //!    `mpool_verify_voucher(voucher, signature, signer)` returns which payload an sr25519
-//!    signature covers ([`verify_sr25519_voucher`]).
+//!    signature covers ([`verify_sr25519_voucher`]);
+//!    `mpool_policy(op, input, len)` runs one operation of the peer policy
+//!    ([`micropayment_pool_handshake::abi::call`]): status 0 with the SCALE result as output,
+//!    or [`status::REFUSED`] with the SCALE `(name, message)` of the rule that refused.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -28,6 +31,16 @@ pub mod status {
 	pub const WRONG_TARGET: u32 = 4;
 	pub const HEADER_MISMATCH: u32 = 5;
 	pub const BAD_PROOF: u32 = 6;
+	/// `mpool_policy`: a rule refused, or the arguments did not decode.
+	pub const REFUSED: u32 = 7;
+}
+
+/// Runs policy operation `op` on its SCALE arguments: a status and the output bytes.
+pub fn policy(op: u32, input: &[u8]) -> (u32, Vec<u8>) {
+	match micropayment_pool_handshake::abi::call(op, input) {
+		Ok(out) => (status::OK, out),
+		Err(e) => (status::REFUSED, (e.name, e.message).encode()),
+	}
 }
 
 /// Checks a bundle for `me`: a status and the output bytes (see the crate docs).
@@ -212,6 +225,21 @@ mod ffi {
 			)
 		};
 		verify_sr25519_voucher(voucher, signature, signer)
+	}
+
+	/// [`policy`] on the `len` bytes at `input`.
+	///
+	/// # Safety
+	/// `input` comes from `mpool_alloc` of at least `len` bytes, written by JS.
+	#[no_mangle]
+	pub unsafe extern "C" fn mpool_policy(op: u32, input: *const u8, len: usize) -> u32 {
+		// SAFETY: the caller passes a buffer of this length (see above).
+		let input = unsafe { core::slice::from_raw_parts(input, len) };
+		let (code, out) = policy(op, input);
+		let out = out.leak();
+		// SAFETY: single-threaded.
+		unsafe { *OUT.0.get() = (out.as_ptr() as usize, out.len()) };
+		code
 	}
 
 	#[no_mangle]

@@ -18,13 +18,27 @@
 use crate::fleet::{account_of, compensation_share, key, Fleet};
 use anyhow::{anyhow, ensure};
 use micropayment_pool_client::{
-	settle_by, verify_handshake, AccountId, Balance, BlockNumber, Chain,
-	ChainError, HandshakeBundle, Included, Peer, Policy, PoolId, PoolTerms, SignedVoucher, Viewer,
-	Wait,
+	settle_by, verify_handshake, AccountId, Balance, BlockNumber, Chain, ChainError,
+	HandshakeBundle, HeaderExt, Included, Limits, Peer, Policy, PoolId, PoolTerms, SignedVoucher,
+	Viewer, Wait,
 };
 use micropayment_pool_client::api::{pool_events as ev, runtime::tx as calls, BoundedVec};
 use sp_core::sr25519;
 use std::{path::Path, sync::Arc, time::Duration};
+
+/// The limits of this scenario's honest peers: the paper's peers, which serve the whole resource
+/// (worth the deposit) unsettled and settle after the coalition moved. The default limits would
+/// stop each at the pool's margin `C − D` and have it settle early: the protection this
+/// scenario measures the chain's rules without.
+fn paper_limits() -> Limits {
+	Limits {
+		exposure_cap: Some(Balance::MAX),
+		settle_margin: 2,
+		min_serving_blocks: 2,
+		min_margin_ppm: 0,
+		..Limits::default()
+	}
+}
 
 /// Honest peers Mallory buys from in each scenario.
 pub const HONEST: usize = 3;
@@ -164,7 +178,7 @@ pub fn collateral_of(deposit: Balance, ratio: f64) -> Balance {
 }
 
 /// Accounts scenario (`s`, `i`) needs funded, with the amount: Mallory D + C and `spare`, every
-/// puppet and honest peer `spare` (fees and the 1.56 mUNIT storage deposit of a first
+/// puppet and honest peer `spare` (fees and the 3.24 mUNIT storage deposit of a first
 /// settlement).
 pub fn funding(
 	s: Strategy,
@@ -290,8 +304,9 @@ pub async fn double_spend(
 	let mut tally = Tally::default();
 	let mut expect = Expectations::default();
 
+	let resource = format!("double-spend-{}", strategy.name()).into_bytes();
 	let call = calls().micropayment_pool().create_pool(
-		BoundedVec(format!("double-spend-{}", strategy.name()).into_bytes()),
+		BoundedVec(resource.clone()),
 		deposit,
 		collateral,
 		DURATION,
@@ -317,9 +332,15 @@ pub async fn double_spend(
 		)?;
 		let bundle = HandshakeBundle::from_bytes(&chain.handshake_bundle(pool_id, &me, None).await?.to_bytes())?;
 		let trusted = chain.trusted_hash(&bundle).await??;
-		let terms = verify_handshake(&bundle, trusted, &Policy::new(me))?;
+		let now = chain.header(Some(chain.finalized_head().await?)).await?.block_number();
+		let policy = Policy { me: me.clone(), resource_id: resource.clone(), now, limits: paper_limits() };
+		let verified = verify_handshake(&bundle, trusted, &policy)?;
+		let terms = verified.terms;
 		ensure!(terms.settle_by() == deadline, "peer's window {} ≠ {deadline}", terms.settle_by());
-		store.record_handshake(terms.clone())?;
+		store.set_limits(policy.limits);
+		store.record_handshake(verified.ledger)?;
+		// The peer reads the pool at its own head too, as the policy asks before relying on it.
+		store.observe(&chain.pool_view(pool_id, &me, None).await?, micropayment_pool_client::Source::Chain)?;
 		stores.push((store, terms));
 	}
 	// Mallory buys the resource from the honest peers, chunk by chunk: D in all.
@@ -408,12 +429,14 @@ pub async fn double_spend(
 	}
 	let mut honest_failed = 0u32;
 	let mut settled_in = Vec::new();
+	let mut payouts = Vec::new();
 	for task in tasks {
 		match task.await? {
 			Ok(included) => {
 				honest_fees += included.fee;
 				tally.add(&included);
 				settled_in.push(chain.block_number(included.block_hash).await?);
+				payouts.push(included.find_first::<ev::Settled>().map(|e| e.paid));
 			},
 			Err(e @ ChainError::Dispatch { .. }) => {
 				honest_fees += e.fee();
@@ -423,9 +446,9 @@ pub async fn double_spend(
 			Err(e) => return Err(e.into()),
 		}
 	}
-	for (store, _) in &mut stores {
-		if let Some(signed) = store.unsettled(pool_id) {
-			store.mark_settled(pool_id, signed.voucher.amount)?;
+	for ((store, _), paid) in stores.iter_mut().zip(payouts.into_iter().chain(std::iter::repeat(None))) {
+		if let (Some(signed), Some(paid)) = (store.unsettled(pool_id), paid) {
+			store.mark_settled(pool_id, signed.voucher.amount, paid)?;
 		}
 	}
 	if strategy == Strategy::LastBlock {

@@ -30,7 +30,7 @@ pub const UNIT: Balance = 1_000_000_000_000;
 
 /// What the simulation sets aside per pool a peer may settle in, for the storage deposit its
 /// first settlement there holds: the runtime's `PayeeDeposit` constant, 1 mUNIT + 10 µUNIT per
-/// byte of a `Paid` record's 56 bytes (1.56 mUNIT); this bound is over it, so no peer gets
+/// byte of the 224 bytes a `Paid` record writes (3.24 mUNIT); this bound is over it, so no peer gets
 /// `PayeeDepositUnavailable`. Released to the peer by `reap_paid` after the pool closed.
 pub fn payee_record_deposit() -> Balance {
 	UNIT / 100

@@ -381,7 +381,7 @@ mod tests {
 	/// shortfall of 20 comes from the pot, the rest of D + C is gone).
 	fn honest_outcomes() -> Vec<DoubleSpendRecord> {
 		let c = collateral_of(D, 1.5);
-		let pot = (c - D) / 2;
+		let pot = crate::fleet::compensation_share().mul_floor(c - D);
 		vec![
 			record(Strategy::Drain, 1.5, -(c as i128), pot, c - pot),
 			record(Strategy::SockPuppetMax, 1.5, -((c - pot) as i128), 0, c - pot),
@@ -437,14 +437,15 @@ mod tests {
 		for s in Strategy::ALL {
 			for ratio in [1.1, 1.5, 2.0] {
 				let c = collateral_of(D, ratio);
-				let pot = (c - D) / 2;
+				let pot = crate::fleet::compensation_share().mul_floor(c - D);
 				records.push(record(s, ratio, -(c as i128), pot, c - pot));
 			}
 		}
 		let md = summary(&work(), "mpool-sim stream", &[], &records);
 		assert_eq!(md.matches("\n| sock-puppet-max |").count(), 3, "{md}");
 		assert!(md.contains("| last-block | 2 |"), "{md}");
-		assert!(md.contains("r = 50%"), "{md}");
+		let r = crate::fleet::compensation_share().deconstruct() as f64 / 1e7;
+		assert!(md.contains(&format!("r = {r}%")), "{md}");
 		if crate::plot::load_font().is_ok() {
 			let dir = std::env::temp_dir().join(format!("mpool-sim-plot-{}", std::process::id()));
 			std::fs::create_dir_all(&dir).expect("tmp dir");

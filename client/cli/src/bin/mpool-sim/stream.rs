@@ -20,12 +20,10 @@ use crate::fleet::{account_of, key, Fleet};
 use anyhow::{anyhow, bail, ensure, Context};
 use micropayment_pool_client::{
 	settle_by, verify_handshake, AccountId, Balance, BlockNumber, Chain, HandshakeBundle, Hash,
-	HeaderExt,
-	Peer, Policy, PoolId, PoolTerms, SignedVoucher, Viewer, Wait,
+	HeaderExt, Ledger, Limits, Peer, Policy, PoolId, PoolTerms, SignedVoucher, Source, Viewer, Wait,
 };
 use micropayment_pool_client::{
 	api::{pool_events as ev, runtime::tx as calls, BoundedVec, SettlementItem},
-	chain::to_account,
 	constants,
 };
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -427,7 +425,7 @@ async fn session(
 				let remaining = session_wall.saturating_sub(started.elapsed());
 				let deposit = work.chunk_value.saturating_mul(work.stint_chunks() as Balance);
 				let channel = create(&ctx, v, &pair, deposit, work.blocks_for(remaining), Wait::InBlock).await?;
-				open_channel(&channel, &pair, &peer).await?;
+				open_channel(&ctx, &channel, &pair, &peer).await?;
 				let id = channel.id;
 				pools.push(channel);
 				(id, Some(Viewer::new(pair.clone(), ctx.fleet.chain.genesis_bytes(), id)))
@@ -522,8 +520,22 @@ async fn create(
 	Ok(OpenPool { id, deposit, collateral, expiry })
 }
 
+/// The simulated peers' limits: the paper's peers, which hold a viewer's vouchers unsettled up
+/// to the deposit left and settle when the viewer leaves (or, with batches, at the end). The
+/// default cap (the pool's margin) would have them settle mid-stint, as a real peer does, but
+/// these figures measure the paper's protocol; everything else is the default.
+fn sim_limits(work: &Workload) -> Limits {
+	Limits {
+		exposure_cap: Some(Balance::MAX),
+		settle_margin: work.margin_blocks,
+		min_serving_blocks: 1,
+		..Limits::default()
+	}
+}
+
 /// The off-chain handshake: the viewer proves its pool at the last finalized block, the peer
-/// checks the proof against the block its own node finalized and keeps the terms.
+/// checks the proof against the block its own node finalized, keeps the pool's ledger and reads
+/// the pool at its own head, as the policy asks before it relies on more than a first chunk.
 async fn handshake(
 	ctx: &Ctx,
 	viewer_link: &Chain,
@@ -535,47 +547,43 @@ async fn handshake(
 	// Peer side, on the peer's: only the bytes cross.
 	let bundle = HandshakeBundle::from_bytes(&bytes)?;
 	let trusted = peer.node.trusted_hash(&bundle).await??;
+	let head = peer.node.finalized_head().await?;
 	let policy = Policy {
 		me: peer.account.clone(),
-		now: None,
-		min_remaining_blocks: ctx.work.margin_blocks,
-		resource_id: Some(ctx.resource.clone()),
+		resource_id: ctx.resource.clone(),
+		now: peer.node.block_number(head).await?,
+		limits: sim_limits(&ctx.work),
 	};
-	let terms = verify_handshake(&bundle, trusted, &policy)?;
-	peer.store.lock().await.record_handshake(terms.clone())?;
-	Ok(terms)
+	let verified = verify_handshake(&bundle, trusted, &policy)?;
+	let view = peer.node.pool_view(pool_id, &peer.account, Some(head)).await?;
+	let mut store = peer.store.lock().await;
+	store.set_limits(policy.limits);
+	store.record_handshake(verified.ledger)?;
+	store.observe(&view, Source::Chain)?;
+	Ok(verified.terms)
 }
 
 /// The channel baseline's open: the channel is in a block; the peer reads it there from its node
 /// and checks it is for it to use.
-async fn open_channel(channel: &OpenPool, owner: &sr25519::Pair, peer: &SimPeer) -> anyhow::Result<()> {
+async fn open_channel(
+	ctx: &Ctx,
+	channel: &OpenPool,
+	owner: &sr25519::Pair,
+	peer: &SimPeer,
+) -> anyhow::Result<()> {
 	let chain = &peer.node;
 	let head = chain.header(None).await?;
 	let at: Hash = head.hash();
-	let record = chain
-		.pool(channel.id, Some(at))
-		.await?
-		.ok_or_else(|| anyhow!("channel {} not found at the best block", channel.id))?;
-	ensure!(to_account(&record.owner) == account_of(owner), "channel of another owner");
-	ensure!(
-		record.collateral > record.total_deposit && record.deposit >= channel.deposit,
-		"channel underfunded"
-	);
-	let terms = PoolTerms {
-		pool_id: channel.id,
-		owner: to_account(&record.owner),
-		signer: Some(to_account(&record.signer)),
-		resource_id: record.resource_id.0,
-		deposit: record.deposit,
-		collateral: record.collateral,
-		expiry: record.expiry,
-		payees: record.payees,
-		paid_to_me: 0,
-		block_number: head.block_number(),
-		block_hash: at,
-		total_deposit: record.total_deposit,
-	};
-	peer.store.lock().await.record_handshake(terms)?;
+	let view = chain.pool_view(channel.id, &peer.account, Some(at)).await?;
+	let record = view.pool.as_ref().ok_or_else(|| anyhow!("channel {} not found at the best block", channel.id))?;
+	ensure!(AccountId::from(record.owner) == account_of(owner), "channel of another owner");
+	ensure!(record.deposit >= channel.deposit, "channel underfunded");
+	let limits = sim_limits(&ctx.work);
+	let ledger = Ledger::open(&view, Source::Chain, peer.account.as_ref(), &ctx.resource, head.block_number(), &limits)
+		.map_err(|e| anyhow!("channel {}: {e}", channel.id))?;
+	let mut store = peer.store.lock().await;
+	store.set_limits(limits);
+	store.record_handshake(ledger)?;
 	Ok(())
 }
 
@@ -592,7 +600,8 @@ async fn settle_one(ctx: &Ctx, v: usize, peer: &SimPeer, pool_id: PoolId) -> any
 		.submit(&peer.pair, call, Wait::InBlock)
 		.await
 		.with_context(|| format!("peer {} settling pool {pool_id}", peer.index))?;
-	peer.store.lock().await.mark_settled(pool_id, signed.voucher.amount)?;
+	let paid = included.find_first::<ev::Settled>().map(|e| e.paid).ok_or_else(|| anyhow!("no Settled event"))?;
+	peer.store.lock().await.mark_settled(pool_id, signed.voucher.amount, paid)?;
 	ctx.record("settle", vec![(v, 1.0)], included.fee, false).await;
 	Ok(())
 }
@@ -611,7 +620,7 @@ async fn settle_batches(ctx: &Arc<Ctx>) -> anyhow::Result<()> {
 					.pools()
 					.iter()
 					.filter_map(|(id, entry)| {
-						let viewer = *owners.get(&entry.terms.owner)?;
+						let viewer = *owners.get(&entry.owner())?;
 						Some((viewer, store.unsettled(*id)?))
 					})
 					.collect()
@@ -630,9 +639,12 @@ async fn settle_batches(ctx: &Arc<Ctx>) -> anyhow::Result<()> {
 				let included = ctx.fleet.submit(&peer.pair, call, Wait::InBlock).await?;
 				let failed = included.find::<ev::SettlementFailed>().len();
 				ensure!(failed == 0, "peer {}: {failed} vouchers of its batch failed", peer.index);
+				let paid: BTreeMap<PoolId, Balance> =
+					included.find::<ev::Settled>().into_iter().map(|e| (e.pool_id, e.paid)).collect();
 				let mut store = peer.store.lock().await;
 				for (_, s) in part {
-					store.mark_settled(s.voucher.pool_id, s.voucher.amount)?;
+					let paid = paid.get(&s.voucher.pool_id).copied().unwrap_or_default();
+					store.mark_settled(s.voucher.pool_id, s.voucher.amount, paid)?;
 				}
 				let share = 1.0 / part.len() as f64;
 				ctx.record("settleBatch", part.iter().map(|(v, _)| (*v, share)).collect(), included.fee, false)

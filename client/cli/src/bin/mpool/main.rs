@@ -8,11 +8,11 @@ mod output;
 use clap::{Args, Parser, Subcommand};
 use micropayment_pool_client::{
 	amount::Amount,
-	settle_by, settlement_grace, verify_handshake, AccountId, Balance, BundleExt, Chain, ChainError,
-	HeaderExt,
-	HandshakeBundle, HandshakeError, Peer, Policy, PoolId, SignedVoucher, Viewer, VoucherError,
-	Wait,
+	settle_by, settlement_grace, tip, verify_handshake, AccountId, Balance, BundleExt, Chain,
+	ChainError, HandshakeBundle, HandshakeError, Ledger, Limits, Peer, Policy, PoolId,
+	PoolTerms, SignedVoucher, Source, Viewer, VoucherError, Wait,
 };
+use micropayment_pool_client::viewer::{PromiseError, Promises};
 use micropayment_pool_client::{
 	api::{pool_events as ev, runtime::tx as calls, BoundedVec},
 	chain::{to_account, to_api_account},
@@ -66,7 +66,49 @@ enum PeerCmd {
 		/// The peer's account.
 		#[arg(long)]
 		me: String,
+		#[command(flatten)]
+		limits: LimitsArgs,
 	},
+}
+
+/// The peer's limits (docs/security.md says why each default is what it is).
+#[derive(Args, Clone)]
+struct LimitsArgs {
+	/// Most blocks a bundle's block may lag behind this node's finalized head.
+	#[arg(long, default_value_t = Limits::default().max_age)]
+	max_age: u32,
+	/// Blocks before expiry at which the peer stops serving and settles.
+	#[arg(long, default_value_t = Limits::default().settle_margin)]
+	settle_margin: u32,
+	/// Blocks of serving a new pool must still have before that.
+	#[arg(long, default_value_t = Limits::default().min_serving_blocks)]
+	min_serving_blocks: u32,
+	/// Least margin collateral − total deposit, in percent of the total deposit.
+	#[arg(long, default_value_t = Limits::default().min_margin_ppm / 10_000)]
+	min_margin_percent: u32,
+	/// Most the peer leaves unsettled per pool (planck or e.g. `5MPT`); default: the pool's
+	/// margin collateral − total deposit, never more than the deposit left.
+	#[arg(long)]
+	exposure_cap: Option<Amount>,
+}
+
+impl LimitsArgs {
+	fn limits(&self, chain: &Chain) -> Result<Limits, Failure> {
+		let exposure_cap = self
+			.exposure_cap
+			.as_ref()
+			.map(|a| a.resolve(&chain.units))
+			.transpose()
+			.map_err(anyhow::Error::msg)?;
+		Ok(Limits {
+			max_age: self.max_age,
+			settle_margin: self.settle_margin,
+			min_serving_blocks: self.min_serving_blocks,
+			min_margin_ppm: self.min_margin_percent.saturating_mul(10_000),
+			exposure_cap,
+			..Limits::default()
+		})
+	}
 }
 
 #[derive(Args)]
@@ -177,6 +219,18 @@ enum VoucherCmd {
 		/// Genesis hash of the chain; read from the node if absent.
 		#[arg(long)]
 		genesis: Option<String>,
+		/// The viewer's record of what it signed to each peer of each pool: no voucher is signed
+		/// that would promise more than the pool's total deposit across its peers. Default:
+		/// `$XDG_DATA_HOME/mpool/promises.json` (`~/.local/share/mpool/promises.json`).
+		#[arg(long, env = "MPOOL_PROMISES")]
+		promises: Option<String>,
+		/// The pool's total deposit, for signing offline (read from the chain otherwise).
+		#[arg(long)]
+		deposit: Option<Amount>,
+		/// Sign even if the peers would be promised more than the deposit in total: a double
+		/// spend, which forfeits the pool's collateral when they settle.
+		#[arg(long)]
+		allow_over_deposit: bool,
 	},
 	/// Check a voucher token's signature (owner read from the chain unless given).
 	Verify {
@@ -196,6 +250,8 @@ enum VoucherCmd {
 		/// The peer's account.
 		#[arg(long)]
 		me: String,
+		#[command(flatten)]
+		limits: LimitsArgs,
 	},
 }
 
@@ -222,12 +278,11 @@ enum HandshakeCmd {
 		/// The peer's account: the bundle must be made for it.
 		#[arg(long)]
 		me: String,
-		/// Require this resource id.
+		/// The resource the peer serves: the pool must pay for it.
 		#[arg(long)]
-		resource: Option<String>,
-		/// Require the pool to stay open this many blocks past the node's best block.
-		#[arg(long, default_value_t = 10)]
-		margin: u32,
+		resource: String,
+		#[command(flatten)]
+		limits: LimitsArgs,
 		/// Trust this block hash instead of asking the node which block it finalized.
 		#[arg(long)]
 		trusted: Option<String>,
@@ -250,6 +305,11 @@ struct SettleArgs {
 	/// Settle this voucher token instead.
 	#[arg(long, conflicts_with_all = ["pool", "store"])]
 	voucher: Option<String>,
+	/// Tip this much (planck or e.g. `0.01MPT`). Default: the peer policy's tip, zero until the
+	/// last blocks of the settlement window, then enough that keeping the settlement out by
+	/// stuffing blocks costs more than the pool's collateral and the amount owed.
+	#[arg(long)]
+	tip: Option<Amount>,
 }
 
 #[tokio::main]
@@ -298,14 +358,15 @@ async fn run(cli: &Cli) -> Result<Report, Failure> {
 		Command::Voucher(cmd) => voucher(cli, cmd).await,
 		Command::Handshake(cmd) => handshake(cli, cmd).await,
 		Command::Settle(args) => settle(cli, args).await,
-		Command::Peer(PeerCmd::Run { store, me }) => peer_run(cli, store, me).await,
+		Command::Peer(PeerCmd::Run { store, me, limits }) => peer_run(cli, store, me, limits).await,
 	}
 }
 
-async fn peer_run(cli: &Cli, store: &str, me: &str) -> Result<Report, Failure> {
+async fn peer_run(cli: &Cli, store: &str, me: &str, limits: &LimitsArgs) -> Result<Report, Failure> {
 	use std::io::BufRead;
 	let chain = connect(cli).await?;
 	let mut peer = Peer::open(store, args::account(me)?, chain.genesis_bytes())?;
+	peer.set_limits(limits.limits(&chain)?);
 	let (mut accepted, mut refused) = (0u32, 0u32);
 	for line in std::io::stdin().lock().lines() {
 		let line = line?;
@@ -313,9 +374,14 @@ async fn peer_run(cli: &Cli, store: &str, me: &str) -> Result<Report, Failure> {
 		if token.is_empty() {
 			continue;
 		}
-		let outcome = SignedVoucher::from_hex(token)
-			.map_err(|e| ("MalformedVoucher", e))
-			.and_then(|signed| peer.accept_voucher(&signed).map_err(|e| (voucher_code(&e), e.to_string())));
+		let outcome = match SignedVoucher::from_hex(token) {
+			Err(e) => Err(("MalformedVoucher".to_string(), e)),
+			// Each voucher on the pool as the node's finalized head shows it now.
+			Ok(signed) => match follow(&chain, &mut peer, signed.voucher.pool_id).await {
+				Err(e) => Err((e.code().1.to_string(), e.message())),
+				Ok(()) => peer.accept_voucher(&signed).map_err(|e| (e.name().to_string(), e.to_string())),
+			},
+		};
 		let units = &chain.units;
 		match outcome {
 			Ok(a) => {
@@ -323,10 +389,22 @@ async fn peer_run(cli: &Cli, store: &str, me: &str) -> Result<Report, Failure> {
 				if cli.json {
 					println!(
 						"{}",
-						json!({ "ok": true, "pool_id": a.pool_id, "amount": a.amount.to_string(), "unsettled": a.unsettled.to_string() })
+						json!({
+							"ok": true,
+							"pool_id": a.pool_id,
+							"amount": a.amount.to_string(),
+							"unsettled": a.unsettled.to_string(),
+							"cap": a.cap.to_string(),
+							"settle_now": a.settle_now.map(|r| format!("{r:?}")),
+						})
 					);
 				} else {
-					println!("accepted: pool {} owes {} in all", a.pool_id, units.format(a.amount));
+					println!(
+						"accepted: pool {} owes {} in all{}",
+						a.pool_id,
+						units.format(a.amount),
+						if a.settle_now.is_some() { " — settle now" } else { "" }
+					);
 				}
 			},
 			Err((code, message)) => {
@@ -343,6 +421,19 @@ async fn peer_run(cli: &Cli, store: &str, me: &str) -> Result<Report, Failure> {
 		return Err(Failure::refused("Refused", format!("{refused} of {} vouchers refused", accepted + refused)));
 	}
 	Ok(Report::new(json!({ "accepted": accepted })).line(format!("accepted {accepted} vouchers")))
+}
+
+/// The peer follows a pool it knows: reads it at the node's finalized head (a view of its own
+/// chain, which confirms the viewer's bundle) and moves its head there.
+async fn follow(chain: &Chain, peer: &mut Peer, pool_id: PoolId) -> Result<(), Failure> {
+	if !peer.pools().contains_key(&pool_id) {
+		// Refused by the store with its own error; nothing to follow.
+		return Ok(());
+	}
+	let view = chain.pool_view(pool_id, &peer.me().clone(), None).await.map_err(chain_err)?;
+	peer.set_head(view.block);
+	peer.observe(&view, Source::Chain)?;
+	Ok(())
 }
 
 /// Chain errors: the chain saying no is a refusal (named by the pallet's error, with a hint for
@@ -539,22 +630,50 @@ fn voucher_json(signed: &SignedVoucher) -> serde_json::Value {
 
 async fn voucher(cli: &Cli, cmd: &VoucherCmd) -> Result<Report, Failure> {
 	match cmd {
-		VoucherCmd::Sign { suri, pool, target, amount: value, genesis } => {
+		VoucherCmd::Sign { suri, pool, target, amount: value, genesis, promises, deposit, allow_over_deposit } => {
 			let (pair, target) = (args::pair(suri)?, args::account(target)?);
+			let pool = pool.id();
 			let given = genesis.as_deref().map(args::hash).transpose()?;
-			// Offline with `--genesis` and an amount in planck; the node otherwise, for the
-			// genesis hash or the token's decimals.
-			let (genesis, amount) = match (given, value) {
-				(Some(hash), Amount::Planck(planck)) => (hash.0, *planck),
-				(given, value) => {
+			// Offline with `--genesis`, `--deposit` and amounts in planck; the node otherwise,
+			// for the genesis hash, the token's decimals or the pool's total deposit.
+			let (genesis, amount, deposit) = match (given, value, deposit) {
+				(Some(hash), Amount::Planck(planck), Some(Amount::Planck(deposit))) =>
+					(hash.0, *planck, *deposit),
+				(given, value, deposit) => {
 					let chain = connect(cli).await?;
 					let amount = value.resolve(&chain.units).map_err(anyhow::Error::msg)?;
-					(given.map_or(chain.genesis_bytes(), |hash| hash.0), amount)
+					let deposit = match deposit {
+						Some(d) => d.resolve(&chain.units).map_err(anyhow::Error::msg)?,
+						None =>
+							chain
+								.pool(pool, None)
+								.await
+								.map_err(chain_err)?
+								.ok_or_else(|| no_pool(pool))?
+								.total_deposit,
+					};
+					(given.map_or(chain.genesis_bytes(), |hash| hash.0), amount, deposit)
 				},
 			};
-			let viewer = Viewer::new(pair, genesis, pool.id());
+			let path = match promises {
+				Some(path) => std::path::PathBuf::from(path),
+				None => default_promises_path()?,
+			};
+			let promised = Promises::at(&path, genesis)
+				.promise(pool, &target, amount, deposit, *allow_over_deposit)
+				.map_err(|e| match e {
+					PromiseError::OverDeposit(over) => Failure::refused(
+						"ExceedsDeposit",
+						format!("{over} (--allow-over-deposit signs it anyway)"),
+					),
+					other => Failure::Error(other.into()),
+				})?;
+			let viewer = Viewer::new(pair, genesis, pool);
 			let signed = viewer.sign(&target, amount);
-			Ok(Report::new(voucher_json(&signed)).line(signed.to_hex()))
+			let mut out = voucher_json(&signed);
+			out["promised"] = json!(promised.to_string());
+			out["deposit"] = json!(deposit.to_string());
+			Ok(Report::new(out).line(signed.to_hex()))
 		},
 		VoucherCmd::Verify { token, owner } => {
 			let signed = SignedVoucher::from_hex(&args::read_input(token)?)
@@ -586,11 +705,13 @@ async fn voucher(cli: &Cli, cmd: &VoucherCmd) -> Result<Report, Failure> {
 				chain.units.format(signed.voucher.amount)
 			)))
 		},
-		VoucherCmd::Accept { token, store, me } => {
+		VoucherCmd::Accept { token, store, me, limits } => {
 			let signed = SignedVoucher::from_hex(&args::read_input(token)?)
 				.map_err(|e| Failure::refused("MalformedVoucher", e))?;
 			let chain = connect(cli).await?;
 			let mut peer = Peer::open(store, args::account(me)?, chain.genesis_bytes())?;
+			peer.set_limits(limits.limits(&chain)?);
+			follow(&chain, &mut peer, signed.voucher.pool_id).await?;
 			let accepted = peer.accept_voucher(&signed).map_err(voucher_failure)?;
 			let units = &chain.units;
 			Ok(Report::new(json!({
@@ -598,39 +719,39 @@ async fn voucher(cli: &Cli, cmd: &VoucherCmd) -> Result<Report, Failure> {
 				"amount": accepted.amount.to_string(),
 				"increment": accepted.increment.to_string(),
 				"unsettled": accepted.unsettled.to_string(),
-				"deposit": accepted.deposit.to_string(),
+				"deposit": accepted.relied_on.to_string(),
+				"cap": accepted.cap.to_string(),
+				"settle_now": accepted.settle_now.map(|r| format!("{r:?}")),
 			}))
 			.line(format!(
-				"accepted: pool {} now owes {} (+{}), unsettled {} of deposit {}",
+				"accepted: pool {} now owes {} (+{}), unsettled {} (cap {}) of deposit {}{}",
 				accepted.pool_id,
 				units.format(accepted.amount),
 				units.format(accepted.increment),
 				units.format(accepted.unsettled),
-				units.format(accepted.deposit)
+				units.format(accepted.cap),
+				units.format(accepted.relied_on),
+				if accepted.settle_now.is_some() { " — settle now" } else { "" }
 			)))
 		},
 	}
 }
 
+/// `$XDG_DATA_HOME/mpool/promises.json`, or under `~/.local/share`.
+fn default_promises_path() -> Result<std::path::PathBuf, Failure> {
+	let data = std::env::var_os("XDG_DATA_HOME")
+		.map(std::path::PathBuf::from)
+		.or_else(|| std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".local/share")))
+		.ok_or_else(|| anyhow::anyhow!("no HOME: give --promises FILE"))?;
+	Ok(data.join("mpool").join("promises.json"))
+}
+
 /// A refused voucher; one whose pool the store does not know is not found.
 fn voucher_failure(e: VoucherError) -> Failure {
 	match e {
-		VoucherError::UnknownPool(_) => Failure::not_found(voucher_code(&e), e),
+		VoucherError::UnknownPool(_) => Failure::not_found(e.name(), e),
 		VoucherError::Store(_) => Failure::Error(e.into()),
-		_ => Failure::refused(voucher_code(&e), e),
-	}
-}
-
-fn voucher_code(e: &VoucherError) -> &'static str {
-	use VoucherError::*;
-	match e {
-		UnknownPool(_) => "UnknownPool",
-		WrongChain => "WrongChain",
-		WrongTarget => "WrongTarget",
-		BadSignature => "BadSignature",
-		Stale { .. } => "StaleVoucher",
-		ExceedsDeposit { .. } => "ExceedsDeposit",
-		Store(_) => "Store",
+		_ => Failure::refused(e.name(), e),
 	}
 }
 
@@ -638,9 +759,10 @@ fn voucher_code(e: &VoucherError) -> &'static str {
 /// block this node has not finalized yet may verify later.
 fn handshake_failure(e: HandshakeError) -> Failure {
 	match e {
-		HandshakeError::UnknownPool(_) => Failure::not_found(handshake_code(&e), e),
-		HandshakeError::UnfinalizedBlock { .. } => Failure::retry(handshake_code(&e), e),
-		_ => Failure::refused(handshake_code(&e), e),
+		HandshakeError::Policy(micropayment_pool_client::handshake::PolicyError::UnknownPool(_)) =>
+			Failure::not_found(e.name(), e),
+		HandshakeError::UnfinalizedBlock { .. } => Failure::retry(e.name(), e),
+		_ => Failure::refused(e.name(), e),
 	}
 }
 
@@ -681,77 +803,70 @@ async fn handshake(cli: &Cli, cmd: &HandshakeCmd) -> Result<Report, Failure> {
 			}
 			Ok(report)
 		},
-		HandshakeCmd::Verify { bundle, me, resource, margin, trusted, store } => {
+		HandshakeCmd::Verify { bundle, me, resource, limits, trusted, store } => {
 			let me = args::account(me)?;
 			let trusted = trusted.as_deref().map(args::hash).transpose()?;
 			let bundle = HandshakeBundle::from_hex(&args::read_input(bundle)?).map_err(handshake_failure)?;
 			let chain = connect(cli).await?;
 			let units = &chain.units;
+			let limits = limits.limits(&chain)?;
 			let started = std::time::Instant::now();
 			let trusted = match trusted {
 				Some(hash) => hash,
 				None => chain.trusted_hash(&bundle).await.map_err(chain_err)?.map_err(handshake_failure)?,
 			};
-			let now = chain.header(None).await.map_err(chain_err)?.block_number();
-			let policy = Policy {
-				me: me.clone(),
-				now: Some(now),
-				min_remaining_blocks: *margin,
-				resource_id: resource.as_ref().map(|r| r.as_bytes().to_vec()),
-			};
-			let terms = verify_handshake(&bundle, trusted, &policy).map_err(handshake_failure)?;
+			// The peer's head: the block its node finalized last (freshness is measured from it).
+			let head = chain.finalized_head().await.map_err(chain_err)?;
+			let now = chain.block_number(head).await.map_err(chain_err)?;
+			let policy = Policy { me: me.clone(), resource_id: resource.as_bytes().to_vec(), now, limits };
+			let verified = verify_handshake(&bundle, trusted, &policy).map_err(handshake_failure)?;
 			let elapsed = started.elapsed();
+			// Then the pool as the node's finalized head shows it: what a peer relies on beyond
+			// the bundle's first answer. It must pass the same rules.
+			let view = chain.pool_view(bundle.pool_id, &me, Some(head)).await.map_err(chain_err)?;
+			let mut ledger = verified.ledger.clone();
+			ledger.observe(&view, Source::Chain).map_err(|e| handshake_failure(e.into()))?;
+			Ledger::open(&view, Source::Chain, me.as_ref(), resource.as_bytes(), now, &limits)
+				.map_err(|e| handshake_failure(e.into()))?;
 			if let Some(store) = store {
 				let mut peer = Peer::open(store, me, chain.genesis_bytes())?;
-				peer.record_handshake(terms.clone())?;
+				peer.record_handshake(ledger.clone())?;
 			}
-			let mut out = serde_json::to_value(&terms)?;
+			let terms = &verified.terms;
+			let at_head = PoolTerms::of(&ledger, Some(head));
+			let mut out = serde_json::to_value(terms)?;
 			out["resource"] = json!(String::from_utf8_lossy(&terms.resource_id));
 			out["settle_by"] = json!(terms.settle_by());
 			out["verify_ms"] = json!(elapsed.as_secs_f64() * 1e3);
+			out["head"] = serde_json::to_value(&at_head)?;
+			out["relied_on"] = json!(ledger.relied_on().to_string());
+			out["exposure_cap"] = json!(ledger.cap(&limits).to_string());
+			out["serving_ends"] = json!(ledger.serving_ends(&limits));
 			Ok(Report::new(out)
 				.line(format!(
-					"valid: pool {} of {} at finalized block {}",
+					"valid: pool {} of {} proven at finalized block {}, confirmed at the node's head {now}",
 					terms.pool_id,
 					terms.owner.to_ss58check(),
 					terms.block_number
 				))
-				.line(format!("  signer      {} (vouchers must carry its signature)", terms.voucher_signer().to_ss58check()))
-				.line(format!("  resource    {}", String::from_utf8_lossy(&terms.resource_id)))
-				.line(format!("  deposit     {}", units.format(terms.deposit)))
-				.line(format!("  collateral  {}", units.format(terms.collateral)))
-				.line(format!("  expiry      block {} (now {now}): serve only before it", terms.expiry))
+				.line(format!("  signer       {} (vouchers must carry its signature)", terms.signer.to_ss58check()))
+				.line(format!("  resource     {}", String::from_utf8_lossy(&terms.resource_id)))
+				.line(format!("  deposit      {} left at the head", units.format(at_head.deposit)))
+				.line(format!("  collateral   {} (margin {})", units.format(at_head.collateral), units.format(at_head.margin())))
+				.line(format!("  exposure cap {}: settle before more is owed", units.format(ledger.cap(&limits))))
 				.line(format!(
-					"  settle by   block {} (expiry + {} blocks of grace)",
+					"  expiry       block {}: serve until block {}, then settle",
+					terms.expiry,
+					ledger.serving_ends(&limits)
+				))
+				.line(format!(
+					"  settle by    block {} (expiry + {} blocks of grace)",
 					terms.settle_by(),
 					settlement_grace()
 				))
-				.line(format!("  paid to me  {}", units.format(terms.paid_to_me)))
-				.line(format!("  checked in  {:.2} ms", elapsed.as_secs_f64() * 1e3)))
+				.line(format!("  paid to me   {}", units.format(at_head.paid_to_me)))
+				.line(format!("  checked in   {:.2} ms", elapsed.as_secs_f64() * 1e3)))
 		},
-	}
-}
-
-fn handshake_code(e: &HandshakeError) -> &'static str {
-	use HandshakeError::*;
-	match e {
-		Malformed(_) => "MalformedBundle",
-		TooLarge { .. } => "TooLarge",
-		UnsupportedVersion(_) => "UnsupportedVersion",
-		WrongTarget => "WrongTarget",
-		HeaderMismatch { .. } => "HeaderMismatch",
-		UnfinalizedBlock { .. } => "UnfinalizedBlock",
-		UnknownBlock { .. } => "UnknownBlock",
-		BadProof(_) => "BadProof",
-		UnknownPool(_) => "UnknownPool",
-		MalformedPool(_) => "MalformedPool",
-		Expired { .. } => "Expired",
-		ExpiresTooSoon { .. } => "ExpiresTooSoon",
-		WrongResource { .. } => "WrongResource",
-		CollateralNotAboveDeposit { .. } => "CollateralNotAboveDeposit",
-		Overdrawn => "Overdrawn",
-		Exhausted => "Exhausted",
-		SelfPayment => "SelfPayment",
 	}
 }
 
@@ -774,18 +889,23 @@ async fn settle(cli: &Cli, args: &SettleArgs) -> Result<Report, Failure> {
 		_ => return Err(anyhow::anyhow!("give --voucher TOKEN, or --pool ID with --store FILE").into()),
 	};
 	let pool_id = signed.voucher.pool_id;
-	let call = calls().micropayment_pool().settle(
-		pool_id,
-		signed.voucher.amount,
-		signed.signature.clone(),
-	);
-	let included = chain.submit(&pair, &call, args.signer.wait()).await.map_err(chain_err)?;
+	let amount = signed.voucher.amount;
+	let call = calls().micropayment_pool().settle(pool_id, amount, signed.signature.clone());
+	let nonce = chain.next_nonce(&me).await.map_err(chain_err)?;
+	let at = chain.at_finalized().await.map_err(chain_err)?;
+	let untipped = Chain::sign(&at, &pair, &call, nonce).map_err(chain_err)?;
+	let tip = match &args.tip {
+		Some(tip) => tip.resolve(units).map_err(anyhow::Error::msg)?,
+		None => policy_tip(&chain, &me, pool_id, amount, &untipped).await?,
+	};
+	let tx = if tip == 0 { untipped } else { Chain::sign_with_tip(&at, &pair, &call, nonce, tip).map_err(chain_err)? };
+	let included = chain.submit_signed(&at, &tx, args.signer.wait()).await.map_err(chain_err)?;
 	let paid: Balance = included
 		.find_first::<ev::Settled>()
 		.map(|e| e.paid)
 		.ok_or_else(|| anyhow::anyhow!("no Settled event"))?;
 	// Short of deposit: the owner double-spent; the shortfall was paid from the compensation
-	// pot as far as it went.
+	// pot as far as it went (the demo chains keep none).
 	let short = included
 		.find::<ev::PoolOverdrawn>()
 		.into_iter()
@@ -793,24 +913,26 @@ async fn settle(cli: &Cli, args: &SettleArgs) -> Result<Report, Failure> {
 		.map(|e| (e.shortfall, e.compensation));
 	let overdrawn = short.is_some();
 	let (shortfall, compensation) = short.unwrap_or_default();
-	if let Some(peer) = peer.as_mut() {
-		peer.mark_settled(pool_id, signed.voucher.amount)?;
+	if let Some(peer) = peer.as_mut().filter(|p| p.pools().contains_key(&pool_id)) {
+		peer.mark_settled(pool_id, amount, paid)?;
 	}
 	Ok(Report::new(json!({
 		"pool_id": pool_id,
-		"amount": signed.voucher.amount.to_string(),
+		"amount": amount.to_string(),
 		"paid": paid.to_string(),
 		"fee": included.fee.to_string(),
+		"tip": tip.to_string(),
 		"overdrawn": overdrawn,
 		"shortfall": shortfall.to_string(),
 		"compensation": compensation.to_string(),
 		"block_hash": included.block_hash,
 	}))
 	.line(format!(
-		"settled pool {pool_id}: paid {} (voucher total {}), fee {}{}",
+		"settled pool {pool_id}: paid {} (voucher total {}), fee {}{}{}",
 		units.format(paid),
-		units.format(signed.voucher.amount),
+		units.format(amount),
 		units.format(included.fee),
+		if tip > 0 { format!(" (tip {})", units.format(tip)) } else { String::new() },
 		if overdrawn {
 			format!(
 				" — pool overdrawn: short {}, of which {} paid from the compensation pot",
@@ -823,6 +945,27 @@ async fn settle(cli: &Cli, args: &SettleArgs) -> Result<Report, Failure> {
 	)))
 }
 
+/// The peer policy's tip for settling `amount` of `pool_id` now: zero until the last blocks of
+/// the window, then enough that stuffing blocks to keep it out costs more than the pool's
+/// collateral and what is owed (docs/security.md, "Censorship").
+async fn policy_tip(
+	chain: &Chain,
+	me: &AccountId,
+	pool_id: PoolId,
+	amount: Balance,
+	tx: &micropayment_pool_client::chain::SignedTx,
+) -> Result<Balance, Failure> {
+	let Some(pool) = chain.pool(pool_id, None).await.map_err(chain_err)? else {
+		// The chain will refuse it (`UnknownPool`): no tip for that.
+		return Ok(0);
+	};
+	let paid = chain.paid(pool_id, me, None).await.map_err(chain_err)?;
+	let best = chain.best_number().await.map_err(chain_err)?;
+	let blocks_left = settle_by(pool.expiry).saturating_sub(best.saturating_add(1));
+	let per_block = chain.tx_per_block(tx).await.map_err(chain_err)?;
+	let stake = pool.collateral.saturating_add(amount.saturating_sub(paid));
+	Ok(tip::settlement_tip(stake, blocks_left, per_block, &Limits::default()))
+}
 
 #[cfg(test)]
 mod tests {
@@ -836,12 +979,15 @@ mod tests {
 
 	#[test]
 	fn failures_take_their_codes_from_the_table() {
+		use micropayment_pool_client::{handshake::PolicyError, Refusal};
 		let cases = [
 			(handshake_failure(HandshakeError::UnfinalizedBlock { number: 9, finalized: 7 }), 5, "UnfinalizedBlock"),
-			(handshake_failure(HandshakeError::UnknownPool(7)), 4, "UnknownPool"),
+			(handshake_failure(PolicyError::UnknownPool(7).into()), 4, "UnknownPool"),
+			(handshake_failure(PolicyError::TooOld { block: 1, now: 20, max_age: 10 }.into()), 3, "StaleBundle"),
 			(handshake_failure(HandshakeError::WrongTarget), 3, "WrongTarget"),
 			(voucher_failure(VoucherError::UnknownPool(7)), 4, "UnknownPool"),
-			(voucher_failure(VoucherError::Stale { amount: 1, best: 2 }), 3, "StaleVoucher"),
+			(voucher_failure(VoucherError::Refused(Refusal::Stale { amount: 1, best: 2 })), 3, "StaleVoucher"),
+			(voucher_failure(VoucherError::Refused(Refusal::Exhausted)), 3, "Exhausted"),
 			(voucher_failure(VoucherError::Store("x".into())), 1, "Error"),
 			(no_pool(7), 4, "UnknownPool"),
 		];

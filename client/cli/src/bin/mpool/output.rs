@@ -76,14 +76,19 @@ impl Failure {
 		}
 	}
 
-	pub fn print(&self, json: bool) -> i32 {
-		let (code, kind) = self.code();
-		let message = match self {
+	/// What went wrong, in words.
+	pub fn message(&self) -> String {
+		match self {
 			Failure::Refused { reason, .. } |
 			Failure::NotFound { reason, .. } |
 			Failure::Retry { reason, .. } => reason.clone(),
 			Failure::Error(e) => format!("{e:#}"),
-		};
+		}
+	}
+
+	pub fn print(&self, json: bool) -> i32 {
+		let (code, kind) = self.code();
+		let message = self.message();
 		if json {
 			println!("{}", serde_json::json!({ "ok": false, "error": kind, "message": message }));
 		} else {
