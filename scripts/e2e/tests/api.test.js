@@ -95,7 +95,7 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     assert.equal(stale.asErr.type, 'StaleVoucher');
   });
 
-  it('topUp adds funds (PoolToppedUp has the totals, totalDeposit counts it); a stranger cannot', async () => {
+  it('topUp adds funds (PoolToppedUp has the totals, totalDeposit counts it); a stranger cannot, nor a narrower margin', async () => {
     const res = await submit(api, api.tx.micropaymentPool.topUp(alicePool.id, 5n * UNIT, 5n * UNIT), alice);
     assert.equal(res.error, null);
     const e = poolEvents(res.events).find((x) => x.method === 'PoolToppedUp');
@@ -106,8 +106,11 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     assert.equal(pool.totalDeposit.toBigInt(), 15n * UNIT, 'all deposit ever locked: 10 + 5');
     const stranger = await submit(api, api.tx.micropaymentPool.topUp(alicePool.id, 1n, 2n), bob);
     assert.equal(stranger.error, 'NotOwner');
+    // More deposit than collateral would narrow the margin C − D the peers were shown.
     const unsound = await submit(api, api.tx.micropaymentPool.topUp(alicePool.id, 20n * UNIT, 0n), alice);
-    assert.equal(unsound.error, 'InsufficientCollateral');
+    assert.equal(unsound.error, 'MarginWouldShrink');
+    const narrower = await submit(api, api.tx.micropaymentPool.topUp(alicePool.id, 2n, 1n), alice);
+    assert.equal(narrower.error, 'MarginWouldShrink');
   });
 
   it('extend moves the expiry; beyond MaxDuration is refused', async () => {

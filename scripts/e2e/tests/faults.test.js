@@ -250,7 +250,8 @@ describe('peer crash: the voucher store gives back every acknowledged voucher', 
     dir = mkdtempSync(join(tmpdir(), 'mpool-peer-'));
     node = await startNode('peer-crash', ['--dev']);
     api = await connect(node.ws);
-    const env = { ...process.env, MPOOL_URL: node.ws };
+    // The viewer's record of its promises, in this test's folder.
+    const env = { ...process.env, MPOOL_URL: node.ws, MPOOL_PROMISES: join(dir, 'promises.json') };
     const cli = (...args) => promisify(execFile)(MPOOL, args, { env });
     const [alice, bob] = ['//Alice', '//Bob'].map(key);
     const { poolId, blockHash } = await createPool(api, alice, 100n * UNIT, 150n * UNIT, 200, '0x73747265616d');
@@ -258,7 +259,7 @@ describe('peer crash: the voucher store gives back every acknowledged voucher', 
     const store = join(dir, 'bob.json');
     const bundle = join(dir, 'bundle.hex');
     await cli('handshake', 'prove', '--pool', String(poolId), '--target', '//Bob', '--out', bundle);
-    await cli('handshake', 'verify', bundle, '--me', '//Bob', '--margin', '2', '--store', store);
+    await cli('handshake', 'verify', bundle, '--me', '//Bob', '--resource', 'stream', '--store', store);
 
     // The viewer streams 40 cumulative vouchers of 1 UNIT; the peer process acknowledges each.
     const genesis = (await api.rpc.chain.getBlockHash(0)).toHex();
