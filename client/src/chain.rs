@@ -390,6 +390,14 @@ impl Chain {
 		Ok(self.rpc.request("system_accountNextIndex", rpc_params![who.to_ss58check()]).await?)
 	}
 
+	/// `at`, or the last finalized block when no block is named.
+	async fn or_finalized(&self, at: Option<Hash>) -> Result<Hash, ChainError> {
+		match at {
+			Some(at) => Ok(at),
+			None => self.finalized_head().await,
+		}
+	}
+
 	/// The pool and `who`'s `Paid` record at block `at` (default: the last finalized block), as
 	/// the peer policy reads them: a view of the peer's own chain, to confirm and follow a pool.
 	pub async fn pool_view(
@@ -398,10 +406,7 @@ impl Chain {
 		who: &AccountId,
 		at: Option<Hash>,
 	) -> Result<View, ChainError> {
-		let at = match at {
-			Some(at) => at,
-			None => self.finalized_head().await?,
-		};
+		let at = self.or_finalized(at).await?;
 		let number = self.block_number(at).await?;
 		let pool = self.storage(&pool_key(PALLET_PREFIX, pool_id), Some(at)).await?;
 		let paid = self.storage(&paid_key(PALLET_PREFIX, pool_id, who.as_ref()), Some(at)).await?;
@@ -450,10 +455,7 @@ impl Chain {
 		at: Option<Hash>,
 	) -> Result<HandshakeBundle, ChainError> {
 		use codec::Encode;
-		let at = match at {
-			Some(at) => at,
-			None => self.finalized_head().await?,
-		};
+		let at = self.or_finalized(at).await?;
 		let header = self.header(Some(at)).await?;
 		let keys = [
 			Bytes(pool_key(PALLET_PREFIX, pool_id).to_vec()),

@@ -10,23 +10,8 @@ use micropayment_pool_handshake::{
 };
 use serde_json::{json, Value};
 
-const ME: [u8; 32] = [0xbb; 32];
-const OWNER: [u8; 32] = [0xaa; 32];
-const SIGNER: [u8; 32] = [0xcc; 32];
-
-fn record() -> PoolRecord {
-	PoolRecord {
-		owner: OWNER,
-		resource_id: b"movie".to_vec(),
-		deposit: 100,
-		collateral: 150,
-		expiry: 200,
-		payees: 0,
-		overdrawn: false,
-		total_deposit: 100,
-		signer: SIGNER,
-	}
-}
+mod common;
+use common::{record, ME, OWNER, SIGNER};
 
 fn raw(block: u32, pool: Option<&PoolRecord>, paid: Option<u128>) -> RawView {
 	RawView { pool_id: 7, block, pool: pool.map(Encode::encode), paid: paid.map(|p| p.encode()) }
