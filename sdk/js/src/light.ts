@@ -1,5 +1,5 @@
 // The peer without a trusted RPC node: a light client (smoldot) follows the chain and checks
-// GRANDPA finality itself, so "the header the peer trusts" is one its own client finalized, and
+// GRANDPA finality itself (a parachain's: its relay chain's), so "the header the peer trusts" is one its own client finalized, and
 // storage it reads is proof-checked by that client. Works over any polkadot-api client; with
 // `startLightClient` it is smoldot in this thread (a page, a worker or Node).
 import { createClient, type BlockInfo, type PolkadotClient } from 'polkadot-api';
@@ -190,16 +190,33 @@ export interface LightClient {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startLightClient}. */
+export interface LightClientOptions {
+  maxLogLevel?: number;
+  /** A smoldot client to use instead of starting one in this thread. */
+  smoldot?: Smoldot;
+  /**
+   * For a parachain: its relay chain's spec (JSON text with bootnodes). smoldot follows the relay
+   * chain, checks its GRANDPA finality, and takes the parachain's finalized blocks from the heads
+   * the relay chain included and finalized (`potentialRelayChains`).
+   */
+  relayChainSpec?: string;
+}
+
 /**
  * Starts smoldot on `chainSpec` and wraps it in a polkadot-api client: in this thread, or the
  * smoldot client passed as `options.smoldot` (e.g. `startFromWorker` of
  * `polkadot-api/smoldot/from-worker` or `.../from-node-worker`). Under Node, smoldot's timers
  * outlive `terminate()` for up to minutes; a worker thread, terminated after `stop()`, does not
- * keep the process alive.
+ * keep the process alive. A parachain needs `options.relayChainSpec`.
  */
-export function startLightClient(chainSpec: string, options: { maxLogLevel?: number; smoldot?: Smoldot } = {}): LightClient {
+export function startLightClient(chainSpec: string, options: LightClientOptions = {}): LightClient {
   const smoldot = options.smoldot ?? start({ maxLogLevel: options.maxLogLevel ?? 2 });
-  const chain = smoldot.addChain({ chainSpec });
+  const chain = options.relayChainSpec
+    ? smoldot
+        .addChain({ chainSpec: options.relayChainSpec })
+        .then((relay) => smoldot.addChain({ chainSpec, potentialRelayChains: [relay] }))
+    : smoldot.addChain({ chainSpec });
   const client = createClient(getSmProvider(() => chain));
   return {
     smoldot,
@@ -210,4 +227,3 @@ export function startLightClient(chainSpec: string, options: { maxLogLevel?: num
     },
   };
 }
-
