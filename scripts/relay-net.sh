@@ -16,4 +16,17 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/env.sh
 source scripts/lib/relay.sh
 mpool_relay_prepare
-exec node scripts/e2e/relay/net.js "${1:-westend}"
+# zombienet's processes are children of the Node.js process: on Ctrl-C (or a TERM to this
+# script) they are stopped first, then it.
+node scripts/e2e/relay/net.js "${1:-westend}" &
+net=$!
+stop() {
+	trap - INT TERM
+	log "stopping the network"
+	pkill -TERM -P "$net" 2>/dev/null || true
+	kill -TERM "$net" 2>/dev/null || true
+	wait "$net" 2>/dev/null || true
+	exit 0
+}
+trap stop INT TERM
+wait "$net"

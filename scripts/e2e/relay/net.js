@@ -11,14 +11,5 @@ network.showNetworkInfo('native');
 const collator = network.paras[2000].nodes[0];
 console.log(`\nparachain 2000 RPC: ${collator.wsUri}   relay RPC: ${network.relay[0].wsUri}`);
 console.log(`logs: ${network.tmpDir}/<node>.log   Ctrl-C stops every node\n`);
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('stopping the network');
-    await network.stop();
-    process.exit(0);
-  });
-}
+// Runs until scripts/relay-net.sh stops it and zombienet's processes (its children).
 setInterval(() => {}, 1 << 30);
