@@ -7,10 +7,10 @@
 #
 # They go to a cache directory outside the repository,
 #   ${MPOOL_RELAY_HOME:-${XDG_CACHE_HOME:-~/.cache}/mpool-relay}/polkadot-<version>/bin,
-# and a second run finds them there and builds nothing. The build shares CI's cargo target dir
-# when CARGO_TARGET_DIR is set, so crates compiled with the same features are reused; it is a
-# separate cargo invocation on purpose: built together with mpool-para-node, feature unification
-# would put the native relay runtimes into the collator.
+# and a second run finds them there and builds nothing. It uses CARGO_TARGET_DIR when set, but
+# with the release's own lock file and features little of the workspace's graph is reused (58 min
+# on CI's warm target dir). It is a separate cargo invocation on purpose: built together with
+# mpool-para-node, feature unification would put the native relay runtimes into the collator.
 #
 # `fast-runtime`: short relay epochs (what zombienet tests use), so para 2000 is onboarded and
 # its blocks finalized within minutes of genesis.
@@ -48,7 +48,7 @@ mpool_export_wasm_env
 # The hint names our workspace for our runtimes; the relay runtime's wasm builds from the
 # registry's crate with its own lock file.
 unset WASM_BUILD_WORKSPACE_HINT
-log "building polkadot $polkadot_version (fast-runtime) into $root; ~40 min on 2 cores" >&2
+log "building polkadot $polkadot_version (fast-runtime) into $root; ~1 h on 2 cores (58 min measured on a warm target dir)" >&2
 start=$(date +%s)
 # --locked: the versions the release was tested with (its published Cargo.lock).
 cargo install --locked --quiet "polkadot@$polkadot_version" --features fast-runtime \

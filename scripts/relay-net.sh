@@ -10,7 +10,7 @@
 # The parachain's RPC: ws://127.0.0.1:9944 (MPOOL_PARA_RPC_PORT); the relay's: ws://127.0.0.1:9900
 # (MPOOL_RELAY_RPC_PORT; Bob one more). Nodes' logs and the chain specs go to a temporary
 # directory (MPOOL_RELAY_DIR to choose it). Builds mpool-para-node if needed and the relay
-# binaries with scripts/relay-bins.sh (~40 min once; cached outside the repository).
+# binaries with scripts/relay-bins.sh (~1 h once; cached outside the repository).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/env.sh

@@ -4,7 +4,7 @@
 # collator's RPC with the handshake checked against the relay-finalized para header, and a
 # collator SIGKILL + restart (scripts/e2e/relay/relay.test.js). ~15 min once built.
 #
-# Not part of scripts/test.sh: the relay binaries (scripts/relay-bins.sh) take ~40 min to build on
+# Not part of scripts/test.sh: the relay binaries (scripts/relay-bins.sh) take ~1 h to build on
 # 2 cores, more than CI's 90 minutes leave. Builds what is missing first.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -5,7 +5,7 @@
 // the *relay chain* finalized (read from the relay's `paras.heads`, not from the collator), and
 // the collator is SIGKILLed mid-stream and restarted on its base path.
 //
-// Not in scripts/test.sh: the relay binaries take ~40 min to build on 2 cores, which CI's 90
+// Not in scripts/test.sh: the relay binaries take ~1 h to build on 2 cores, which CI's 90
 // minutes do not leave. Run by scripts/relay-test.sh.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
