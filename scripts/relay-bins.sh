@@ -3,7 +3,10 @@
 # polkadot-sdk release: `polkadot`, `polkadot-prepare-worker` and `polkadot-execute-worker` from
 # the crate registry's `polkadot` crate, whose `polkadot-cli` is the one in our Cargo.lock.
 #
-#   scripts/relay-bins.sh          # prints the directory holding the three binaries
+#   scripts/relay-bins.sh                  # prints the directory holding the three binaries
+#   scripts/relay-bins.sh pov-validator    # prints the path of `cumulus-pov-validator` (0.15.0,
+#                                          # the one built on this release's sc-executor), which
+#                                          # runs a collator's exported PoV through validate_block
 #
 # They go to a cache directory outside the repository,
 #   ${MPOOL_RELAY_HOME:-${XDG_CACHE_HOME:-~/.cache}/mpool-relay}/polkadot-<version>/bin,
@@ -27,6 +30,19 @@ if ! grep -A1 '^name = "polkadot-cli"$' Cargo.lock | grep -qx "version = \"$polk
 fi
 
 home="${MPOOL_RELAY_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/mpool-relay}"
+if [ "${1:-}" = pov-validator ]; then
+	# 4 min on CI's warm target dir (its sc-executor and wasmtime are the workspace's).
+	version="0.15.0"
+	tool="$home/cumulus-pov-validator-$version/bin/cumulus-pov-validator"
+	if [ ! -x "$tool" ]; then
+		log "building cumulus-pov-validator $version into $home" >&2
+		cargo install --locked --quiet "cumulus-pov-validator@$version" \
+			--root "$home/cumulus-pov-validator-$version" >&2
+	fi
+	"$tool" --help >/dev/null
+	echo "$tool"
+	exit 0
+fi
 root="$home/polkadot-$polkadot_version"
 bins=(polkadot polkadot-prepare-worker polkadot-execute-worker)
 

@@ -357,16 +357,16 @@ impl Chain {
 		Ok([weight.normal, weight.operational, weight.mandatory].map(|w| (w.ref_time, w.proof_size)))
 	}
 
-	/// The normal class's share of a block's weight (`System.BlockWeights`), as ref time in
-	/// picoseconds: what the block builder fills normal transactions up to.
-	pub async fn max_normal_ref_time(&self) -> Result<u64, ChainError> {
+	/// The normal class's share of a block's weight (`System.BlockWeights`): what the block
+	/// builder fills normal transactions up to, as (ref time in picoseconds, proof size in bytes).
+	pub async fn max_normal_weight(&self) -> Result<(u64, u64), ChainError> {
 		let at = self.at_finalized().await?;
 		let weights = at
 			.constants()
 			.entry(runtime::constants().system().block_weights())
 			.map_err(subxt_err)?;
-		let normal = weights.per_class.normal;
-		Ok(normal.max_total.map_or(weights.max_block.ref_time, |w| w.ref_time))
+		let limit = weights.per_class.normal.max_total.unwrap_or(weights.max_block);
+		Ok((limit.ref_time, limit.proof_size))
 	}
 
 	/// The encoded extrinsics of block `at`, in order.

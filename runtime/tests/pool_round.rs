@@ -88,15 +88,17 @@ impl Chain {
 			let call = RuntimeCall::MicropaymentPool(call);
 			let nonce = System::account_nonce(who.to_account_id());
 			let tx_ext: TxExtension = (
-				frame_system::CheckNonZeroSender::new(),
-				frame_system::CheckSpecVersion::new(),
-				frame_system::CheckTxVersion::new(),
-				frame_system::CheckGenesis::new(),
-				frame_system::CheckEra::from(Era::Immortal),
-				frame_system::CheckNonce::from(nonce),
-				frame_system::CheckWeight::new(),
-				pallet_transaction_payment::ChargeTransactionPayment::from(0),
-				frame_metadata_hash_extension::CheckMetadataHash::new(false),
+				(
+					frame_system::CheckNonZeroSender::new(),
+					frame_system::CheckSpecVersion::new(),
+					frame_system::CheckTxVersion::new(),
+					frame_system::CheckGenesis::new(),
+					frame_system::CheckEra::from(Era::Immortal),
+					frame_system::CheckNonce::from(nonce),
+					frame_system::CheckWeight::new(),
+					pallet_transaction_payment::ChargeTransactionPayment::from(0),
+					frame_metadata_hash_extension::CheckMetadataHash::new(false),
+				),
 				frame_system::WeightReclaim::new(),
 			);
 			let payload =

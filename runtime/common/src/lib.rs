@@ -56,8 +56,11 @@ pub fn block_weights(
 }
 
 /// The checks every signed transaction goes through, the same on both chains and in the same
-/// order, so a client signs for either alike.
-pub type TxExtension<Runtime> = (
+/// order, so a client signs for either alike. Each runtime appends how it reclaims the weight a
+/// transaction did not use ([`TxExtension`] on the solochain; the parachain wraps these checks
+/// in `cumulus_pallet_weight_reclaim::StorageWeightReclaim`, which also reclaims unused proof
+/// size).
+pub type TxChecks<Runtime> = (
 	frame_system::CheckNonZeroSender<Runtime>,
 	frame_system::CheckSpecVersion<Runtime>,
 	frame_system::CheckTxVersion<Runtime>,
@@ -69,8 +72,11 @@ pub type TxExtension<Runtime> = (
 	// Signs the metadata's hash (when the signer asks to), so metadata-verifying signers such
 	// as Ledger's generic app can show what they sign; the runtimes' build embeds the hash.
 	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
-	frame_system::WeightReclaim<Runtime>,
 );
+
+/// The solochain's transaction extensions: [`TxChecks`], then the ref-time reclaim. A nested
+/// tuple encodes, and lists in the metadata, exactly as the flat one.
+pub type TxExtension<Runtime> = (TxChecks<Runtime>, frame_system::WeightReclaim<Runtime>);
 
 /// One token: 12 decimals.
 pub const UNIT: Balance = 1_000_000_000_000;

@@ -70,8 +70,14 @@ pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
 /// Block.
 pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 /// The checks every signed transaction goes through: the solochain's, in the same order, so a
-/// client signs for either chain alike.
-pub type TxExtension = micropayment_pool_runtime_common::TxExtension<Runtime>;
+/// client signs for either chain alike, wrapped in `StorageWeightReclaim`: after each
+/// transaction it reclaims the ref time and the proof size the benchmarks charged but the
+/// transaction did not use (the proof size measured by the collator's proof recorder), so a
+/// block is filled up to the proof of validity it really carries.
+pub type TxExtension = cumulus_pallet_weight_reclaim::StorageWeightReclaim<
+	Runtime,
+	micropayment_pool_runtime_common::TxChecks<Runtime>,
+>;
 /// Extrinsic as the runtime decodes it.
 pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
@@ -140,6 +146,8 @@ mod runtime {
 	pub type Aura = pallet_aura;
 	#[runtime::pallet_index(22)]
 	pub type AuraExt = cumulus_pallet_aura_ext;
+	#[runtime::pallet_index(23)]
+	pub type WeightReclaim = cumulus_pallet_weight_reclaim;
 	#[runtime::pallet_index(10)]
 	pub type MicropaymentPool = pallet_micropayment_pool;
 }

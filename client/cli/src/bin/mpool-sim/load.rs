@@ -87,6 +87,10 @@ pub struct LoadArgs {
 	/// Also replace the `mpool-load-<mode>` section of this Markdown file with the report.
 	#[arg(long)]
 	results_md: Option<PathBuf>,
+	/// The section `--results-md` replaces, instead of `mpool-load-<mode>` (another chain's
+	/// figures beside the solochain's).
+	#[arg(long)]
+	results_tag: Option<String>,
 }
 
 /// How long the load test's pools live: 30 minutes of 6 s blocks.
@@ -110,6 +114,8 @@ struct Seen {
 #[derive(Clone, Debug, serde::Serialize)]
 struct BlockRow {
 	number: u32,
+	/// The block's hash (a collator's exported PoV files are named by it).
+	hash: String,
 	/// Seconds since the first submission.
 	seen_s: f64,
 	our_extrinsics: u32,
@@ -118,6 +124,13 @@ struct BlockRow {
 	weight_ms: f64,
 	/// `weight_ms` over the normal class's limit.
 	fullness: f64,
+	/// Normal-class proof size used, kB (on a parachain with StorageWeightReclaim: the proof
+	/// its transactions really recorded).
+	proof_kb: f64,
+	/// `proof_kb` over the normal class's proof-size limit.
+	proof_fullness: f64,
+	/// The block's encoded extrinsics, kB (the body a PoV carries beside the storage proof).
+	extrinsics_kb: f64,
 	/// How long the node took to build it, if its log was given.
 	proposal_ms: Option<f64>,
 	end_reason: Option<String>,
@@ -288,26 +301,71 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 		None => HashMap::new(),
 	};
 
+	// Counted from state, not from events: once the last block with our transactions is
+	// finalized, every peer's `Paid` total in every pool must be the last cumulative amount it
+	// was sent (a block replaced on the best chain, as async backing may do, must not lose one).
+	let last_ours = blocks.lock().await.iter().filter(|b| b.3 > 0).map(|b| b.0).max();
+	let finalized = match last_ours {
+		Some(last) => {
+			eprintln!("load: waiting for block #{last} to be finalized, then reading every peer's total");
+			Some(wait_finalized(&chain, last, Duration::from_secs_f64(args.stall)).await?)
+		},
+		None => None,
+	};
+	let unpaid_at_finality = match finalized {
+		Some(finalized) => {
+			let mut short = 0u64;
+			for ((p, t), total) in &counters {
+				let paid = chain.paid(pools[*p].0, &account_of(&targets[*t]), Some(finalized)).await?;
+				short += u64::from(paid != *total);
+			}
+			Some(short)
+		},
+		None => None,
+	};
+	// Only the blocks of the finalized chain: a best block that was replaced before finality has
+	// no state left to read (its transactions went into the block that replaced it).
+	let finalized_number = match finalized {
+		Some(hash) => chain.block_number(hash).await?,
+		None => u32::MAX,
+	};
+	let mut replaced = 0usize;
+
 	// Per-block weight and, from the node's log, build times.
-	let limit_ms = chain.max_normal_ref_time().await? as f64 / 1e9;
+	let (limit_ref_time, limit_proof) = chain.max_normal_weight().await?;
+	let limit_ms = limit_ref_time as f64 / 1e9;
+	let limit_proof_kb = limit_proof as f64 / 1e3;
 	let proposals = match &args.node_log {
 		Some(path) => proposal_times(&std::fs::read_to_string(path).with_context(|| path.display().to_string())?),
 		None => HashMap::new(),
 	};
 	let mut rows = Vec::new();
 	for (number, at, hash, ours, settled) in blocks.lock().await.iter() {
-		let (ref_time, _) = chain.normal_weight(*hash).await?;
+		if finalized.is_some()
+			&& (*number > finalized_number || chain.block_hash(*number).await? != Some(*hash))
+		{
+			replaced += usize::from(*number <= finalized_number);
+			continue;
+		}
+		let (ref_time, proof_size) = chain.normal_weight(*hash).await?;
 		let weight_ms = ref_time as f64 / 1e9;
+		let proof_kb = proof_size as f64 / 1e3;
+		let extrinsics_kb =
+			chain.block_extrinsics(*hash).await?.iter().map(|xt| xt.len() as f64).sum::<f64>() / 1e3;
 		let total_weight_ms = chain.block_ref_time(*hash).await? as f64 / 1e9;
 		let proposal = proposals.get(number);
 		let import = imports.get(number);
 		rows.push(BlockRow {
 			number: *number,
+			hash: format!("{hash:?}"),
 			seen_s: at.saturating_duration_since(start).as_secs_f64(),
 			our_extrinsics: *ours,
 			vouchers_settled: *settled,
 			weight_ms,
 			fullness: weight_ms / limit_ms,
+			proof_kb,
+			proof_fullness: proof_kb / limit_proof_kb,
+			extrinsics_kb,
 			proposal_ms: proposal.map(|p| p.0),
 			end_reason: proposal.map(|p| p.1.clone()),
 			total_weight_ms,
@@ -316,6 +374,7 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 			import_over_weight: import.map(|i| i.ms / total_weight_ms.max(1e-9)),
 		});
 	}
+
 
 	let seen = seen.lock().await.clone();
 	let submitted = submitted.lock().await.clone();
@@ -346,8 +405,8 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 		.sum();
 	let busy: Vec<&BlockRow> = rows.iter().filter(|r| r.our_extrinsics > 0).collect();
 	let mean = |f: &dyn Fn(&BlockRow) -> f64| busy.iter().map(|r| f(r)).sum::<f64>() / busy.len().max(1) as f64;
-	let per_voucher_weight_us = busy.iter().map(|r| r.weight_ms).sum::<f64>() * 1e3
-		/ busy.iter().map(|r| r.vouchers_settled as f64).sum::<f64>().max(1.0);
+	let settled_in_busy = busy.iter().map(|r| r.vouchers_settled as f64).sum::<f64>().max(1.0);
+	let per_voucher_weight_us = busy.iter().map(|r| r.weight_ms).sum::<f64>() * 1e3 / settled_in_busy;
 
 	let mode = match args.mode {
 		LoadMode::Single => "single `settle`".to_string(),
@@ -362,10 +421,24 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 	let _ = writeln!(md, "| settled vouchers/s within the {} s window | {:.0} |", args.duration, in_window as f64 / args.duration);
 	let _ = writeln!(md, "| inclusion latency p50 / p99 (submission → best block) | {:.0} ms / {:.0} ms |", quantile(&latencies, 0.5), quantile(&latencies, 0.99));
 	let _ = writeln!(md, "| rejected at submission / failed in block / not included | {rejected_vouchers} / {} / {lost} |", failed_vouchers + failed_xts * batch as u64);
+	if let Some(short) = unpaid_at_finality {
+		let _ = writeln!(md, "| (pool, peer) totals not as sent, read from state at finality | {short} of {} |", counters.len());
+		let _ = writeln!(md, "| best blocks replaced before finality (not counted below) | {replaced} |");
+	}
 	let _ = writeln!(md, "| blocks with our transactions | {} (max {} vouchers in one) |", busy.len(), busy.iter().map(|r| r.vouchers_settled).max().unwrap_or(0));
 	let _ = writeln!(md, "| block weight used (normal class, mean of those blocks) | {:.0} ms of {limit_ms:.0} ms ({:.0}%) |", mean(&|r| r.weight_ms), 100.0 * mean(&|r| r.fullness));
 	let _ = writeln!(md, "| weight per settled voucher | {per_voucher_weight_us:.0} µs |");
 	let _ = writeln!(md, "| weight-bound ceiling: {limit_ms:.0} ms ÷ weight per voucher ÷ 6 s | {:.0} vouchers/s |", limit_ms * 1e3 / per_voucher_weight_us / 6.0);
+	// A runtime without a proof-size limit (the solochain) reports u64::MAX: no second bound.
+	if limit_proof < u64::MAX / 2 {
+		let per_voucher_proof_b = busy.iter().map(|r| r.proof_kb).sum::<f64>() * 1e3 / settled_in_busy;
+		let per_voucher_body_b = busy.iter().map(|r| r.extrinsics_kb).sum::<f64>() * 1e3 / settled_in_busy;
+		let proof_bound = busy.iter().filter(|r| r.proof_fullness > r.fullness).count();
+		let _ = writeln!(md, "| block proof size used (normal class, mean of those blocks) | {:.0} kB of {limit_proof_kb:.0} kB ({:.0}%) |", mean(&|r| r.proof_kb), 100.0 * mean(&|r| r.proof_fullness));
+		let _ = writeln!(md, "| proof size per settled voucher (normal class) / block body per voucher | {per_voucher_proof_b:.0} B / {per_voucher_body_b:.0} B |");
+		let _ = writeln!(md, "| proof-bound ceiling: {limit_proof_kb:.0} kB ÷ proof per voucher ÷ 6 s | {:.0} vouchers/s |", limit_proof as f64 / per_voucher_proof_b / 6.0);
+		let _ = writeln!(md, "| **binding limit** (the fuller of the two, per block with our transactions) | ref time in {}, proof size in {proof_bound} |", busy.len() - proof_bound);
+	}
 	if busy.iter().any(|r| r.proposal_ms.is_some()) {
 		let _ = writeln!(md, "| node's block build time (mean of those blocks) | {:.0} ms |", mean(&|r| r.proposal_ms.unwrap_or(0.0)));
 		let mut reasons: HashMap<String, usize> = HashMap::new();
@@ -408,13 +481,36 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 		plot_blocks(&out.join(format!("load-{name}.png")), &rows, args.rate, &mode)?;
 	}
 	if let Some(path) = &args.results_md {
-		let tag = match args.mode {
-			LoadMode::Single => "mpool-load-single",
-			LoadMode::Batch => "mpool-load-batch",
+		let tag = match (&args.results_tag, args.mode) {
+			(Some(tag), _) => tag.as_str(),
+			(None, LoadMode::Single) => "mpool-load-single",
+			(None, LoadMode::Batch) => "mpool-load-batch",
 		};
 		splice(path, tag, &md)?;
 	}
-	Ok(rejected.is_empty() && lost == 0 && failed_vouchers == 0 && failed_xts == 0)
+	Ok(rejected.is_empty()
+		&& lost == 0
+		&& failed_vouchers == 0
+		&& failed_xts == 0
+		&& unpaid_at_finality.unwrap_or(0) == 0)
+}
+
+/// Waits until block `number` is finalized; returns the finalized head then. Gives up once
+/// finality has not advanced for `stall`.
+async fn wait_finalized(chain: &Chain, number: u32, stall: Duration) -> anyhow::Result<Hash> {
+	let mut last = (0u32, Instant::now());
+	loop {
+		let head = chain.finalized_head().await?;
+		let at = chain.block_number(head).await?;
+		if at >= number {
+			return Ok(head);
+		}
+		if at > last.0 {
+			last = (at, Instant::now());
+		}
+		ensure!(last.1.elapsed() <= stall, "finality stalled at #{at} (waiting for #{number})");
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	}
 }
 
 /// One sr25519 verification of a voucher payload in this process, µs (the runtime's check is
