@@ -375,7 +375,6 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 		});
 	}
 
-
 	let seen = seen.lock().await.clone();
 	let submitted = submitted.lock().await.clone();
 	let mut rejected = Vec::new();
