@@ -9,6 +9,13 @@
 #   MPOOL_LOAD_MODES=single scripts/load-test.sh   # one mode only
 #   MPOOL_LOAD_ARGS="--targets 300" scripts/load-test.sh   # more `mpool-sim load` arguments (here
 #                                              # one batch per peer: every voucher a first settlement)
+#   MPOOL_LOAD_STATE=0 scripts/load-test.sh    # on the bare dev chain instead of the default state
+#                                              # of 100,000 pools (scripts/bench/bench-state.mjs)
+#
+# The paper's workload: each pool's owner is an account of its own (`--pools-per-owner 1`, the
+# simulator's default), and the chain already holds MPOOL_LOAD_STATE (default 100,000) pools, each
+# with its owner, a paid peer and their records, so reads and writes go through a trie of a busy
+# chain's depth rather than a near-empty one.
 #
 # The node's transaction pool is raised (--pool-limit, --pool-kbytes) so a backlog queues
 # instead of being dropped; its log goes to the report for the block build times. A second node
@@ -35,6 +42,17 @@ fi
 author_key=0000000000000000000000000000000000000000000000000000000000000001
 author_peer=12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp
 pool=(--pool-limit 200000 --pool-kbytes 1048576)
+state_pools="${MPOOL_LOAD_STATE:-100000}"
+chain=(--chain dev)
+if [ "$state_pools" != 0 ]; then
+	[ -d scripts/e2e/node_modules ] || (cd scripts/e2e && npm ci --no-audit --no-fund --loglevel=error)
+	work="$(mktemp -d "${TMPDIR:-/tmp}/mpool-load.XXXXXX")"
+	log "dev chain spec plus $state_pools pools (scripts/bench/bench-state.mjs) in $work"
+	"$(mpool_node_bin)" build-spec --chain dev --raw 2>/dev/null >"$work/dev-raw.json"
+	node scripts/bench/bench-state.mjs "$work/dev-raw.json" "$work/state.json" "$state_pools"
+	rm "$work/dev-raw.json"
+	chain=(--chain "$work/state.json")
+fi
 # MPOOL_LOAD_LOG adds a log filter to the author (e.g. `txpool=debug`).
 author_log=(${MPOOL_LOAD_LOG:+-l "$MPOOL_LOAD_LOG"})
 importer_pid=""
@@ -48,12 +66,12 @@ stop_importer() {
 status=0
 for mode in ${MPOOL_LOAD_MODES:-batch single}; do
 	logfile="$(mktemp -t mpool-load-node.XXXXXX.log)"
-	mpool_start_dev_node "$logfile" "${pool[@]}" --rpc-max-connections 1000 --node-key "$author_key" \
+	mpool_start_dev_node "$logfile" "${chain[@]}" "${pool[@]}" --rpc-max-connections 1000 --node-key "$author_key" \
 		"${author_log[@]}"
 	trap 'stop_importer; mpool_stop_dev_node' EXIT # after mpool_start_dev_node, which sets its own
 	importer_log="$(mktemp -t mpool-load-importer.XXXXXX.log)"
 	metrics="$(mpool_free_port)"
-	"$(mpool_node_bin)" --chain dev --tmp --port "$(mpool_free_port)" --rpc-port "$(mpool_free_port)" \
+	"$(mpool_node_bin)" "${chain[@]}" --tmp --port "$(mpool_free_port)" --rpc-port "$(mpool_free_port)" \
 		--prometheus-port "$metrics" --no-telemetry --no-mdns "${pool[@]}" \
 		--bootnodes "/ip4/127.0.0.1/tcp/$MPOOL_P2P_PORT/p2p/$author_peer" >"$importer_log" 2>&1 &
 	importer_pid=$!

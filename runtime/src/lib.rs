@@ -78,7 +78,10 @@ pub type UncheckedExtrinsic =
 /// What a transaction's signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Storage migrations of the runtime, beyond the pallets' own.
-type Migrations = (pallet_micropayment_pool::migrations::v3::MigrateV2ToV3<Runtime>,);
+type Migrations = (
+	pallet_micropayment_pool::migrations::v3::MigrateV2ToV3<Runtime>,
+	pallet_micropayment_pool::migrations::v4::MigrateV3ToV4<Runtime>,
+);
 /// Dispatches blocks and extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<
 	Runtime,

@@ -195,8 +195,11 @@ fn create_settle_close_round_with_signed_extrinsics() {
 			Some(PoolEvent::PoolCreated { pool_id: 0, deposit: d, collateral: c, expiry: 6, .. })
 				if *d == deposit && *c == collateral
 		));
+		// The pool's funds are held on the escrow account, none on Alice.
 		let deposit_reason: RuntimeHoldReason = HoldReason::PoolDeposit.into();
-		assert_eq!(Balances::balance_on_hold(&deposit_reason, &alice_id), deposit);
+		let escrow = MicropaymentPool::escrow_account();
+		assert_eq!(Balances::balance_on_hold(&deposit_reason, &escrow), deposit);
+		assert_eq!(Balances::balance_on_hold(&deposit_reason, &alice_id), 0);
 		// The stored bytes, as a storage proof carries them, are what the peers' policy decodes.
 		let key = micropayment_pool_primitives::keys::pool_key(
 			micropayment_pool_primitives::keys::PALLET_PREFIX,
@@ -293,11 +296,15 @@ fn a_new_chain_is_at_the_pools_storage_version_and_its_migration_is_a_no_op() {
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade};
 	let mut chain = Chain::development();
 	chain.ext.execute_with(|| {
-		// Genesis stores the in-code version, so the v2 → v3 migration never runs on a new chain.
-		assert_eq!(MicropaymentPool::on_chain_storage_version(), 3);
-		assert_eq!(MicropaymentPool::in_code_storage_version(), 3);
+		// Genesis stores the in-code version, so no migration runs on a new chain; genesis gave
+		// the escrow its existential deposit.
+		assert_eq!(MicropaymentPool::on_chain_storage_version(), 4);
+		assert_eq!(MicropaymentPool::in_code_storage_version(), 4);
+		let escrow = MicropaymentPool::escrow_account();
+		assert_eq!(Balances::free_balance(&escrow), micropayment_pool_runtime_common::EXISTENTIAL_DEPOSIT);
 		let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
 		pallet_micropayment_pool::migrations::v3::MigrateV2ToV3::<Runtime>::on_runtime_upgrade();
+		pallet_micropayment_pool::migrations::v4::MigrateV3ToV4::<Runtime>::on_runtime_upgrade();
 		assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), root);
 	});
 }

@@ -4,7 +4,8 @@
 //
 // For each of `pools` (default 100,000) pools, the entries one pool and one paying peer leave in
 // state after a settlement: the pool record, its storage-deposit ticket, the owner's pool list, the
-// peer's `Paid` record and its ticket, both accounts and their holds, and `NextPoolId`. Keys and
+// peer's `Paid` record and its ticket, both accounts and their holds, and `NextPoolId`; the pools'
+// funds are held on the escrow account (`PalletId` `py/mpool`), whose holds are their sums. Keys and
 // values are encoded from the runtime's metadata (client/metadata/micropayment-pool.scale), with
 // the hashers it names, so the trie has the shape and value sizes a busy chain's would. The
 // benchmark measures reads and writes of keys; it never executes these records.
@@ -128,15 +129,8 @@ for (let i = 0; i < pools; i++) {
 	const owner = who('owner', i);
 	const peer = who('peer', i);
 	const paidAmount = deposit / 4n;
-	put(account.key(owner), account.value(accountInfo(100n * UNIT, deposit - paidAmount + collateral + poolStorage)));
-	put(
-		holds.key(owner),
-		holds.value([
-			{ id: { MicropaymentPool: 'PoolDeposit' }, amount: deposit - paidAmount },
-			{ id: { MicropaymentPool: 'PoolCollateral' }, amount: collateral },
-			{ id: { MicropaymentPool: 'PoolStorage' }, amount: poolStorage },
-		]),
-	);
+	put(account.key(owner), account.value(accountInfo(100n * UNIT, poolStorage)));
+	put(holds.key(owner), holds.value([{ id: { MicropaymentPool: 'PoolStorage' }, amount: poolStorage }]));
 	put(account.key(peer), account.value(accountInfo(paidAmount, payeeStorage)));
 	put(holds.key(peer), holds.value([{ id: { MicropaymentPool: 'PayeeStorage' }, amount: payeeStorage }]));
 	put(
@@ -161,6 +155,24 @@ for (let i = 0; i < pools; i++) {
 	if ((i + 1) % step === 0) console.error(`bench-state: ${i + 1}/${pools} pools`);
 }
 put(nextPoolId.key(), nextPoolId.value(pools));
+// The escrow: "modl" ++ the pallet id, zero-padded (`PalletId::into_account_truncating`); its free
+// balance as genesis minted it, its holds the pools' sums.
+const escrow = new Uint8Array(32);
+escrow.set(u8aConcat(stringToU8a('modl'), stringToU8a('py/mpool')));
+const escrowKey = u8aToHex(account.key(escrow));
+const escrowFree = top[escrowKey]
+	? registry.createType('AccountInfo', top[escrowKey]).data.free.toBigInt()
+	: UNIT / 1000n;
+const heldDeposit = BigInt(pools) * (deposit - deposit / 4n);
+const heldCollateral = BigInt(pools) * collateral;
+put(account.key(escrow), account.value({ ...accountInfo(escrowFree, heldDeposit + heldCollateral), nonce: 0 }));
+put(
+	holds.key(escrow),
+	holds.value([
+		{ id: { MicropaymentPool: 'PoolDeposit' }, amount: heldDeposit },
+		{ id: { MicropaymentPool: 'PoolCollateral' }, amount: heldCollateral },
+	]),
+);
 writeFileSync(specOut, JSON.stringify(spec));
 console.error(`bench-state: ${Object.keys(top).length} keys in ${specOut}`);
 // A known key, so a reader can check the encoding: System.Account of the first bench owner.

@@ -129,13 +129,12 @@ fn voucher_inside_deposit<T: Config>(
 	(pool_id, target.clone(), amount, sign(amount))
 }
 
-/// The known-peer voucher of `voucher_inside_deposit` as `stage_pay` sees it: the pool's owner,
-/// the peer, and what the voucher adds to what the peer was already paid.
+/// The known-peer voucher of `voucher_inside_deposit` as `stage_pay` sees it: the escrow, the
+/// peer, and what the voucher adds to what the peer was already paid.
 fn repeat_payout<T: Config>() -> (T::AccountId, T::AccountId, BalanceOf<T>) {
 	let (pool_id, target, amount, _) = voucher_inside_deposit::<T>(true);
-	let owner = Pools::<T>::get(pool_id).expect("just created; qed").owner;
 	let due = amount.saturating_sub(Paid::<T>::get(pool_id, &target).unwrap_or_default());
-	(owner, target, due)
+	(Pallet::<T>::escrow_account(), target, due)
 }
 
 /// Checks that a benchmarked settlement took the forfeiting path.
@@ -279,7 +278,8 @@ mod benchmarks {
 		assert!(Pools::<T>::get(pool_id).is_some_and(|p| p.expiry > before));
 	}
 
-	/// `n` vouchers to one peer from `n` pools, each on the `settle_wrapped` path.
+	/// `n` vouchers to one peer from `n` pools, each on the `settle_wrapped` path: each
+	/// forfeits its pool's collateral; the batch pays, slashes and holds once.
 	#[benchmark]
 	fn settle_batch(n: Linear<1, { T::MaxBatch::get() }>) {
 		let target: T::AccountId = whitelisted_caller();
@@ -379,36 +379,36 @@ mod benchmarks {
 		assert_eq!(checked, Ok(PayloadForm::Raw));
 	}
 
-	/// The transfer out of the owner's deposit hold to the peer (`pallet_balances`).
+	/// The transfer out of the escrow's deposit hold to the peer (`pallet_balances`).
 	#[benchmark(extra)]
 	fn stage_pay() {
-		let (owner, target, due) = repeat_payout::<T>();
+		let (_, target, due) = repeat_payout::<T>();
 		let before = T::Currency::balance(&target);
 		let paid;
 
 		#[block]
 		{
-			paid = Pallet::<T>::pay(HoldReason::PoolDeposit, &owner, &target, due);
+			paid = Pallet::<T>::pay(HoldReason::PoolDeposit, &target, due);
 		}
 
 		assert_eq!(paid, Ok(()));
 		assert_eq!(T::Currency::balance(&target), before.saturating_add(due));
 	}
 
-	/// `stage_pay`'s hold side alone: the owner's deposit hold and account lowered
+	/// `stage_pay`'s hold side alone: the escrow's deposit hold and account lowered
 	/// (`UnbalancedHold::decrease_balance_on_hold`, what `transfer_on_hold` does first).
 	#[benchmark(extra)]
 	fn stage_pay_hold_side() {
-		let (owner, _, due) = repeat_payout::<T>();
+		let (escrow, _, due) = repeat_payout::<T>();
 		let reason = HoldReason::PoolDeposit.into();
-		let before = <T::Currency as InspectHold<_>>::balance_on_hold(&reason, &owner);
+		let before = <T::Currency as InspectHold<_>>::balance_on_hold(&reason, &escrow);
 		let lowered;
 
 		#[block]
 		{
 			lowered = <T::Currency as fungible::UnbalancedHold<_>>::decrease_balance_on_hold(
 				&reason,
-				&owner,
+				&escrow,
 				due,
 				Precision::Exact,
 			);
@@ -416,13 +416,13 @@ mod benchmarks {
 
 		assert_eq!(lowered, Ok(due));
 		assert_eq!(
-			<T::Currency as InspectHold<_>>::balance_on_hold(&reason, &owner),
+			<T::Currency as InspectHold<_>>::balance_on_hold(&reason, &escrow),
 			before.saturating_sub(due)
 		);
 	}
 
 	/// `stage_pay`'s credit side alone: the peer's account raised
-	/// (`Unbalanced::increase_balance`): what a batch paying one peer could do once.
+	/// (`Unbalanced::increase_balance`): what a batch now does once for all its vouchers.
 	#[benchmark(extra)]
 	fn stage_pay_credit_side() {
 		let (_, target, due) = repeat_payout::<T>();

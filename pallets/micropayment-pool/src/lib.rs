@@ -8,8 +8,9 @@
 //! each of them per chunk. A payment channel needs an on-chain open per peer; a *pool* needs one
 //! on-chain transaction per viewer session, whatever the number of peers:
 //!
-//! 1. [`Pallet::create_pool`]: the viewer holds a *deposit* (the most it will pay) and a
-//!    *collateral* (more than the deposit) until an expiry block. With
+//! 1. [`Pallet::create_pool`]: the viewer moves a *deposit* (the most it will pay) and a
+//!    *collateral* (more than the deposit) into the pallet's escrow account until an expiry
+//!    block. With
 //!    [`Pallet::create_pool_with_signer`] a session key signs the vouchers instead of the
 //!    viewer's funding account.
 //! 2. Off-chain, the viewer shows a new peer a storage proof of its pool (see
@@ -34,9 +35,24 @@
 //! forfeited, and the owner's coalition (the owner and any accounts it controls) ends with a net
 //! return of at most `-(1 - r) * (collateral - total_deposit)`, `r` = `CompensationShare`. The
 //! pool's signer belongs to the coalition by construction: the owner names it. The pool refuses
-//! vouchers to its owner and signer, pays any number of peers, and moves held funds whatever
-//! the owner's freezes: no owner strategy blocks an honest settlement without forfeiting. The
-//! argument is in `docs/security.md`.
+//! vouchers to its owner and signer, pays any number of peers, and pays them from its escrow
+//! account, out of the owner's reach: no owner strategy (a freeze, a lock, a transfer) blocks an
+//! honest settlement without forfeiting. The argument is in `docs/security.md`.
+//!
+//! ## Custody
+//!
+//! A pool's funds leave its owner when the pool is created or topped up, moved with the owner's
+//! freezes respected (frozen or locked funds cannot enter a pool), and are held in one account
+//! the pallet controls ([`Pallet::escrow_account`], from [`Config::PalletId`]) under the pool
+//! hold reasons: `PoolDeposit` and `PoolCollateral` on that account always equal the sums over
+//! the open pools. Payouts, slashes and refunds come from there, so nothing the owner does later
+//! can block or unlock them, and a batch pays its caller once, whatever the number of vouchers.
+//! One account rather than one per pool: a batch's vouchers span pools, and a single account
+//! lets it debit once; accounts per pool would each need an existential deposit and a write
+//! per pool. The escrow keeps an existential deposit of its own (minted at genesis, by the v4
+//! migration, or paid by the first creator on a chain that had neither), so deposits below it
+//! can enter. What a viewer has locked is in its pool records (`Pools`, `OwnerPools`, the
+//! `pool` view function and runtime API, the `PoolCreated` and `PoolToppedUp` events).
 //!
 //! ## Signatures
 //!
@@ -96,20 +112,22 @@ pub mod pallet {
 		storage::with_storage_layer,
 		StorageDoubleMap as _,
 		traits::{
-			fungible::{self, BalancedHold, InspectHold, MutateHold},
+			fungible::{self, BalancedHold, InspectHold, Mutate, MutateHold},
 			tokens::{Fortitude, Precision, Preservation, Restriction},
 			Consideration, Footprint, Imbalance, OnUnbalanced,
 		},
+		PalletId,
 	};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::{
-		traits::{CheckedAdd, Convert, IdentifyAccount, Saturating, Verify, Zero},
+		traits::{AccountIdConversion, CheckedAdd, Convert, IdentifyAccount, Saturating, Verify, Zero},
 		Perbill, SaturatedConversion,
 	};
 
 	/// The in-code storage version: 2 added `Pool::total_deposit` and `PaidTickets`; 3 added
-	/// `Pool::signer` (see [`crate::migrations::v3`]).
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	/// `Pool::signer` (see [`crate::migrations::v3`]); 4 moved pool funds from their owners'
+	/// holds into the escrow account's (see [`crate::migrations::v4`]).
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -131,6 +149,7 @@ pub mod pallet {
 			type MaxResourceIdLen = ConstU32<64>;
 			type MaxPoolsPerAccount = ConstU32<4>;
 			type MaxBatch = ConstU32<16>;
+			type PalletId = PoolPalletId;
 			type MinCollateralExcess = MinCollateralExcess;
 			type CompensationShare = CompensationShare;
 			type WeightInfo = ();
@@ -141,6 +160,8 @@ pub mod pallet {
 			pub const MinCollateralExcess: Perbill = Perbill::from_percent(10);
 			/// Half of the collateral's excess over the deposit compensates victims.
 			pub const CompensationShare: Perbill = Perbill::from_percent(50);
+			/// The escrow account's id.
+			pub const PoolPalletId: PalletId = PalletId(*b"py/mpool");
 		}
 	}
 
@@ -218,6 +239,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxBatch: Get<u32>;
 
+		/// The id of the escrow account that holds every pool's deposit and collateral
+		/// ([`Pallet::escrow_account`]). Changing it on a live chain strands the funds held there.
+		#[pallet::constant]
+		type PalletId: Get<PalletId>;
+
 		/// The storage deposit of a pool record: held from the creator while the pool exists,
 		/// so state bloat costs whoever causes it. Returned on close.
 		#[pallet::no_default]
@@ -244,10 +270,11 @@ pub mod pallet {
 	/// Why the pallet holds funds.
 	#[pallet::composite_enum]
 	pub enum HoldReason {
-		/// A pool's deposit: pays the peers.
+		/// The pools' deposits, held on the escrow account: they pay the peers.
 		#[codec(index = 0)]
 		PoolDeposit,
-		/// A pool's collateral: forfeited if the deposit is overdrawn.
+		/// The pools' collateral, held on the escrow account: forfeited if a deposit is
+		/// overdrawn.
 		#[codec(index = 1)]
 		PoolCollateral,
 		/// The storage deposit of a pool's record (see [`Config::Consideration`]).
@@ -308,10 +335,26 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// Endows the escrow account with the existential deposit at genesis (minted), so that pools
+	/// of any size can enter it.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			Pallet::<T>::mint_escrow_existence();
+		}
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A pool was created and its deposit and collateral held.
+		/// A pool was created: its deposit and collateral moved from the owner into the escrow.
 		PoolCreated {
 			/// The new pool's id, which vouchers name.
 			pool_id: PoolId,
@@ -319,9 +362,9 @@ pub mod pallet {
 			owner: T::AccountId,
 			/// What the pool pays for.
 			resource_id: ResourceIdOf<T>,
-			/// Held to pay peers.
+			/// Locked to pay peers (held on the escrow account).
 			deposit: BalanceOf<T>,
-			/// Held against double spending.
+			/// Locked against double spending (held on the escrow account).
 			collateral: BalanceOf<T>,
 			/// First block at which the pool takes no more funds; vouchers settle until
 			/// `expiry + SettlementGrace`.
@@ -476,6 +519,9 @@ pub mod pallet {
 		/// A top-up's extra collateral is below its extra deposit: it would narrow the margin
 		/// `collateral − total_deposit` that peers rely on.
 		MarginWouldShrink,
+		/// The escrow holds less than the pools record (an invariant `do_try_state` checks):
+		/// nothing is paid rather than forfeit less than the rules say.
+		EscrowShort,
 	}
 
 	#[pallet::extra_constants]
@@ -485,6 +531,12 @@ pub mod pallet {
 		#[pallet::constant_name(PayeeDeposit)]
 		fn payee_deposit_constant() -> BalanceOf<T> {
 			Self::payee_deposit()
+		}
+
+		/// The account that holds every pool's deposit and collateral.
+		#[pallet::constant_name(EscrowAccount)]
+		fn escrow_account_constant() -> T::AccountId {
+			Self::escrow_account()
 		}
 	}
 
@@ -549,8 +601,9 @@ pub mod pallet {
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
-		/// Create a pool: hold `deposit` and `collateral` from the caller until `duration` blocks
-		/// from now, to pay peers for `resource_id` with off-chain vouchers.
+		/// Create a pool: move `deposit` and `collateral` from the caller into the pallet's escrow
+		/// account until `duration` blocks from now, to pay peers for `resource_id` with off-chain
+		/// vouchers.
 		///
 		/// The dispatch origin must be Signed; the caller becomes the pool's owner and signer,
 		/// the only key whose vouchers the pool honours. To sign vouchers with another key (a
@@ -562,6 +615,10 @@ pub mod pallet {
 		///   exceed `deposit` by `MinCollateralExcess`.
 		/// - `duration`: blocks until expiry, within `MinDuration..=MaxDuration`. Vouchers settle
 		///   until `SettlementGrace` blocks after expiry; the pool closes after that.
+		///
+		/// Deposit and collateral leave the caller's free balance as a transfer would: funds that
+		/// a freeze or lock covers cannot enter a pool (`InsufficientBalance`), and the caller
+		/// stays alive.
 		///
 		/// Also holds the pool record's storage deposit ([`Config::Consideration`]), returned on
 		/// close. Emits `PoolCreated` with the new pool's id.
@@ -585,7 +642,7 @@ pub mod pallet {
 		/// memory, without a wallet prompt per chunk.
 		///
 		/// The dispatch origin must be Signed; the caller becomes the pool's owner: its funds
-		/// are held, only it tops up, extends and closes the pool, and it answers for what
+		/// enter the escrow, only it tops up, extends and closes the pool, and it answers for what
 		/// `signer` signs: vouchers worth more than the deposit forfeit the owner's collateral.
 		///
 		/// - `resource_id`, `deposit`, `collateral`, `duration`: as for
@@ -650,12 +707,14 @@ pub mod pallet {
 			let plan = Self::plan(pool_id, &target, amount)?;
 			let form = Self::check_signature(&plan.pool, pool_id, &target, amount, &signature)?;
 			let saving = Self::path_saving(plan.path());
-			Self::apply(pool_id, &target, amount, plan, None)?;
+			let mut due = Due::default();
+			Self::apply(pool_id, &target, amount, plan, &mut due)?;
+			Self::pay_out(&target, due)?;
 			Ok(Some(Self::settle_weight(&signature, form).saturating_sub(saving)).into())
 		}
 
-		/// Close a pool after its settlement window: release the remaining deposit and
-		/// collateral to the owner and remove the pool's record.
+		/// Close a pool after its settlement window: return the remaining deposit and collateral
+		/// from the escrow to the owner and remove the pool's record.
 		///
 		/// The dispatch origin must be Signed by the owner. An overdrawn pool may be closed by
 		/// anyone, since nothing of it returns to the owner but its unpaid deposit.
@@ -679,23 +738,13 @@ pub mod pallet {
 			);
 
 			let owner = pool.owner;
-			// Best effort: a hold that something else reduced must not lock the pool forever.
-			let refunded_deposit = T::Currency::release(
-				&HoldReason::PoolDeposit.into(),
-				&owner,
-				pool.deposit,
-				Precision::BestEffort,
-			)?;
+			// Best effort: a shortfall in the escrow (which `do_try_state` rules out) must not
+			// lock the pool forever.
+			let refunded_deposit = Self::refund(HoldReason::PoolDeposit, &owner, pool.deposit)?;
 			let (refunded_collateral, slashed) = if pool.overdrawn {
-				(Zero::zero(), Self::slash(&owner, pool.collateral))
+				(Zero::zero(), Self::slash(pool.collateral))
 			} else {
-				let released = T::Currency::release(
-					&HoldReason::PoolCollateral.into(),
-					&owner,
-					pool.collateral,
-					Precision::BestEffort,
-				)?;
-				(released, Zero::zero())
+				(Self::refund(HoldReason::PoolCollateral, &owner, pool.collateral)?, Zero::zero())
 			};
 
 			if let Some(ticket) = PoolTickets::<T>::take(pool_id) {
@@ -721,8 +770,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Add funds to a live pool: hold `extra_deposit` more to pay peers and
-		/// `extra_collateral` more against double spending.
+		/// Add funds to a live pool: move `extra_deposit` more to pay peers and
+		/// `extra_collateral` more against double spending into the escrow (as at creation, never
+		/// frozen or locked funds).
 		///
 		/// The dispatch origin must be Signed by the pool's owner.
 		///
@@ -766,8 +816,8 @@ pub mod pallet {
 				T::Currency::reducible_balance(&owner, Preservation::Preserve, Fortitude::Polite);
 			ensure!(free >= extra, Error::<T>::InsufficientBalance);
 
-			T::Currency::hold(&HoldReason::PoolDeposit.into(), &owner, extra_deposit)?;
-			T::Currency::hold(&HoldReason::PoolCollateral.into(), &owner, extra_collateral)?;
+			Self::lock(HoldReason::PoolDeposit, &owner, extra_deposit)?;
+			Self::lock(HoldReason::PoolCollateral, &owner, extra_collateral)?;
 			pool.deposit = deposit;
 			pool.total_deposit = total_deposit;
 			pool.collateral = collateral;
@@ -817,18 +867,21 @@ pub mod pallet {
 		///   emits `SettlementFailed` with its error and changes nothing, the others still settle
 		///   (so a repeated voucher is `StaleVoucher` the second time).
 		///
-		/// The storage deposits of the caller's new `Paid` records are held once, at the end, for
-		/// all of them; each voucher checks that the caller could hold its deposit on top of the
-		/// earlier ones', so one the caller cannot pay fails alone (`PayeeDepositUnavailable`).
+		/// The batch moves funds once, at the end: the caller is paid the sum of its vouchers out
+		/// of the escrow (one transfer from the deposits, one from compensation pots), forfeited
+		/// collateral is slashed in one go, and the storage deposits of the caller's new `Paid`
+		/// records are held at once. Each voucher checks that the caller could hold its deposit
+		/// on top of the earlier ones' with what the batch pays it, so one the caller cannot pay
+		/// fails alone (`PayeeDepositUnavailable`).
 		///
 		/// Emits `Settled` (and `CollateralForfeited`, `PoolOverdrawn`) or `SettlementFailed` per
 		/// voucher, then `BatchSettled`.
 		///
 		/// Weight: charged for `n` wrapped, overdrawing first settlements in each voucher's
-		/// scheme; refunded to the vouchers that reached the signature check, and for each
-		/// settled one to its path, as for [`Pallet::settle`] (a peer already paid is charged
-		/// as a first settlement less its record's write: here both are one transfer, the
-		/// deposits held once at the end).
+		/// scheme; refunded to the vouchers that reached the signature check, by one signature
+		/// check for each voucher whose raw payload verified, and by its record's write for each
+		/// peer already paid by the voucher's pool (the funds move once per batch whatever the
+		/// paths, so no path saves a transfer).
 		///
 		/// ## Complexity
 		/// - O(n), n = number of vouchers, at most `MaxBatch`. Signatures are checked one by one:
@@ -841,18 +894,20 @@ pub mod pallet {
 			let mut settled = 0u32;
 			let mut saving = Weight::zero();
 			let mut checked = alloc::vec::Vec::with_capacity(vouchers.len());
-			// The new records' deposits, checked voucher by voucher and held once below.
-			let mut deposits = BalanceOf::<T>::zero();
+			// What the batch owes and takes, summed voucher by voucher and moved once below.
+			let mut due = Due::default();
 			for item in vouchers.iter() {
 				let (pool_id, amount) = (item.pool_id, item.amount);
 				let outcome = Self::plan(pool_id, &target, amount).map_err(Into::into).and_then(|plan| {
 					checked.push(item);
-					Self::check_signature(&plan.pool, pool_id, &target, amount, &item.signature)?;
+					let form =
+						Self::check_signature(&plan.pool, pool_id, &target, amount, &item.signature)?;
 					let path = plan.path();
-					let mut total = deposits;
-					with_storage_layer(|| Self::apply(pool_id, &target, amount, plan, Some(&mut total)))?;
-					deposits = total;
-					saving = saving.saturating_add(Self::batch_path_saving(path));
+					// A failing voucher leaves neither storage nor the sums changed.
+					let mut sums = due;
+					with_storage_layer(|| Self::apply(pool_id, &target, amount, plan, &mut sums))?;
+					due = sums;
+					saving = saving.saturating_add(Self::batch_saving(path, form, &item.signature));
 					Ok(())
 				});
 				match outcome {
@@ -865,14 +920,11 @@ pub mod pallet {
 					}),
 				}
 			}
-			if !deposits.is_zero() {
-				// Every voucher that added to `deposits` checked that the caller could hold the
-				// sum so far, and the batch has only credited the caller since, so this hold
-				// succeeds; were it to fail, the whole batch is refused rather than leave
-				// records without their deposits.
-				T::Currency::hold(&HoldReason::PayeeStorage.into(), &target, deposits)
-					.map_err(|_| Error::<T>::PayeeDepositUnavailable)?;
-			}
+			// Every voucher that added a record deposit checked that the caller could hold the
+			// sum so far with what the batch pays it, so this succeeds for a caller without
+			// freezes; should it fail, the whole batch is refused rather than leave records
+			// without their deposits.
+			Self::pay_out(&target, due)?;
 			let n = vouchers.len() as u32;
 			let failed = n.saturating_sub(settled);
 			Self::deposit_event(Event::BatchSettled { target, settled, failed });
@@ -928,6 +980,27 @@ pub mod pallet {
 			let remaining = PaidTickets::<T>::contains_prefix(pool_id);
 			Self::deposit_event(Event::PaidReaped { pool_id, removed, remaining });
 			Ok(Some(<T as Config>::WeightInfo::reap_paid(removed)).into())
+		}
+	}
+
+	/// What one call's settlements move, summed over its vouchers and moved once by
+	/// [`Pallet::pay_out`].
+	#[derive(Clone, Copy, Default)]
+	pub(crate) struct Due<Balance> {
+		/// Paid to the caller out of the pools' deposits.
+		from_deposits: Balance,
+		/// Paid to the caller out of forfeited pools' compensation pots.
+		from_pots: Balance,
+		/// Forfeited collateral slashed to `OnSlash`.
+		slashed: Balance,
+		/// Storage deposits of the caller's new `Paid` records, held from it.
+		record_deposits: Balance,
+	}
+
+	impl<Balance: Saturating + Copy> Due<Balance> {
+		/// What the caller is paid.
+		fn payout(&self) -> Balance {
+			self.from_deposits.saturating_add(self.from_pots)
 		}
 	}
 
@@ -998,8 +1071,9 @@ pub mod pallet {
 			NextPoolId::<T>::put(pool_id.checked_add(1).ok_or(Error::<T>::Overflow)?);
 			OwnerPools::<T>::try_mutate(&owner, |ids| ids.try_push(pool_id))
 				.map_err(|_| Error::<T>::TooManyPools)?;
-			T::Currency::hold(&HoldReason::PoolDeposit.into(), &owner, deposit)?;
-			T::Currency::hold(&HoldReason::PoolCollateral.into(), &owner, collateral)?;
+			Self::ensure_escrow_exists(&owner)?;
+			Self::lock(HoldReason::PoolDeposit, &owner, deposit)?;
+			Self::lock(HoldReason::PoolCollateral, &owner, collateral)?;
 			let ticket = T::Consideration::new(&owner, Self::pool_footprint())
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 			PoolTickets::<T>::insert(pool_id, ticket);
@@ -1083,33 +1157,41 @@ pub mod pallet {
 			.ok_or_else(|| Error::<T>::BadSignature.into())
 		}
 
-		/// Pays a checked settlement and records it. A new record's deposit is held at once, or,
-		/// given the batch's `deferred` deposits so far, only checked and added to them.
+		/// Records a checked settlement and adds what it moves to `due`: paid by
+		/// [`Pallet::pay_out`], once per call. A new record's deposit is checked against what the
+		/// caller could hold once paid, and added to `due`.
 		fn apply(
 			pool_id: PoolId,
 			target: &T::AccountId,
 			amount: BalanceOf<T>,
 			plan: Plan<T>,
-			deferred: Option<&mut BalanceOf<T>>,
+			due: &mut Due<BalanceOf<T>>,
 		) -> DispatchResult {
 			let Plan { mut pool, new_payee, claim } = plan;
-			Self::pay(HoldReason::PoolDeposit, &pool.owner, target, claim.from_deposit)?;
+			let mut sums = *due;
+			sums.from_deposits =
+				sums.from_deposits.checked_add(&claim.from_deposit).ok_or(Error::<T>::Overflow)?;
 			pool.deposit = pool.deposit.saturating_sub(claim.from_deposit);
 			if !claim.shortfall.is_zero() {
 				if !pool.overdrawn {
-					// The first overdraw forfeits the collateral: all but the pot goes at once,
-					// so nothing the owner's accounts claim later can bring it back.
-					let slashed = Self::slash(&pool.owner, claim.slashed);
+					// The first overdraw forfeits the collateral: all but the pot goes (slashed by
+					// `pay_out` in this call), so nothing the owner's accounts claim later can
+					// bring it back.
+					sums.slashed =
+						sums.slashed.checked_add(&claim.slashed).ok_or(Error::<T>::Overflow)?;
 					pool.collateral = pool.collateral.saturating_sub(claim.slashed);
 					pool.overdrawn = true;
 					Self::deposit_event(Event::CollateralForfeited {
 						pool_id,
 						owner: pool.owner.clone(),
-						slashed,
+						slashed: claim.slashed,
 						pot: pool.collateral,
 					});
 				}
-				Self::pay(HoldReason::PoolCollateral, &pool.owner, target, claim.from_collateral)?;
+				sums.from_pots = sums
+					.from_pots
+					.checked_add(&claim.from_collateral)
+					.ok_or(Error::<T>::Overflow)?;
 				pool.collateral = pool.collateral.saturating_sub(claim.from_collateral);
 				Self::deposit_event(Event::PoolOverdrawn {
 					pool_id,
@@ -1120,31 +1202,59 @@ pub mod pallet {
 				});
 			}
 			if new_payee {
-				// After the payout, so a peer may pay its record's deposit from what it earned.
-				// The last fallible step: what follows only writes.
+				// Checked against what the caller will hold once paid, so a peer may pay its
+				// record's deposit from what it earned. The last fallible step: what follows
+				// only writes.
 				let deposit = Self::payee_deposit();
-				match deferred {
-					None => Self::hold_payee_deposit(target, deposit)?,
-					// A free record needs no hold, nor a check (as `hold_payee_deposit`).
-					Some(total) if !deposit.is_zero() => {
-						let sum = total.checked_add(&deposit).ok_or(Error::<T>::Overflow)?;
-						T::Currency::ensure_can_hold(&HoldReason::PayeeStorage.into(), target, sum)
-							.map_err(|_| Error::<T>::PayeeDepositUnavailable)?;
-						*total = sum;
-					},
-					Some(_) => {},
+				if !deposit.is_zero() {
+					let sum =
+						sums.record_deposits.checked_add(&deposit).ok_or(Error::<T>::Overflow)?;
+					Self::ensure_can_hold_paid(target, sum, sums.payout())?;
+					sums.record_deposits = sum;
 				}
 				PaidTickets::<T>::insert(pool_id, target, deposit);
 				pool.payees = pool.payees.saturating_add(1);
 			}
 			Paid::<T>::insert(pool_id, target, amount);
 			Pools::<T>::insert(pool_id, pool);
+			*due = sums;
 			Self::deposit_event(Event::Settled {
 				pool_id,
 				target: target.clone(),
 				amount,
 				paid: claim.payout,
 			});
+			Ok(())
+		}
+
+		/// Moves what settlements recorded in `due`: pays `target` out of the escrow's deposit
+		/// and collateral holds, slashes the forfeited collateral, then holds the new records'
+		/// deposits from `target` (after the payout, so earnings can pay them).
+		fn pay_out(target: &T::AccountId, due: Due<BalanceOf<T>>) -> DispatchResult {
+			Self::pay(HoldReason::PoolDeposit, target, due.from_deposits)?;
+			Self::pay(HoldReason::PoolCollateral, target, due.from_pots)?;
+			let slashed = Self::slash(due.slashed);
+			// Exact by the escrow invariant (`do_try_state`); refuse rather than forfeit less.
+			ensure!(slashed == due.slashed, Error::<T>::EscrowShort);
+			Ok(Self::hold_payee_deposit(target, due.record_deposits)?)
+		}
+
+		/// Fails unless `who` could hold `sum` once paid `incoming`: what it will have free,
+		/// less the existential deposit (holds may cover frozen funds, as
+		/// `MutateHold::ensure_can_hold` allows). Never more than the hold will find, so the hold
+		/// after the payout does not fail; settled one by one or in a batch, the same vouchers
+		/// pass.
+		fn ensure_can_hold_paid(
+			who: &T::AccountId,
+			sum: BalanceOf<T>,
+			incoming: BalanceOf<T>,
+		) -> Result<(), Error<T>> {
+			let ed = T::Currency::minimum_balance();
+			let spare = T::Currency::balance(who).saturating_add(incoming).saturating_sub(ed);
+			// A payout of at least the existential deposit brings an account into existence.
+			let can_hold = incoming >= ed ||
+				T::Currency::hold_available(&HoldReason::PayeeStorage.into(), who);
+			ensure!(sum <= spare && can_hold, Error::<T>::PayeeDepositUnavailable);
 			Ok(())
 		}
 
@@ -1263,16 +1373,22 @@ pub mod pallet {
 			}
 		}
 
-		/// What a settled voucher of a batch saves on the benchmarked batch's (overdrawing, first
-		/// settlements) by the path it took. A batch holds its new records' deposits at its end
-		/// and its vouchers only check them, so a peer already paid saves what a first settlement
-		/// saves and the new record's write, not a hold (its skipped check is not refunded).
-		fn batch_path_saving(path: SettlePath) -> Weight {
-			match path {
-				SettlePath::Repeat => Self::path_saving(SettlePath::NewPayee)
-					.saturating_add(T::DbWeight::get().writes(1)),
-				other => Self::path_saving(other),
-			}
+		/// What a settled voucher of a batch saves on the benchmarked batch's (wrapped,
+		/// overdrawing first settlements). A batch moves funds once, at its end, whatever its
+		/// vouchers' paths, so a voucher saves no transfer, slash or hold: only the second
+		/// signature check when its raw payload verified, and, for a peer the pool already paid,
+		/// the new record's write (its skipped deposit check is not refunded).
+		fn batch_saving(path: SettlePath, form: PayloadForm, signature: &T::Signature) -> Weight {
+			let check = match form {
+				PayloadForm::Raw => Self::settle_weight(signature, PayloadForm::Wrapped)
+					.saturating_sub(Self::settle_weight(signature, PayloadForm::Raw)),
+				PayloadForm::Wrapped => Weight::zero(),
+			};
+			let record = match path {
+				SettlePath::Repeat => T::DbWeight::get().writes(1),
+				SettlePath::NewPayee | SettlePath::Overdraw => Weight::zero(),
+			};
+			check.saturating_add(record)
 		}
 
 		/// The weight of a batch of `n` vouchers: the benchmarked batch (sr25519, wrapped), plus
@@ -1284,11 +1400,16 @@ pub mod pallet {
 			<T as Config>::WeightInfo::settle_batch(n).saturating_add(extra.saturating_mul(costly))
 		}
 
-		/// Move `amount` held on `owner` under `reason` to `target`'s free balance. Forced: the
-		/// owner's freezes and locks cannot stop a payout it owes.
+		/// The account that holds every pool's deposit and collateral, under the hold reasons
+		/// `PoolDeposit` and `PoolCollateral`.
+		pub fn escrow_account() -> T::AccountId {
+			T::PalletId::get().into_account_truncating()
+		}
+
+		/// Pays `amount` held on the escrow under `reason` to `target`'s free balance. Forced:
+		/// no freeze of the escrow exists to respect, and a payout owed must not wait on one.
 		pub(crate) fn pay(
 			reason: HoldReason,
-			owner: &T::AccountId,
 			target: &T::AccountId,
 			amount: BalanceOf<T>,
 		) -> DispatchResult {
@@ -1297,7 +1418,7 @@ pub mod pallet {
 			}
 			T::Currency::transfer_on_hold(
 				&reason.into(),
-				owner,
+				&Self::escrow_account(),
 				target,
 				amount,
 				Precision::Exact,
@@ -1307,12 +1428,94 @@ pub mod pallet {
 			.map(|_| ())
 		}
 
-		/// Slash `amount` of `owner`'s held collateral to `OnSlash`; returns what was slashed.
-		fn slash(owner: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+		/// Returns up to `amount` held on the escrow under `reason` to the pool's `owner`; what
+		/// was returned.
+		fn refund(
+			reason: HoldReason,
+			owner: &T::AccountId,
+			amount: BalanceOf<T>,
+		) -> Result<BalanceOf<T>, DispatchError> {
+			if amount.is_zero() {
+				return Ok(Zero::zero());
+			}
+			T::Currency::transfer_on_hold(
+				&reason.into(),
+				&Self::escrow_account(),
+				owner,
+				amount,
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Force,
+			)
+		}
+
+		/// Moves `amount` of `owner`'s free balance into the escrow, held under `reason`: polite
+		/// and preserving, as a transfer, so frozen or locked funds cannot enter a pool and the
+		/// owner's account stays alive.
+		fn lock(reason: HoldReason, owner: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+			if amount.is_zero() {
+				return Ok(());
+			}
+			T::Currency::transfer_and_hold(
+				&reason.into(),
+				owner,
+				&Self::escrow_account(),
+				amount,
+				Precision::Exact,
+				Preservation::Preserve,
+				Fortitude::Polite,
+			)
+			.map(|_| ())
+			.map_err(|_| Error::<T>::InsufficientBalance.into())
+		}
+
+		/// What the escrow lacks of its existential deposit (zero once it has it).
+		fn escrow_existence_shortfall() -> BalanceOf<T> {
+			T::Currency::minimum_balance()
+				.saturating_sub(T::Currency::balance(&Self::escrow_account()))
+		}
+
+		/// Has `payer` give the escrow its existential deposit if it lacks it: only on a chain
+		/// whose genesis or migration did not mint it (see [`Pallet::mint_escrow_existence`]).
+		fn ensure_escrow_exists(payer: &T::AccountId) -> DispatchResult {
+			let shortfall = Self::escrow_existence_shortfall();
+			if shortfall.is_zero() {
+				return Ok(());
+			}
+			T::Currency::transfer(payer, &Self::escrow_account(), shortfall, Preservation::Preserve)
+				.map(|_| ())
+				.map_err(|_| Error::<T>::InsufficientBalance.into())
+		}
+
+		/// Mints the escrow's existential deposit if it lacks it (genesis and the v4 migration),
+		/// so that deposits below it can enter the escrow; returns what was minted. A runtime
+		/// upgrade that raises the existential deposit must call it too, or the escrow's free
+		/// balance is dust once it holds nothing.
+		pub fn mint_escrow_existence() -> BalanceOf<T> {
+			let shortfall = Self::escrow_existence_shortfall();
+			if shortfall.is_zero() {
+				return shortfall;
+			}
+			match T::Currency::mint_into(&Self::escrow_account(), shortfall) {
+				Ok(minted) => minted,
+				Err(_) => {
+					frame_support::defensive!("the escrow's existential deposit could not be minted");
+					Zero::zero()
+				},
+			}
+		}
+
+		/// Slashes `amount` of the escrow's collateral hold to `OnSlash`; returns what was
+		/// slashed.
+		fn slash(amount: BalanceOf<T>) -> BalanceOf<T> {
 			if amount.is_zero() {
 				return Zero::zero();
 			}
-			let (credit, _) = T::Currency::slash(&HoldReason::PoolCollateral.into(), owner, amount);
+			let (credit, _) = T::Currency::slash(
+				&HoldReason::PoolCollateral.into(),
+				&Self::escrow_account(),
+				amount,
+			);
 			let slashed = credit.peek();
 			T::OnSlash::on_unbalanced(credit);
 			slashed
@@ -1322,7 +1525,9 @@ pub mod pallet {
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	impl<T: Config> Pallet<T> {
 		/// Checks the pallet's invariants:
-		/// - each owner's held deposit and collateral equal the sums over its pools;
+		/// - the escrow account holds exactly the deposit and the collateral left in all open
+		///   pools, under `PoolDeposit` and `PoolCollateral`, and keeps its existential deposit
+		///   while it holds any (its free balance is its own: anyone may send it funds);
 		/// - `OwnerPools` lists exactly the open pools, under their owners;
 		/// - each open pool has exactly `payees` entries in `Paid`, an id below `NextPoolId`, and
 		///   a storage deposit ticket; there are no other pool tickets;
@@ -1336,10 +1541,9 @@ pub mod pallet {
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			let next = NextPoolId::<T>::get();
 			let mut listed = 0usize;
+			let (mut deposit, mut collateral) = (BalanceOf::<T>::zero(), BalanceOf::<T>::zero());
 			for (owner, ids) in OwnerPools::<T>::iter() {
 				ensure!(!ids.is_empty(), "empty OwnerPools entry");
-				let (mut deposit, mut collateral) =
-					(BalanceOf::<T>::zero(), BalanceOf::<T>::zero());
 				for id in ids.iter() {
 					let pool = Pools::<T>::get(id).ok_or("OwnerPools lists a closed pool")?;
 					ensure!(pool.owner == owner, "pool listed under another owner");
@@ -1359,15 +1563,21 @@ pub mod pallet {
 						.ok_or("collateral sum overflows")?;
 					listed = listed.saturating_add(1);
 				}
-				ensure!(
-					Self::on_hold(HoldReason::PoolDeposit, &owner) == deposit,
-					"held deposit differs from the pools' deposits"
-				);
-				ensure!(
-					Self::on_hold(HoldReason::PoolCollateral, &owner) == collateral,
-					"held collateral differs from the pools' collateral"
-				);
 			}
+			let escrow = Self::escrow_account();
+			ensure!(
+				Self::on_hold(HoldReason::PoolDeposit, &escrow) == deposit,
+				"the escrow's deposit hold differs from the open pools' deposits"
+			);
+			ensure!(
+				Self::on_hold(HoldReason::PoolCollateral, &escrow) == collateral,
+				"the escrow's collateral hold differs from the open pools' collateral"
+			);
+			ensure!(
+				deposit.is_zero() && collateral.is_zero() ||
+					T::Currency::balance(&escrow) >= T::Currency::minimum_balance(),
+				"the escrow holds pool funds without its existential deposit"
+			);
 			ensure!(Pools::<T>::iter().count() == listed, "a pool is missing from OwnerPools");
 			ensure!(PoolTickets::<T>::iter().count() == listed, "a storage deposit without a pool");
 			for (id, peer, _) in Paid::<T>::iter() {

@@ -141,6 +141,11 @@ pub fn edward() -> AccountId {
 	account("Edward")
 }
 
+/// The account that holds every pool's funds.
+pub fn escrow() -> AccountId {
+	MicropaymentPool::escrow_account()
+}
+
 /// The peers of the many-peers tests.
 pub fn peer_names(n: usize) -> Vec<String> {
 	(0..n).map(|i| format!("Peer{i}")).collect()
@@ -154,6 +159,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	funded.extend(peer_names(20).iter().map(|n| (account(n), INITIAL)));
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> { balances: funded, ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	// The escrow's existential deposit, minted as on the demo chains.
+	pallet_micropayment_pool::GenesisConfig::<Test>::default()
 		.assimilate_storage(&mut storage)
 		.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);

@@ -6,21 +6,22 @@ use scale_info::TypeInfo;
 
 /// A pool: funds a viewer locked to pay many peers for one resource.
 ///
-/// `deposit` and `collateral` are what remains; both are held on `owner`'s account under the
-/// pallet's two hold reasons, so the held balances always equal the sums over the owner's pools.
+/// `deposit` and `collateral` are what remains; both are held on the pallet's escrow account
+/// under its two pool hold reasons, so the escrow's held balances always equal the sums over the
+/// open pools.
 /// New fields go last: clients decode the record from storage proofs.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
 )]
 #[scale_info(skip_type_params(MaxResourceIdLen))]
 pub struct Pool<AccountId, Balance, BlockNumber, MaxResourceIdLen: Get<u32>> {
-	/// The viewer who created the pool: its funds are held on this account.
+	/// The viewer who created the pool, whose funds it locked: they return to it on close.
 	pub owner: AccountId,
 	/// What the pool pays for (e.g. a stream or file id), as the peers know it.
 	pub resource_id: BoundedVec<u8, MaxResourceIdLen>,
 	/// Deposit not yet paid out.
 	pub deposit: Balance,
-	/// Collateral held: all of it until the pool is overdrawn; after that, what is left of the
+	/// Collateral locked: all of it until the pool is overdrawn; after that, what is left of the
 	/// compensation pot that the forfeiture kept for victims.
 	pub collateral: Balance,
 	/// First block at which the pool takes no more funds or extensions. Vouchers still settle

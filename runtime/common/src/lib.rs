@@ -136,6 +136,8 @@ pub mod pool {
 	pub const MAX_BATCH: u32 = 256;
 	/// Longest resource id, in bytes.
 	pub const MAX_RESOURCE_ID_LEN: u32 = 128;
+	/// The id of the escrow account that holds every pool's funds.
+	pub const PALLET_ID: frame_support::PalletId = frame_support::PalletId(*b"py/mpool");
 }
 
 /// Implements `pallet_micropayment_pool::Config` for `Runtime` in the calling runtime crate, with
@@ -156,6 +158,7 @@ macro_rules! impl_micropayment_pool_config {
 			pub const PayeeStorageBase: Balance = $crate::pool::PAYEE_STORAGE_BASE;
 			pub const PayeeStorageByte: Balance = $crate::pool::PAYEE_STORAGE_BYTE;
 			pub const CompensationShare: sp_runtime::Perbill = $crate::pool::COMPENSATION_SHARE;
+			pub const PoolPalletId: frame_support::PalletId = $crate::pool::PALLET_ID;
 		}
 
 		impl pallet_micropayment_pool::Config for Runtime {
@@ -176,6 +179,7 @@ macro_rules! impl_micropayment_pool_config {
 			type MinCollateralExcess = MinCollateralExcess;
 			type CompensationShare = CompensationShare;
 			type MaxBatch = frame_support::traits::ConstU32<{ $crate::pool::MAX_BATCH }>;
+			type PalletId = PoolPalletId;
 			type Consideration = frame_support::traits::fungible::HoldConsideration<
 				AccountId,
 				Balances,

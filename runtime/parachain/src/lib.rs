@@ -82,7 +82,10 @@ pub type TxExtension = cumulus_pallet_weight_reclaim::StorageWeightReclaim<
 pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
 /// Storage migrations of the runtime, beyond the pallets' own.
-type Migrations = (pallet_micropayment_pool::migrations::v3::MigrateV2ToV3<Runtime>,);
+type Migrations = (
+	pallet_micropayment_pool::migrations::v3::MigrateV2ToV3<Runtime>,
+	pallet_micropayment_pool::migrations::v4::MigrateV3ToV4<Runtime>,
+);
 /// Dispatches blocks and extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<
 	Runtime,

@@ -198,7 +198,8 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     const payload = voucherPayload(genesis, id, ferdie.address, 3n * UNIT);
     const wrapped = u8aConcat(stringToU8a('<Bytes>'), payload, stringToU8a('</Bytes>'));
     const before = await account(api, ferdie.address);
-    const eveBefore = await account(api, eve.address);
+    const escrow = api.consts.micropaymentPool.escrowAccount.toString();
+    const escrowBefore = await account(api, escrow);
     const paid = await submit(
       api,
       api.tx.micropaymentPool.settle(id, 3n * UNIT, { Sr25519: u8aToHex(session.sign(wrapped)) }),
@@ -207,9 +208,9 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     assert.equal(paid.error, null);
     const after = await account(api, ferdie.address);
     assert.equal(after.total, before.total + 3n * UNIT - paid.fee);
-    // The payout came from the owner's held deposit; the session account holds nothing.
-    const eveAfter = await account(api, eve.address);
-    assert.equal(eveBefore.hold(HOLD.deposit) - eveAfter.hold(HOLD.deposit), 3n * UNIT);
+    // The payout came from the pool's deposit in the escrow; the session account holds nothing.
+    const escrowAfter = await account(api, escrow);
+    assert.equal(escrowBefore.hold(HOLD.deposit) - escrowAfter.hold(HOLD.deposit), 3n * UNIT);
     assert.equal((await api.query.system.account(session.address)).data.free.toBigInt(), 0n);
   });
 

@@ -84,8 +84,9 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     }
   });
 
-  it('Alice creates a pool: PoolCreated gives the id, the held amounts match', async () => {
-    const before = await account(api, alice.address);
+  it('Alice creates a pool: PoolCreated gives the id, the escrow holds the amounts', async () => {
+    const escrow = api.consts.micropaymentPool.escrowAccount.toString();
+    const [before, escrowBefore] = await Promise.all([account(api, alice.address), account(api, escrow)]);
     const deposit = 100n * UNIT;
     const collateral = 150n * UNIT;
     const res = await submit(api, api.tx.micropaymentPool.createPool('0x' + Buffer.from('movie/42').toString('hex'), deposit, collateral, DURATION), alice);
@@ -98,9 +99,12 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     assert.equal(created.data.deposit.toBigInt(), deposit);
     assert.equal(created.data.collateral.toBigInt(), collateral);
     assert.equal(created.data.expiry.toNumber(), poolCreatedAt + DURATION);
-    const held = await account(api, alice.address);
-    assert.equal(held.hold(HOLD.deposit) - before.hold(HOLD.deposit), deposit);
-    assert.equal(held.hold(HOLD.collateral) - before.hold(HOLD.collateral), collateral);
+    // The funds left Alice (with the fee and the record's storage deposit) for the escrow.
+    const [after, held] = await Promise.all([account(api, alice.address), account(api, escrow)]);
+    assert.equal(held.hold(HOLD.deposit) - escrowBefore.hold(HOLD.deposit), deposit);
+    assert.equal(held.hold(HOLD.collateral) - escrowBefore.hold(HOLD.collateral), collateral);
+    assert.equal(before.free - after.free, deposit + collateral + after.hold(HOLD.poolStorage) - before.hold(HOLD.poolStorage) + res.fee);
+    assert.equal(after.hold(HOLD.deposit) + after.hold(HOLD.collateral), 0n, 'nothing of the pool is held on Alice');
     const pool = (await api.query.micropaymentPool.pools(poolId)).unwrap();
     assert.equal(pool.deposit.toBigInt(), deposit);
     assert.equal(pool.collateral.toBigInt(), collateral);
@@ -191,7 +195,8 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     assert.equal(model.settle(dave.address, D).forfeited, null);
     assert.ok(!poolEvents(rd.events).some((e) => e.method === 'CollateralForfeited'), 'draining the deposit exactly is no overdraw');
 
-    const [eveBefore, aliceBefore] = await Promise.all([account(api, eve.address), account(api, alice.address)]);
+    const escrow = api.consts.micropaymentPool.escrowAccount.toString();
+    const [eveBefore, aliceBefore, escrowBefore] = await Promise.all([account(api, eve.address), account(api, alice.address), account(api, escrow)]);
     const re = await submit(api, api.tx.micropaymentPool.settle(pool2, eveAmount, eveSig), eve);
     assert.equal(re.error, null);
     const want = model.settle(eve.address, eveAmount);
@@ -215,12 +220,13 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     assert.equal(settled.data.amount.toBigInt(), eveAmount);
     assert.equal(settled.data.paid.toBigInt(), want.payout, figures);
 
-    const [eveAfter, aliceAfter] = await Promise.all([account(api, eve.address), account(api, alice.address)]);
+    const [eveAfter, aliceAfter, escrowAfter] = await Promise.all([account(api, eve.address), account(api, alice.address), account(api, escrow)]);
     assert.equal(eveAfter.total, eveBefore.total + want.payout - re.fee, `Eve: free+reserved rises by payout - fee (${figures})`);
     assert.equal(eveAfter.hold(HOLD.payeeStorage) - eveBefore.hold(HOLD.payeeStorage), payeeDeposit);
-    // The whole collateral left Alice: slashed at once or paid to Eve from the pot.
-    assert.equal(aliceBefore.hold(HOLD.collateral) - aliceAfter.hold(HOLD.collateral), want.forfeited.slashed + want.compensation, figures);
-    assert.equal(aliceBefore.total - aliceAfter.total, want.forfeited.slashed + want.compensation, figures);
+    // The whole collateral left the escrow: slashed at once or paid to Eve from the pot; Alice's
+    // own balance did not move (her funds left her at creation).
+    assert.equal(escrowBefore.hold(HOLD.collateral) - escrowAfter.hold(HOLD.collateral), want.forfeited.slashed + want.compensation, figures);
+    assert.equal(aliceBefore.total, aliceAfter.total, figures);
 
     const pool = (await api.query.micropaymentPool.pools(pool2)).unwrap();
     assert.equal(pool.overdrawn.isTrue, true);

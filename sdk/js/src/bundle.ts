@@ -92,7 +92,7 @@ export function checkBundleHeader(b: HandshakeBundle, me: Uint8Array): HeaderInf
   return decodeHeader(b.header);
 }
 
-/** A pool record as the chain stores it (`pallet_micropayment_pool::Pool`, storage version 3). */
+/** A pool record as the chain stores it (`pallet_micropayment_pool::Pool`, its layout since storage version 3). */
 export interface PoolRecord {
   owner: Uint8Array;
   resourceId: Uint8Array;

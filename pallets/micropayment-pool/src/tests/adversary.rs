@@ -327,6 +327,8 @@ struct Outcome {
 	censored: bool,
 	/// An honest peer ended unpaid for some of its service.
 	victim: bool,
+	/// The owner asked the pool for funds (a top-up) while a lock covered some of its own.
+	frozen_top_up: bool,
 }
 
 fn run(case: &Case) -> Result<Outcome, TestCaseError> {
@@ -386,6 +388,7 @@ fn run(case: &Case) -> Result<Outcome, TestCaseError> {
 		let mut history = BTreeMap::new();
 		history.insert(created, snapshot(id, n_peers));
 		let mut peers: Vec<Peer> = (0..n_peers).map(|_| Peer::default()).collect();
+		let frozen_top_up = std::cell::Cell::new(false);
 
 		let mut n = created;
 		let mut last = first_expiry + GRACE + 2;
@@ -422,7 +425,19 @@ fn run(case: &Case) -> Result<Outcome, TestCaseError> {
 			            history: &BTreeMap<u64, Snapshot>|
 			 -> Result<(), TestCaseError> {
 				for (_, mv) in moves.get(&n).into_iter().flatten().filter(|(f, _)| *f == first) {
+					let before = Balances::total_balance(&alice());
+					let frozen = System::account(alice()).data.frozen;
+					frozen_top_up.set(
+						frozen_top_up.get() || (frozen > 0 && matches!(mv, Move::TopUp { .. })),
+					);
 					coalition_move(case, id, &coalition, mv, peers, total_deposit, total_collateral, history, n);
+					// No frozen funds leave the owner through a pool: whatever the move, the
+					// owner keeps what its locks cover (or all it had, if that was less).
+					let after = Balances::total_balance(&alice());
+					prop_assert!(
+						after >= before.min(frozen),
+						"frozen funds left the owner at block {n}: {before} -> {after} under a lock of {frozen} ({mv:?})"
+					);
 				}
 				Ok(())
 			};
@@ -564,7 +579,13 @@ fn run(case: &Case) -> Result<Outcome, TestCaseError> {
 			let face = delta + service as i128 - stuffing as i128;
 			prop_assert!(face < 0, "cheating one peer paid at face value: {face}");
 		}
-		Ok(Outcome { forfeited, stale_tried: peers.iter().any(|p| p.stale_tried), censored, victim: victims > 0 })
+		Ok(Outcome {
+			forfeited,
+			stale_tried: peers.iter().any(|p| p.stale_tried),
+			censored,
+			victim: victims > 0,
+			frozen_top_up: frozen_top_up.get(),
+		})
 	})
 }
 
@@ -660,7 +681,7 @@ fn shard(name: &str) {
 		source_file: Some(file!()),
 		..ProptestConfig::default()
 	};
-	let counts = RefCell::new([0u32; 5]);
+	let counts = RefCell::new([0u32; 6]);
 	let mut runner = TestRunner::new(config);
 	let result = runner.run(&case(), |case| {
 		let o = run(&case)?;
@@ -669,21 +690,23 @@ fn shard(name: &str) {
 		c[2] += u32::from(o.stale_tried);
 		c[3] += u32::from(o.censored);
 		c[4] += u32::from(o.victim);
+		c[5] += u32::from(o.frozen_top_up);
 		Ok(())
 	});
 	if let Err(e) = result {
 		panic!("{name}: {e}");
 	}
-	let [kept, forfeited, stale, censored, victim] = *counts.borrow();
+	let [kept, forfeited, stale, censored, victim, frozen_top_up] = *counts.borrow();
 	let total = kept + forfeited;
 	let pct = |x: u32| 100.0 * f64::from(x) / f64::from(total.max(1));
 	println!(
-		"{name}: {total} cases: forfeit {forfeited} ({:.1} %), no forfeit {kept} ({:.1} %), stale bundle tried {stale} ({:.1} %); an honest peer unpaid {victim} ({:.1} %), a settlement censored out {censored} ({:.1} %)",
+		"{name}: {total} cases: forfeit {forfeited} ({:.1} %), no forfeit {kept} ({:.1} %), stale bundle tried {stale} ({:.1} %); an honest peer unpaid {victim} ({:.1} %), a settlement censored out {censored} ({:.1} %), a top-up under a lock {frozen_top_up} ({:.1} %)",
 		pct(forfeited),
 		pct(kept),
 		pct(stale),
 		pct(victim),
-		pct(censored)
+		pct(censored),
+		pct(frozen_top_up)
 	);
 	for (branch, x) in [("forfeit", forfeited), ("no forfeit", kept), ("stale bundle tried", stale)] {
 		assert!(pct(x) >= 20.0, "{name}: the branch '{branch}' is hit in {:.1} % of cases, below 20 %", pct(x));

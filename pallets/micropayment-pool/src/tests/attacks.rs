@@ -44,7 +44,7 @@ fn self_voucher_is_refused() {
 			vec![item].try_into().unwrap()
 		));
 		assert_eq!(total(&alice()), before);
-		assert_eq!(held(HoldReason::PoolCollateral, &alice()), 150);
+		assert_eq!(held(HoldReason::PoolCollateral, &escrow()), 150);
 		assert!(!Pools::<Test>::get(id).unwrap().overdrawn);
 	});
 }
@@ -112,7 +112,7 @@ fn frozen_owner_cannot_block_payouts() {
 	build_and_execute(|| {
 		let id = create(&alice(), 100, 150);
 		// Alice freezes her whole account (a vesting or voting lock would do the same): the
-		// freeze exceeds her free balance, which a polite transfer of held funds respects.
+		// pool's funds are in the escrow, out of the freeze's reach.
 		Balances::set_lock(*b"vesting_", &alice(), INITIAL, WithdrawReasons::all());
 		assert_ok!(settle(&bob(), id, 60, voucher_sig("Alice", id, &bob(), 60)));
 		assert_eq!(total(&bob()), INITIAL + 60);
@@ -123,6 +123,37 @@ fn frozen_owner_cannot_block_payouts() {
 		assert_eq!(issuance - Balances::total_issuance(), 125);
 		close_and_reap(id);
 		assert_eq!(total(&alice()), INITIAL - 250);
+	});
+}
+
+#[test]
+fn frozen_funds_cannot_enter_a_pool() {
+	build_and_execute(|| {
+		// A lock (vesting, a vote) covers all but 200 of Alice's funds.
+		Balances::set_lock(*b"vesting_", &alice(), INITIAL - 200, WithdrawReasons::all());
+		let before = total(&alice());
+		assert_noop!(
+			MicropaymentPool::create_pool(
+				RuntimeOrigin::signed(alice()),
+				resource(b"stream/42"),
+				100,
+				150,
+				DURATION
+			),
+			Error::<Test>::InsufficientBalance
+		);
+		// What the lock leaves her does enter, and nothing beyond it through a top-up.
+		let id = create(&alice(), 80, 110);
+		assert_noop!(
+			MicropaymentPool::top_up(RuntimeOrigin::signed(alice()), id, 10, 10),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_eq!(total(&alice()), before - 190);
+		assert!(total(&alice()) >= INITIAL - 200);
+		// The pool still pays, and the lock still holds on what is left.
+		assert_ok!(settle(&bob(), id, 80, voucher_sig("Alice", id, &bob(), 80)));
+		close_and_reap(id);
+		assert_eq!(total(&alice()), before - 80);
 	});
 }
 

@@ -49,11 +49,12 @@ fn one_peer_settles_many_viewers_in_one_call() {
 				Event::BatchSettled { target: bob(), settled: 3, failed: 0 },
 			]
 		);
-		// Three first settlements inside the deposit: each refunded to that path.
-		let path = <() as WeightInfo>::settle().saturating_sub(<() as WeightInfo>::settle_new_payee());
+		// Three first settlements over raw payloads: the funds move once whatever the paths, so
+		// each is refunded only the second signature check the wrapped charge assumed.
+		let check = <() as WeightInfo>::settle_wrapped().saturating_sub(<() as WeightInfo>::settle());
 		assert_eq!(
 			post.actual_weight,
-			Some(<() as WeightInfo>::settle_batch(3).saturating_sub(path.saturating_mul(3)))
+			Some(<() as WeightInfo>::settle_batch(3).saturating_sub(check.saturating_mul(3)))
 		);
 	});
 }
@@ -163,22 +164,23 @@ fn weight_scales_with_the_batch_and_is_refunded_for_early_failures() {
 	});
 }
 
-/// A batch holds its new records' deposits once at its end, so a peer's first settlement there
-/// costs what a repeat does plus a check and the record's write: a repeat voucher is refunded as
-/// a first settlement and that write, no more (a single `settle` refunds the whole hold it skips).
+/// A batch moves funds and holds its new records' deposits once at its end, so a peer's first
+/// settlement there costs what a repeat does plus a check and the record's write: a repeat
+/// voucher is refunded that write (and, signed over the raw payload, the second check), no more
+/// (a single `settle` refunds the whole hold it skips).
 #[test]
-fn repeat_vouchers_are_refunded_as_first_settlements_less_the_record_in_a_batch() {
+fn repeat_vouchers_are_refunded_the_record_write_in_a_batch() {
 	build_and_execute(|| {
 		let a = create(&alice(), DEPOSIT, COLLATERAL);
 		settle_batch(&bob(), vec![(a, 100, voucher_sig("Alice", a, &bob(), 100))]).unwrap();
 		let post = settle_batch(&bob(), vec![(a, 300, voucher_sig("Alice", a, &bob(), 300))]).unwrap();
 		assert_eq!(last_event(), Event::BatchSettled { target: bob(), settled: 1, failed: 0 });
-		let first = <() as WeightInfo>::settle().saturating_sub(<() as WeightInfo>::settle_new_payee());
+		let check = <() as WeightInfo>::settle_wrapped().saturating_sub(<() as WeightInfo>::settle());
 		let record = <Test as frame_system::Config>::DbWeight::get().writes(1);
 		assert!(record.ref_time() > 0, "the mock's database costs something");
 		assert_eq!(
 			post.actual_weight,
-			Some(<() as WeightInfo>::settle_batch(1).saturating_sub(first).saturating_sub(record))
+			Some(<() as WeightInfo>::settle_batch(1).saturating_sub(check).saturating_sub(record))
 		);
 	});
 }

@@ -113,10 +113,9 @@ fn snapshot() -> Snapshot {
 	let accounts = OWNERS
 		.iter()
 		.chain([STRANGER, PEER].iter())
-		.map(|name| {
-			let who = account(name);
-			(free(&who), reasons.map(|reason| held(reason, &who)))
-		})
+		.map(|name| account(name))
+		.chain([escrow()])
+		.map(|who| (free(&who), reasons.map(|reason| held(reason, &who))))
 		.collect();
 	Snapshot {
 		accounts,

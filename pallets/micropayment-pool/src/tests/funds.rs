@@ -20,8 +20,8 @@ mod top_up {
 			assert_ok!(top_up(&alice(), id, 500, 800));
 			let pool = Pools::<Test>::get(id).unwrap();
 			assert_eq!((pool.deposit, pool.collateral), (DEPOSIT + 500, COLLATERAL + 800));
-			assert_eq!(held(HoldReason::PoolDeposit, &alice()), DEPOSIT + 500);
-			assert_eq!(held(HoldReason::PoolCollateral, &alice()), COLLATERAL + 800);
+			assert_eq!(held(HoldReason::PoolDeposit, &escrow()), DEPOSIT + 500);
+			assert_eq!(held(HoldReason::PoolCollateral, &escrow()), COLLATERAL + 800);
 			assert_eq!(free(&alice()), INITIAL - DEPOSIT - COLLATERAL - 1_300);
 			assert_eq!(
 				last_event(),

@@ -111,8 +111,8 @@ mod create_pool {
 			);
 			assert_eq!((pool.payees, pool.overdrawn), (0, false));
 			assert_eq!(OwnerPools::<Test>::get(alice()).to_vec(), vec![0]);
-			assert_eq!(held(HoldReason::PoolDeposit, &alice()), DEPOSIT);
-			assert_eq!(held(HoldReason::PoolCollateral, &alice()), COLLATERAL);
+			assert_eq!(held(HoldReason::PoolDeposit, &escrow()), DEPOSIT);
+			assert_eq!(held(HoldReason::PoolCollateral, &escrow()), COLLATERAL);
 			assert_eq!(free(&alice()), INITIAL - DEPOSIT - COLLATERAL);
 			assert_eq!(
 				last_event(),
@@ -137,7 +137,8 @@ mod create_pool {
 			assert_eq!(create(&bob(), DEPOSIT, COLLATERAL), 1);
 			assert_eq!(create(&alice(), 10, 20), 2);
 			assert_eq!(OwnerPools::<Test>::get(alice()).to_vec(), vec![0, 2]);
-			assert_eq!(held(HoldReason::PoolDeposit, &alice()), DEPOSIT + 10);
+			// All pools' deposits are on the escrow: Alice's two and Bob's.
+			assert_eq!(held(HoldReason::PoolDeposit, &escrow()), 2 * DEPOSIT + 10);
 		});
 	}
 
@@ -334,7 +335,7 @@ mod settle {
 
 			let pool = Pools::<Test>::get(id).unwrap();
 			assert_eq!((pool.deposit, pool.collateral, pool.payees), (DEPOSIT - 70, COLLATERAL, 1));
-			assert_eq!(held(HoldReason::PoolDeposit, &alice()), DEPOSIT - 70);
+			assert_eq!(held(HoldReason::PoolDeposit, &escrow()), DEPOSIT - 70);
 			assert_eq!(free(&alice()), INITIAL - DEPOSIT - COLLATERAL);
 		});
 	}
@@ -367,7 +368,7 @@ mod settle {
 			assert_eq!(total, 390);
 			let pool = Pools::<Test>::get(id).unwrap();
 			assert_eq!((pool.deposit, pool.payees, pool.overdrawn), (DEPOSIT - total, 12, false));
-			assert_eq!(held(HoldReason::PoolDeposit, &alice()), DEPOSIT - total);
+			assert_eq!(held(HoldReason::PoolDeposit, &escrow()), DEPOSIT - total);
 		});
 	}
 
@@ -591,7 +592,7 @@ mod double_spend {
 			assert_eq!(free(&charlie()), INITIAL + 150);
 			let pool = Pools::<Test>::get(id).unwrap();
 			assert_eq!((pool.deposit, pool.collateral), (0, 0));
-			assert_eq!(held(HoldReason::PoolCollateral, &alice()), 0);
+			assert_eq!(held(HoldReason::PoolCollateral, &escrow()), 0);
 		});
 	}
 
@@ -655,8 +656,8 @@ mod close_pool {
 			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id));
 			assert_eq!(last_event(), closed(id, DEPOSIT - 200, COLLATERAL, 0));
 			assert_eq!(free(&alice()), INITIAL - 200);
-			assert_eq!(held(HoldReason::PoolDeposit, &alice()), 0);
-			assert_eq!(held(HoldReason::PoolCollateral, &alice()), 0);
+			assert_eq!(held(HoldReason::PoolDeposit, &escrow()), 0);
+			assert_eq!(held(HoldReason::PoolCollateral, &escrow()), 0);
 			assert!(Pools::<Test>::get(id).is_none());
 			assert!(!OwnerPools::<Test>::contains_key(alice()));
 			// The records stay until reaped.
@@ -725,7 +726,7 @@ mod close_pool {
 			// Something outside the pallet (governance, another pallet) burns held funds.
 			assert_ok!(<Balances as MutateHold<_>>::burn_held(
 				&HoldReason::PoolDeposit.into(),
-				&alice(),
+				&escrow(),
 				100,
 				Precision::Exact,
 				Fortitude::Force
@@ -733,7 +734,7 @@ mod close_pool {
 			System::set_block_number(CLOSE_AT);
 			assert_ok!(MicropaymentPool::close_pool(RuntimeOrigin::signed(alice()), id));
 			assert_eq!(last_event(), closed(id, DEPOSIT - 100, COLLATERAL, 0));
-			assert_eq!(held(HoldReason::PoolDeposit, &alice()), 0);
+			assert_eq!(held(HoldReason::PoolDeposit, &escrow()), 0);
 			assert_eq!(free(&alice()), INITIAL - 100);
 		});
 	}
@@ -837,6 +838,7 @@ mod adversary;
 mod attacks;
 mod batch;
 mod batch_deposits;
+mod custody;
 mod funds;
 mod invariants;
 mod signer;

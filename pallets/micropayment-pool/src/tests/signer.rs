@@ -32,8 +32,8 @@ fn records_the_signer_and_names_it_in_the_event() {
 		let pool = Pools::<Test>::get(id).unwrap();
 		assert_eq!((pool.owner, pool.signer), (alice(), session()));
 		// The funds are the owner's, as with `create_pool`.
-		assert_eq!(held(HoldReason::PoolDeposit, &alice()), DEPOSIT);
-		assert_eq!(held(HoldReason::PoolCollateral, &alice()), COLLATERAL);
+		assert_eq!(held(HoldReason::PoolDeposit, &escrow()), DEPOSIT);
+		assert_eq!(held(HoldReason::PoolCollateral, &escrow()), COLLATERAL);
 		assert_eq!(Balances::total_balance(&session()), 0);
 		assert_eq!(
 			last_event(),
@@ -115,7 +115,7 @@ fn vouchers_need_the_signer_and_not_the_owner() {
 		);
 		assert_ok!(settle(&bob(), id, 100, voucher_sig(SESSION, id, &bob(), 100)));
 		assert_eq!(free(&bob()), before + 100);
-		assert_eq!(held(HoldReason::PoolDeposit, &alice()), DEPOSIT - 100);
+		assert_eq!(held(HoldReason::PoolDeposit, &escrow()), DEPOSIT - 100);
 		// The session key signs over the `<Bytes>` wrapping too (what `signRaw` produces).
 		let voucher =
 			Voucher { genesis_hash: GENESIS_HASH, pool_id: id, target: *bob().as_ref(), amount: 250 };

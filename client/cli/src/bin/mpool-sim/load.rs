@@ -58,9 +58,14 @@ pub struct LoadArgs {
 	/// Vouchers per `settleBatch` (at most the runtime's MaxBatch, 256).
 	#[arg(long, default_value_t = 256)]
 	batch_size: usize,
-	/// Pools the vouchers come from (32 per owner account).
+	/// Pools the vouchers come from.
 	#[arg(long, default_value_t = 256)]
 	pools: usize,
+	/// Pools each owner account opens (at most the runtime's MaxPoolsPerAccount, 32). The
+	/// paper's workload is one viewer per pool, so each pool's owner is an account of its own,
+	/// read and written apart from the others.
+	#[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=32))]
+	pools_per_owner: u32,
 	/// Peers submitting settlements (each with its own nonce sequence).
 	#[arg(long, default_value_t = 64)]
 	targets: usize,
@@ -162,13 +167,15 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 	let spinner = ProgressBar::new_spinner();
 	spinner.enable_steady_tick(Duration::from_millis(120));
 
-	// Accounts: owners of `pools` pools (32 each), and the peers who settle.
-	let owners: Vec<sr25519::Pair> = (0..args.pools.div_ceil(32)).map(|i| key("load-owner", i)).collect();
+	// Accounts: owners of `pools` pools (`pools_per_owner` each), and the peers who settle.
+	let per_owner = args.pools_per_owner as usize;
+	let owners: Vec<sr25519::Pair> =
+		(0..args.pools.div_ceil(per_owner)).map(|i| key("load-owner", i)).collect();
 	let targets: Vec<sr25519::Pair> = (0..args.targets).map(|i| key("load-target", i)).collect();
 	let per_pool = vouchers.div_ceil(args.pools) as Balance + 2;
 	let deposit = value.saturating_mul(per_pool * args.targets as Balance);
 	let mut funding: Vec<(AccountId, Balance)> =
-		owners.iter().map(|o| (account_of(o), deposit.saturating_mul(32 * 3) + UNIT)).collect();
+		owners.iter().map(|o| (account_of(o), deposit.saturating_mul(per_owner as Balance * 3) + UNIT)).collect();
 	// Fees, and the `Paid` storage deposit of a target's first settlement in each pool.
 	let target_funds = 10 * UNIT + payee_record_deposit().saturating_mul(args.pools as Balance);
 	funding.extend(targets.iter().map(|t| (account_of(t), target_funds)));
@@ -179,7 +186,7 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 	let mut pools: Vec<(PoolId, usize)> = Vec::new();
 	let mut creations = Vec::new();
 	for (o, owner) in owners.iter().enumerate() {
-		let count = (args.pools - o * 32).min(32);
+		let count = (args.pools - o * per_owner).min(per_owner);
 		let (chain, owner, url) = (chain.clone(), owner.clone(), url.to_string());
 		creations.push(tokio::spawn(async move {
 			let who = account_of(&owner);
@@ -428,6 +435,12 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 	let _ = writeln!(md, "| block weight used (normal class, mean of those blocks) | {:.0} ms of {limit_ms:.0} ms ({:.0}%) |", mean(&|r| r.weight_ms), 100.0 * mean(&|r| r.fullness));
 	let _ = writeln!(md, "| weight per settled voucher | {per_voucher_weight_us:.0} µs |");
 	let _ = writeln!(md, "| weight-bound ceiling: {limit_ms:.0} ms ÷ weight per voucher ÷ 6 s | {:.0} vouchers/s |", limit_ms * 1e3 / per_voucher_weight_us / 6.0);
+	// A block takes whole transactions: as many full ones as fit the normal class's ref time.
+	let our_xts = busy.iter().map(|r| f64::from(r.our_extrinsics)).sum::<f64>().max(1.0);
+	let per_xt_ms = busy.iter().map(|r| r.weight_ms).sum::<f64>() / our_xts;
+	let per_xt_vouchers = settled_in_busy / our_xts;
+	let whole = (limit_ms / per_xt_ms.max(1e-9)).floor();
+	let _ = writeln!(md, "| weight-bound ceiling, whole transactions: ⌊{limit_ms:.0} ms ÷ {per_xt_ms:.1} ms⌋ = {whole:.0} per block × {per_xt_vouchers:.0} vouchers ÷ 6 s | {:.0} vouchers/s |", whole * per_xt_vouchers / 6.0);
 	// A runtime without a proof-size limit (the solochain) reports u64::MAX: no second bound.
 	if limit_proof < u64::MAX / 2 {
 		let per_voucher_proof_b = busy.iter().map(|r| r.proof_kb).sum::<f64>() * 1e3 / settled_in_busy;
