@@ -146,17 +146,21 @@ describe('JS SDK: session-key pool, wasm handshake, voucher book, PAPI settlemen
     const best = reopened.unsettled(poolId);
     assert.equal(best.voucher.amount, 10n * PRICE);
 
+    const escrow = await api.constants.MicropaymentPool.EscrowAccount();
     const bobBefore = await total(bob.address);
     const eveBefore = await total(eve.address);
+    const escrowBefore = await total(escrow);
     const settled = await settle(api, bobSigner, best);
     assert.equal(settled.paid, 10n * PRICE);
     await reopened.markSettled(poolId, settled.amount, settled.paid);
     assert.equal(reopened.unsettled(poolId), null);
-    // Balances, from the chain: Bob gained the voucher minus his fee; Eve's held deposit paid it.
+    // Balances, from the chain: Bob gained the voucher minus his fee, paid out of the pool's
+    // deposit in the escrow; Eve's own balance did not move (her funds left her at creation).
     const bobAfter = await total(bob.address);
     const eveAfter = await total(eve.address);
     assert.equal(bobAfter, bobBefore + 10n * PRICE - settled.fee);
-    assert.equal(eveAfter, eveBefore - 10n * PRICE);
+    assert.equal(eveAfter, eveBefore);
+    assert.equal(await total(escrow), escrowBefore - 10n * PRICE);
     const left = await readPool(api, poolId);
     assert.equal(left.deposit, DEPOSIT - 10n * PRICE);
 
