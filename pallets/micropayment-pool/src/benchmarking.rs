@@ -388,10 +388,10 @@ mod benchmarks {
 
 		#[block]
 		{
-			paid = Pallet::<T>::pay(HoldReason::PoolDeposit, &target, due);
+			paid = Pallet::<T>::release(HoldReason::PoolDeposit, &target, due, Precision::Exact);
 		}
 
-		assert_eq!(paid, Ok(()));
+		assert_eq!(paid, Ok(due));
 		assert_eq!(T::Currency::balance(&target), before.saturating_add(due));
 	}
 

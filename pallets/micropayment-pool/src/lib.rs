@@ -738,13 +738,12 @@ pub mod pallet {
 			);
 
 			let owner = pool.owner;
-			// Best effort: a shortfall in the escrow (which `do_try_state` rules out) must not
-			// lock the pool forever.
-			let refunded_deposit = Self::refund(HoldReason::PoolDeposit, &owner, pool.deposit)?;
+			let refund = |reason, amount| Self::release(reason, &owner, amount, Precision::BestEffort);
+			let refunded_deposit = refund(HoldReason::PoolDeposit, pool.deposit)?;
 			let (refunded_collateral, slashed) = if pool.overdrawn {
 				(Zero::zero(), Self::slash(pool.collateral))
 			} else {
-				(Self::refund(HoldReason::PoolCollateral, &owner, pool.collateral)?, Zero::zero())
+				(refund(HoldReason::PoolCollateral, pool.collateral)?, Zero::zero())
 			};
 
 			if let Some(ticket) = PoolTickets::<T>::take(pool_id) {
@@ -812,6 +811,8 @@ pub mod pallet {
 			// Over the totals: the collateral must cover everything the pool was ever trusted with.
 			Self::ensure_collateral(total_deposit, collateral)?;
 			let extra = extra_deposit.checked_add(&extra_collateral).ok_or(Error::<T>::Overflow)?;
+			// Before any write, though `lock` refuses the same: called outside a dispatch (no
+			// storage layer), a refused second `lock` would leave the first one's move behind.
 			let free =
 				T::Currency::reducible_balance(&owner, Preservation::Preserve, Fortitude::Polite);
 			ensure!(free >= extra, Error::<T>::InsufficientBalance);
@@ -1060,6 +1061,7 @@ pub mod pallet {
 			ensure!(duration >= T::MinDuration::get(), Error::<T>::DurationTooShort);
 			ensure!(duration <= T::MaxDuration::get(), Error::<T>::DurationTooLong);
 			let total = deposit.checked_add(&collateral).ok_or(Error::<T>::Overflow)?;
+			// Before any write (see `top_up`).
 			let free =
 				T::Currency::reducible_balance(&owner, Preservation::Preserve, Fortitude::Polite);
 			ensure!(free >= total, Error::<T>::InsufficientBalance);
@@ -1231,8 +1233,8 @@ pub mod pallet {
 		/// and collateral holds, slashes the forfeited collateral, then holds the new records'
 		/// deposits from `target` (after the payout, so earnings can pay them).
 		fn pay_out(target: &T::AccountId, due: Due<BalanceOf<T>>) -> DispatchResult {
-			Self::pay(HoldReason::PoolDeposit, target, due.from_deposits)?;
-			Self::pay(HoldReason::PoolCollateral, target, due.from_pots)?;
+			Self::release(HoldReason::PoolDeposit, target, due.from_deposits, Precision::Exact)?;
+			Self::release(HoldReason::PoolCollateral, target, due.from_pots, Precision::Exact)?;
 			let slashed = Self::slash(due.slashed);
 			// Exact by the escrow invariant (`do_try_state`); refuse rather than forfeit less.
 			ensure!(slashed == due.slashed, Error::<T>::EscrowShort);
@@ -1406,34 +1408,16 @@ pub mod pallet {
 			T::PalletId::get().into_account_truncating()
 		}
 
-		/// Pays `amount` held on the escrow under `reason` to `target`'s free balance. Forced:
-		/// no freeze of the escrow exists to respect, and a payout owed must not wait on one.
-		pub(crate) fn pay(
+		/// Moves `amount` held on the escrow under `reason` to `to`'s free balance; what moved.
+		/// `Precision::Exact` for a payout, owed in full; `BestEffort` for a refund at close, where
+		/// a shortfall in the escrow (which `do_try_state` rules out) must not lock the pool
+		/// forever. Forced: no freeze of the escrow exists to respect, and funds owed must not
+		/// wait on one.
+		pub(crate) fn release(
 			reason: HoldReason,
-			target: &T::AccountId,
+			to: &T::AccountId,
 			amount: BalanceOf<T>,
-		) -> DispatchResult {
-			if amount.is_zero() {
-				return Ok(());
-			}
-			T::Currency::transfer_on_hold(
-				&reason.into(),
-				&Self::escrow_account(),
-				target,
-				amount,
-				Precision::Exact,
-				Restriction::Free,
-				Fortitude::Force,
-			)
-			.map(|_| ())
-		}
-
-		/// Returns up to `amount` held on the escrow under `reason` to the pool's `owner`; what
-		/// was returned.
-		fn refund(
-			reason: HoldReason,
-			owner: &T::AccountId,
-			amount: BalanceOf<T>,
+			precision: Precision,
 		) -> Result<BalanceOf<T>, DispatchError> {
 			if amount.is_zero() {
 				return Ok(Zero::zero());
@@ -1441,9 +1425,9 @@ pub mod pallet {
 			T::Currency::transfer_on_hold(
 				&reason.into(),
 				&Self::escrow_account(),
-				owner,
+				to,
 				amount,
-				Precision::BestEffort,
+				precision,
 				Restriction::Free,
 				Fortitude::Force,
 			)
