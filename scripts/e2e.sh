@@ -13,17 +13,14 @@ mpool_export_wasm_env
 if [ -z "${MPOOL_NODE_BIN:-}" ]; then
 	mpool_build
 fi
+# tests/cli.test.js runs the `mpool` CLI of the same build.
+export MPOOL_BIN="${MPOOL_BIN:-$(mpool_release_dir)/mpool}"
+mpool_npm_ci
 cd scripts/e2e
-[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || {
-	log "npm ci (versions pinned in scripts/e2e/package-lock.json)"
-	npm ci --no-audit --no-fund --loglevel=error
-}
 # tests/sdk.test.js drives the JS SDK as built: its wasm checker, descriptors and tsc output.
 log "JS SDK (sdk/js) for tests/sdk.test.js: wasm handshake checker, PAPI descriptors, tsc"
 (
 	cd ../../sdk/js
-	[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] ||
-		npm ci --no-audit --no-fund --loglevel=error
 	bash scripts/build-wasm.sh
 	npm run --silent build
 )
@@ -33,7 +30,7 @@ case "${MPOOL_CHAIN:-solo}" in
 	# and already run on the solochain) and censorship.test.js (block stuffing sized to the
 	# runtime's exact length limit; the dev parachain's collator also counts the storage proof)
 	# stay solochain-only.
-	para) suites=(tests/dev.test.js tests/api.test.js tests/papi.test.js tests/sdk.test.js tests/faults.test.js tests/txpool.test.js tests/peer-safety.test.js) ;;
+	para) suites=(tests/dev.test.js tests/api.test.js tests/papi.test.js tests/sdk.test.js tests/faults.test.js tests/txpool.test.js tests/peer-safety.test.js tests/cli.test.js) ;;
 	*) echo "error: MPOOL_CHAIN is solo or para" >&2; exit 2 ;;
 esac
 # The suites spend most of their time waiting for blocks, each against its own nodes on free

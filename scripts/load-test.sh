@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Load test (issue E): pushes pre-signed settlements into a fresh dev node at a target rate for
-# 60 s, first as `settleBatch`es of 256 vouchers, then as single `settle`s.
+# Load test: pushes pre-signed settlements into a fresh dev node at a target rate for 60 s,
+# first as `settleBatch`es of 256 vouchers, then as single `settle`s.
 #
 #   scripts/load-test.sh [RATE] [SECONDS]      # default 1250 vouchers/s for 60 s; CSV and plots
 #                                              # in a temporary directory
@@ -45,7 +45,7 @@ pool=(--pool-limit 200000 --pool-kbytes 1048576)
 state_pools="${MPOOL_LOAD_STATE:-100000}"
 chain=(--chain dev)
 if [ "$state_pools" != 0 ]; then
-	[ -d scripts/e2e/node_modules ] || (cd scripts/e2e && npm ci --no-audit --no-fund --loglevel=error)
+	mpool_npm_ci
 	work="$(mktemp -d "${TMPDIR:-/tmp}/mpool-load.XXXXXX")"
 	log "dev chain spec plus $state_pools pools (scripts/bench/bench-state.mjs) in $work"
 	"$(mpool_node_bin)" build-spec --chain dev --raw 2>/dev/null >"$work/dev-raw.json"

@@ -14,8 +14,6 @@ mpool_relay_prepare
 log "JS SDK (sdk/js): wasm handshake checker, PAPI descriptors, tsc"
 (
 	cd sdk/js
-	[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] ||
-		npm ci --no-audit --no-fund --loglevel=error
 	bash scripts/build-wasm.sh
 	npm run --silent build
 )

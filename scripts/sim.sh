@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The streaming simulator (issue E) against a fresh dev node: the pool, pool + batch settlement
-# and payment-channel modes side by side, double spending by a viewer and its sock puppets with
+# The streaming simulator against a fresh dev node: the pool, pool + batch settlement and
+# payment-channel modes side by side, double spending by a viewer and its sock puppets with
 # every strategy (drain, self-voucher, sock-puppet-max, slot-filling, last-block) at every
 # collateral/deposit ratio, bad peers.
 #

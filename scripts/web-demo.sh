@@ -12,20 +12,15 @@ source scripts/lib/env.sh
 mpool_export_wasm_env
 [ -n "${MPOOL_NODE_BIN:-}" ] || [ -n "${MPOOL_SKIP_BUILD:-}" ] || mpool_build
 export MPOOL_NODE_BIN="${MPOOL_NODE_BIN:-$(mpool_release_dir)/mpool-node}"
-npm_ci() {
-	[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] ||
-		npm ci --no-audit --no-fund --loglevel=error
-}
+mpool_npm_ci
 log "JS SDK (sdk/js): wasm handshake checker, tsc"
 (
 	cd sdk/js
-	npm_ci
 	bash scripts/build-wasm.sh
 	npm run --silent build
 )
 cd examples/web
-log "examples/web: npm ci, bundle"
-npm_ci
+log "examples/web: bundle"
 node build.mjs
 if [ "${1:-}" = --test ]; then
 	log "the demo in headless Chromium ($(/usr/bin/chromium --version 2>/dev/null || echo 'chromium missing'))"

@@ -7,7 +7,7 @@
 //! - a failed call changed no storage (storage root);
 //! - total issuance fell by exactly what forfeitures and closes slashed, and the accounts' total
 //!   balances (free + reserved) fell by exactly that too: the pallet only moves or slashes funds;
-//! - per pool, from its events and records (issue G): the record's `total_deposit` is all deposit
+//! - per pool, from its events and records: the record's `total_deposit` is all deposit
 //!   ever locked; a pool that is not overdrawn keeps `collateral > total_deposit` (the bound of
 //!   Theorem IV.1 needs it); at the first overdraw `slashed + pot` is the whole collateral and the
 //!   pot is `CompensationShare` of `collateral − total_deposit`; what peers and the owner ever get

@@ -16,6 +16,11 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub mod keys;
+
+/// The README's example, compiled and run as a doctest so that it cannot drift from the code.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 mod voucher;
 
 pub use voucher::{

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-// The e2e suite's node_modules carry @polkadot/types (setup.sh installs them).
+// @polkadot/types comes with the e2e suite, in the npm workspace (mpool_npm_ci installs it).
 const require = createRequire(join(root, 'scripts/e2e/package.json'));
 const { Metadata, TypeRegistry } = require('@polkadot/types');
 const { u8aConcat, u8aToHex, stringToU8a, bnToU8a } = require('@polkadot/util');

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The JS SDK's bars (issue J), measured side by side in one run on this machine:
+# The JS SDK's bars, measured side by side in one run on this machine:
 # - voucher verifications per second: JS (@mpool/sdk, @scure/sr25519) and Rust (`verify_voucher`,
 #   the criterion bench `voucher_verify/verify_voucher`), and their ratio;
 # - the wasm handshake check of a bundle proving one pool among 100,000 (median, p99);
@@ -15,8 +15,8 @@ work="$(mktemp -d)"
 trap 'rm -f "$work"/*; rmdir "$work"' EXIT
 
 log "JS SDK build (wasm checker, tsc)"
-(cd sdk/js && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } &&
-	bash scripts/build-wasm.sh && npm run --silent build)
+mpool_npm_ci
+(cd sdk/js && bash scripts/build-wasm.sh && npm run --silent build)
 
 log "a bundle proving one pool among 100,000 (client/tests/bench_bundle.rs)"
 MPOOL_BENCH_BUNDLE="$work/bundle.json" cargo test --release --locked --workspace \

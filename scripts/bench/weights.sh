@@ -127,8 +127,7 @@ bench_spec() {
 	[ ! -f "$work/bench-spec.json" ] || return 0
 	log "export the dev chain's raw spec; add $pools pools with a settled peer each"
 	# bench-state.mjs encodes with @polkadot/types from the e2e suite's pinned packages.
-	[ -d scripts/e2e/node_modules ] ||
-		(cd scripts/e2e && npm ci --no-audit --no-fund --loglevel=error)
+	mpool_npm_ci
 	"$node" export-chain-spec --chain dev --raw --output "$work/dev-raw.json"
 	node scripts/bench/bench-state.mjs "$work/dev-raw.json" "$work/bench-spec.json" "$pools"
 }

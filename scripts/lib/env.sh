@@ -39,6 +39,19 @@ mpool_node_path() {
 }
 mpool_node_path
 
+# Installs the repository's one npm workspace (sdk/js, scripts/e2e, examples/web; versions pinned
+# in the root package-lock.json) unless it is installed and newer than the lock file. npm runs
+# the SDK's `prepare` (its polkadot-api descriptors) as part of it.
+mpool_npm_ci() {
+	(
+		cd "$MPOOL_ROOT"
+		[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || {
+			log "npm ci (the workspace of package.json; versions pinned in package-lock.json)"
+			npm ci --no-audit --no-fund --loglevel=error
+		}
+	)
+}
+
 mpool_wasm_route() {
 	if [ -z "${MPOOL_FORCE_DEBIAN_WASM:-}" ] && rustup target list --installed 2>/dev/null | grep -qx wasm32v1-none; then
 		echo rustup

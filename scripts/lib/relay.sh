@@ -13,13 +13,7 @@ mpool_relay_prepare() {
 	fi
 	local relay
 	relay="$(scripts/relay-bins.sh)"
-	(
-		cd scripts/e2e
-		[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || {
-			log "npm ci (versions pinned in scripts/e2e/package-lock.json)"
-			npm ci --no-audit --no-fund --loglevel=error
-		}
-	)
+	mpool_npm_ci
 	# zombienet runs `polkadot` and `mpool-para-node` by name.
 	local bin
 	bin="$(mktemp -d)"

@@ -84,7 +84,7 @@ impl cumulus_pallet_parachain_system::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type OnSystemEvent = ();
 	type SelfParaId = ParachainInfo;
-	/// No XCM (issue I): nothing is sent, and downward or horizontal messages are not handled.
+	/// No XCM: nothing is sent, and downward or horizontal messages are not handled.
 	type OutboundXcmpMessageSource = ();
 	type DmpQueue = frame_support::traits::EnqueueWithOrigin<(), RelayOrigin>;
 	type ReservedDmpWeight = ReservedDmpWeight;

@@ -1,4 +1,4 @@
-//! Both runtimes charge weights measured on their own wasm (issue H): every pallet with a
+//! Both runtimes charge weights measured on their own wasm: every pallet with a
 //! benchmarked `WeightInfo` uses the runtime's generated file (no `()`, no Substrate reference
 //! machine's `SubstrateWeight`), the block and transaction base costs are `benchmark overhead`'s,
 //! and the database costs are `benchmark storage`'s: ParityDb for the solochain, RocksDB (omni-node's

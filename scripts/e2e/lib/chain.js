@@ -61,8 +61,8 @@ export async function freeBalance(api, who) {
 /**
  * `who`'s balances at block `at` (default: best): { free, reserved, total = free + reserved,
  * holds: { [reason]: amount }, hold(reason) }. Reasons are keyed as `holdKey` in rules.js makes
- * them (the JSON of the runtime hold reason, e.g. `{"micropaymentPool":"PayeeStorage"}`).
- * Since issue G a peer's first settlement in a pool holds a storage deposit from it, so a
+ * them (the JSON of the runtime hold reason, e.g. `{"micropaymentPool":"PayeeStorage"}`). Since
+ * storage version 2 a peer's first settlement in a pool holds a storage deposit from it, so a
  * payout shows in `total`, not in `free` alone.
  */
 export async function account(api, who, at) {

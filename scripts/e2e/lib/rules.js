@@ -1,4 +1,4 @@
-// The pool's economic rules (issue G, docs/protocol.md), written from their definition so the
+// The pool's economic rules (docs/protocol.md), written from their definition so the
 // tests can predict every figure from the chain's own constants instead of magic numbers.
 //
 // - vouchers settle while `now < expiry + SettlementGrace`; `closePool` only after that;

@@ -1,5 +1,6 @@
-// Issue G's attacks on the pool's promise (the paper's Theorem IV.1), through @polkadot/api on a
-// real `--dev` node, judged from on-chain balances rather than from the pallet's own events:
+// The double-spend attacks on the pool's promise (the paper's Theorem IV.1), through
+// @polkadot/api on a real `--dev` node, judged from on-chain balances rather than from the
+// pallet's own events:
 //
 // (a) self-voucher: the owner settles a voucher it signed to itself → `SelfPayment`, nothing
 //     changes but the fee;
@@ -36,7 +37,7 @@ function units(x) {
   return `${negative ? '-' : ''}${a / UNIT}${frac ? `.${frac}` : ''} UNIT`;
 }
 
-describe('dev chain: double-spend attacks (issue G, Theorem IV.1)', { timeout: 900_000 }, () => {
+describe('dev chain: double-spend attacks (Theorem IV.1)', { timeout: 900_000 }, () => {
   let node, api, genesis, alice, bob, ferdie;
   let grace, r;
 

@@ -1,9 +1,9 @@
-// The peer with no trusted RPC node (issue L): smoldot from npm follows the dev chain over
-// WebSocket p2p from a chain spec the node exported (scripts/lib/light-spec.mjs), checks GRANDPA
-// finality itself, verifies the viewer's handshake bundle against the hash *it* finalized, reads
-// the pool proof-checked when there is no bundle, and settles through the light client. A bundle
-// whose header was rewritten (its proof still matches the state root, its hash is recomputed) is
-// refused only because the light client never finalized that hash: the check this adds.
+// The peer with no trusted RPC node: smoldot from npm follows the dev chain over WebSocket p2p
+// from a chain spec the node exported (scripts/lib/light-spec.mjs), checks GRANDPA finality
+// itself, verifies the viewer's handshake bundle against the hash *it* finalized, reads the
+// pool proof-checked when there is no bundle, and settles through the light client. A bundle
+// whose header was rewritten (its proof still matches the state root, its hash is recomputed)
+// is refused only because the light client never finalized that hash: the check this adds.
 // Solochain only: a parachain light client needs its relay chain.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

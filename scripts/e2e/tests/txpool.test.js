@@ -1,11 +1,11 @@
-// The node's transaction pool holds a minute of the paper's load (issue H): 100,000 viewers
-// switching peers every 60-100 s settle ~1,250 vouchers/s, so a minute is 75,000 transactions,
-// where Substrate's default pool keeps 8,192 ready ones and refuses the rest. A node that
-// produces no block (a non-validating node on the dev chain; on the parachain, omni-node's dev
-// mode with a ten-minute block time) is handed 9,000 ready transactions from one account: every
-// one must be accepted and pending. With the default limit the 8,193rd is refused. mpool-node
-// sizes its pool itself (node/src/cli.rs); omni-node-lib has no hook for that, so on the
-// parachain the test passes the flags scripts/dev-para.sh passes.
+// The node's transaction pool holds a minute of the paper's load: 100,000 viewers switching
+// peers every 60-100 s settle ~1,250 vouchers/s, so a minute is 75,000 transactions, where
+// Substrate's default pool keeps 8,192 ready ones and refuses the rest. A node that produces no
+// block (a non-validating node on the dev chain; on the parachain, omni-node's dev mode with a
+// ten-minute block time) is handed 9,000 ready transactions from one account: every one must be
+// accepted and pending. With the default limit the 8,193rd is refused. mpool-node sizes its
+// pool itself (node/src/cli.rs); omni-node-lib has no hook for that, so on the parachain the
+// test passes the flags scripts/dev-para.sh passes.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Keyring } from '@polkadot/keyring';

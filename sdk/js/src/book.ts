@@ -4,7 +4,7 @@
 // settle — runs in the wasm policy (`HandshakeVerifier`), the Rust client's code.
 import { accountId } from './account.js';
 import { MpoolError } from './errors.js';
-import { bytesOf, equalBytes, fromHex, toHex } from './hex.js';
+import { bytesOf, equalBytes, fromHex, toHex } from './codec.js';
 import type { HandshakeVerifier, VerifiedPool } from './handshake.js';
 import type { Accepted, LedgerStatus, Limits, RawView, SettleReason, Source } from './policy.js';
 import { decodeToken, tokenHex } from './token.js';

@@ -1,8 +1,7 @@
 // The handshake bundle (docs/handshake.md): a finalized header and the storage proof of a pool.
 import { blake2b } from '@noble/hashes/blake2.js';
 import { MpoolError } from './errors.js';
-import { bytesOf, equalBytes, toHex } from './hex.js';
-import { compact, concat, Reader, uintLE } from './scale.js';
+import { bool, bytes, bytesOf, compact, decodeExact, decodePrefix, equalBytes, fixed, Struct, toHex, u128, u32, u64, u8, Vector } from './codec.js';
 
 /** The bundle version this package reads and writes. */
 export const BUNDLE_VERSION = 1;
@@ -29,37 +28,29 @@ export interface HeaderInfo {
   stateRoot: Uint8Array;
 }
 
+/** The bundle's SCALE layout (docs/handshake.md). */
+const bundleCodec = Struct({
+  version: u8,
+  poolId: u64,
+  target: fixed(32, 'target'),
+  blockHash: fixed(32, 'block hash'),
+  header: bytes,
+  proof: Vector(bytes),
+});
+
 export function encodeBundle(b: HandshakeBundle): Uint8Array {
-  return concat(
-    Uint8Array.of(b.version),
-    uintLE(b.poolId, 8, 'pool id'),
-    bytesOf(b.target, 32, 'target'),
-    bytesOf(b.blockHash, 32, 'block hash'),
-    compact(b.header.length),
-    b.header,
-    compact(b.proof.length),
-    ...b.proof.flatMap((node) => [compact(node.length), node]),
-  );
+  return bundleCodec.enc(b);
 }
 
 /** Parses bytes from a stranger: bounded in size, exact (no trailing bytes), known version. */
 export function decodeBundle(input: Uint8Array | string): HandshakeBundle {
-  const bytes = typeof input === 'string' ? bytesOf(input) : input;
-  if (bytes.length > MAX_BUNDLE_LEN) {
-    throw new MpoolError('TooLarge', `bundle of ${bytes.length} bytes exceeds the ${MAX_BUNDLE_LEN}-byte limit`);
+  const raw = typeof input === 'string' ? bytesOf(input) : input;
+  if (raw.length > MAX_BUNDLE_LEN) {
+    throw new MpoolError('TooLarge', `bundle of ${raw.length} bytes exceeds the ${MAX_BUNDLE_LEN}-byte limit`);
   }
-  const r = new Reader(bytes, 'handshake bundle');
-  const version = r.u8();
-  const poolId = r.uintLE(8);
-  const target = r.bytesN(32);
-  const blockHash = r.bytesN(32);
-  const header = r.vecU8();
-  const count = r.length();
-  const proof: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) proof.push(r.vecU8());
-  r.end();
-  if (version !== BUNDLE_VERSION) throw new MpoolError('UnsupportedVersion', `unsupported bundle version ${version}`);
-  return { version, poolId, target, blockHash, header, proof };
+  const bundle = decodeExact(bundleCodec, raw, 'handshake bundle');
+  if (bundle.version !== BUNDLE_VERSION) throw new MpoolError('UnsupportedVersion', `unsupported bundle version ${bundle.version}`);
+  return bundle;
 }
 
 /** blake2-256, the chain's hash. */
@@ -67,13 +58,13 @@ export function blake2_256(bytes: Uint8Array): Uint8Array {
   return blake2b(bytes, { dkLen: 32 });
 }
 
-/** Reads a SCALE header's number and state root (the digest is not needed). */
+/** A header's first fields; the rest (extrinsics root, digest) is not needed. */
+const headerStart = Struct({ parentHash: fixed(32, 'parent hash'), number: compact, stateRoot: fixed(32, 'state root') });
+
+/** Reads a SCALE header's parent, number and state root. */
 export function decodeHeader(header: Uint8Array): HeaderInfo {
-  const r = new Reader(header, 'header');
-  const parentHash = r.bytesN(32);
-  const number = r.compact();
-  if (number > 0xffffffffn) throw new MpoolError('Malformed', 'header: block number above u32');
-  const stateRoot = r.bytesN(32);
+  const { parentHash, number, stateRoot } = decodePrefix(headerStart, header, 'header');
+  if (BigInt(number) > 0xffffffffn) throw new MpoolError('Malformed', 'header: block number above u32');
   return { parentHash, number: Number(number), stateRoot };
 }
 
@@ -106,20 +97,20 @@ export interface PoolRecord {
   signer: Uint8Array;
 }
 
+/** `pallet_micropayment_pool::Pool`'s SCALE layout since storage version 3. */
+const poolRecordCodec = Struct({
+  owner: fixed(32, 'owner'),
+  resourceId: bytes,
+  deposit: u128,
+  collateral: u128,
+  expiry: u32,
+  payees: u32,
+  overdrawn: bool,
+  totalDeposit: u128,
+  signer: fixed(32, 'signer'),
+});
+
 /** Decodes a pool record's SCALE bytes (as a storage proof or `state_getStorage` returns them). */
-export function decodePoolRecord(bytes: Uint8Array | string): PoolRecord {
-  const r = new Reader(typeof bytes === 'string' ? bytesOf(bytes) : bytes, 'pool record');
-  const record: PoolRecord = {
-    owner: r.bytesN(32),
-    resourceId: r.vecU8(),
-    deposit: r.uintLE(16),
-    collateral: r.uintLE(16),
-    expiry: Number(r.uintLE(4)),
-    payees: Number(r.uintLE(4)),
-    overdrawn: r.bool(),
-    totalDeposit: r.uintLE(16),
-    signer: r.bytesN(32),
-  };
-  r.end();
-  return record;
+export function decodePoolRecord(input: Uint8Array | string): PoolRecord {
+  return decodeExact(poolRecordCodec, typeof input === 'string' ? bytesOf(input) : input, 'pool record');
 }

@@ -1,16 +1,16 @@
 // Chain access through polkadot-api, typed by descriptors generated from this runtime's
-// metadata (.papi/metadata/mpool.scale; scripts/test.sh checks it against the built runtime).
+// metadata (client/metadata/micropayment-pool.scale, which runtime/tests/metadata.rs checks).
 // A separate entry ('@mpool/sdk/chain'): the voucher and handshake code needs none of it.
-import { mpool } from '@polkadot-api/descriptors';
+import { mpool } from './descriptors/dist/index.js';
 import { createClient, type PolkadotClient, type PolkadotSigner, type TxFinalizedPayload, type TypedApi } from 'polkadot-api';
 import { getWsProvider } from 'polkadot-api/ws';
 import { getPolkadotSigner } from 'polkadot-api/signer';
 import * as sr25519 from '@scure/sr25519';
 import { ss58 } from './account.js';
 import { blake2_256, encodeBundle, BUNDLE_VERSION } from './bundle.js';
-import { compact, concat, Reader } from './scale.js';
+import { blockHeader } from '@polkadot-api/substrate-bindings';
+import { bytes, bytesOf, decodeExact, fromHex, toHex } from './codec.js';
 import { MpoolError } from './errors.js';
-import { bytesOf, fromHex, toHex } from './hex.js';
 import type { HandshakeVerifier } from './handshake.js';
 import type { Limits, RawView } from './policy.js';
 import type { SignedVoucher } from './voucher.js';
@@ -153,7 +153,7 @@ export async function settleWithTips(
   const probe = await tx.sign(peer.signer, { nonce });
   // The runtime API takes the extrinsic as bytes (it encodes the length prefix itself) and the
   // length the extrinsic has on the wire.
-  const info = await api.apis.TransactionPaymentApi.query_info(new Reader(probe, 'extrinsic').vecU8(), probe.length, at);
+  const info = await api.apis.TransactionPaymentApi.query_info(decodeExact(bytes, probe, 'extrinsic'), probe.length, at);
   const perBlock = verifier.txPerBlock(
     [weights.max_block.ref_time, weights.max_block.proof_size],
     BigInt(length.max.normal),
@@ -268,9 +268,10 @@ export async function handshakeBundle(client: PolkadotClient, api: MpoolApi, poo
     await api.query.MicropaymentPool.Pools.getKey(poolId),
     await api.query.MicropaymentPool.Paid.getKey(poolId, ss58(target)),
   ];
+  // No method of the spec's JSON-RPC returns a storage proof: the legacy `state_getReadProof`,
+  // through polkadot-api's escape hatch for node-specific methods.
   const proof = await client._request<{ at: string; proof: string[] }>('state_getReadProof', [keys, hash]);
-  const header = await client._request<JsonHeader>('chain_getHeader', [hash]);
-  const headerBytes = encodeJsonHeader(header);
+  const headerBytes = blockHeader.enc(await client.getBlockHeader(hash));
   if (toHex(blake2_256(headerBytes)) !== hash) throw new MpoolError('HeaderMismatch', `the node's header does not hash to ${hash}`);
   return encodeBundle({
     version: BUNDLE_VERSION,
@@ -281,25 +282,3 @@ export async function handshakeBundle(client: PolkadotClient, api: MpoolApi, poo
     proof: proof.proof.map(fromHex),
   });
 }
-
-/** A header as the legacy `chain_getHeader` returns it. */
-interface JsonHeader {
-  parentHash: string;
-  number: string;
-  stateRoot: string;
-  extrinsicsRoot: string;
-  digest: { logs: string[] };
-}
-
-/** The SCALE bytes of a JSON header: each digest log is already a SCALE `DigestItem` in hex. */
-function encodeJsonHeader(h: JsonHeader): Uint8Array {
-  return concat(
-    fromHex(h.parentHash),
-    compact(BigInt(h.number)),
-    fromHex(h.stateRoot),
-    fromHex(h.extrinsicsRoot),
-    compact(h.digest.logs.length),
-    ...h.digest.logs.map(fromHex),
-  );
-}
-

@@ -4,10 +4,9 @@
 import { accountId } from './account.js';
 import { decodePoolRecord } from './bundle.js';
 import { MpoolError, type MpoolErrorCode } from './errors.js';
-import { bytesOf, equalBytes, toHex } from './hex.js';
+import { bytesOf, concat, equalBytes, toHex } from './codec.js';
 import { HANDSHAKE_WASM_BASE64 } from './handshake-wasm.generated.js';
-import { concat, Reader } from './scale.js';
-import { dec, enc, OP, type Accepted, type LedgerStatus, type Limits, type RawView, type SettleReason, type Source } from './policy.js';
+import { abi, OP, type Accepted, type LedgerStatus, type Limits, type RawView, type SettleReason, type Source } from './policy.js';
 import { encodeVoucher, verifyVoucher, type PayloadForm, type SignedVoucher } from './voucher.js';
 
 /**
@@ -85,7 +84,7 @@ function base64Bytes(text: string): Uint8Array {
   return out;
 }
 
-const utf8 = (r: Reader) => new TextDecoder().decode(r.vecU8());
+const utf8 = new TextDecoder();
 
 let loading: Promise<WebAssembly.Module> | undefined;
 
@@ -99,7 +98,7 @@ export class HandshakeVerifier {
   readonly defaultLimits: Limits;
 
   private constructor(private readonly wasm: Exports) {
-    this.defaultLimits = dec.limits(new Reader(this.#policy(OP.DEFAULT_LIMITS, new Uint8Array()), 'limits'));
+    this.defaultLimits = abi.decodeExact(abi.limits, this.#policy(OP.DEFAULT_LIMITS, new Uint8Array()), 'limits');
   }
 
   /** Instantiates the embedded wasm module (compiled once per process or page). */
@@ -124,9 +123,8 @@ export class HandshakeVerifier {
     const out = new Uint8Array(w.memory.buffer, w.mpool_out_ptr(), w.mpool_out_len()).slice();
     w.mpool_reset();
     if (status === REFUSED) {
-      const r = new Reader(out, 'refusal');
-      const name = utf8(r);
-      throw new MpoolError(name as MpoolErrorCode, utf8(r));
+      const [name, message] = abi.decodeExact(abi.refusal, out, 'refusal');
+      throw new MpoolError(utf8.decode(name) as MpoolErrorCode, utf8.decode(message));
     }
     return out;
   }
@@ -182,16 +180,9 @@ export class HandshakeVerifier {
       throw new MpoolError(STATUS[status] ?? 'Malformed', new TextDecoder().decode(out));
     }
     // `Proven`: block_hash, number (u32), state_root, Option<Vec<u8>> pool, Option<Vec<u8>> paid.
-    const r = new Reader(out, 'proven values');
-    const blockHash = r.bytesN(32);
-    const blockNumber = Number(r.uintLE(4));
-    r.bytesN(32); // state root
-    const option = () => (r.u8() === 1 ? r.vecU8() : null);
-    const pool = option();
-    const paid = option();
-    r.end();
-
-    const poolId = new Reader(bytes.subarray(1, 9), 'pool id').uintLE(8);
+    const { blockHash, number: blockNumber, pool, paid } = abi.decodeExact(abi.proven, out, 'proven values');
+    // The bundle's pool id follows its version byte.
+    const poolId = abi.decodePrefix(abi.u64, bytes.subarray(1, 9), 'pool id');
     if (!equalBytes(blockHash, bytesOf(policy.trustedHash, 32, 'trusted hash'))) {
       throw new MpoolError('UnknownBlock', `block ${blockNumber} ${toHex(blockHash)} is not the one the peer trusts`);
     }
@@ -207,11 +198,11 @@ export class HandshakeVerifier {
     const limits = this.limits(policy.limits);
     const ledger = this.#policy(
       OP.OPEN,
-      concat(enc.view(view), enc.source(source), enc.account(accountId(policy.me)), enc.bytes(resource), enc.u32(policy.now), enc.limits(limits)),
+      concat(abi.view.enc(view), abi.source.enc(source), abi.account.enc(accountId(policy.me)), abi.bytes.enc(resource), abi.u32.enc(policy.now), abi.limits.enc(limits)),
     );
     // Admitted: the pool exists and its record decoded in wasm; decode it again for display.
     const record = decodePoolRecord(view.pool as Uint8Array);
-    const paidToMe = view.paid === null ? 0n : new Reader(view.paid, 'paid record').uintLE(16);
+    const paidToMe = view.paid === null ? 0n : abi.decodeExact(abi.u128, view.paid, 'paid record');
     const status = this.status(ledger, limits);
     return {
       poolId: view.poolId,
@@ -235,32 +226,32 @@ export class HandshakeVerifier {
 
   /** Takes a newer view of a known pool into its ledger; an older one changes nothing. */
   observe(ledger: Uint8Array, view: RawView, source: Source): { ledger: Uint8Array; taken: boolean } {
-    const r = new Reader(this.#policy(OP.OBSERVE, concat(ledger, enc.view(view), enc.source(source))), 'observed');
-    const taken = r.u8() === 0;
-    return { ledger: r.rest(), taken };
+    const out = this.#policy(OP.OBSERVE, concat(ledger, abi.view.enc(view), abi.source.enc(source)));
+    const [outcome, next] = abi.decodeExact(abi.withLedger(abi.u8), out, 'observed');
+    return { ledger: next, taken: outcome === 0 };
   }
 
   /** Checks a voucher's amount at the peer's head `now`; returns the ledger with it kept. */
   accept(ledger: Uint8Array, amount: bigint, now: number, limits: Limits): { ledger: Uint8Array; accepted: Accepted } {
-    const r = new Reader(this.#policy(OP.ACCEPT, concat(ledger, enc.u128(amount), enc.u32(now), enc.limits(limits))), 'accepted');
-    const accepted = dec.accepted(r);
-    return { ledger: r.rest(), accepted };
+    const out = this.#policy(OP.ACCEPT, concat(ledger, abi.u128.enc(amount), abi.u32.enc(now), abi.limits.enc(limits)));
+    const [accepted, next] = abi.decodeExact(abi.withLedger(abi.accepted), out, 'accepted');
+    return { ledger: next, accepted };
   }
 
   /** The peer's settlement landed: the chain recorded `amount` and paid out `paid` for it. */
   settled(ledger: Uint8Array, amount: bigint, paid: bigint): Uint8Array {
-    return this.#policy(OP.SETTLED, concat(ledger, enc.u128(amount), enc.u128(paid)));
+    return this.#policy(OP.SETTLED, concat(ledger, abi.u128.enc(amount), abi.u128.enc(paid)));
   }
 
   /** Whether the peer should settle now, at its head `now`. */
   settleNow(ledger: Uint8Array, now: number, limits: Limits): SettleReason | null {
-    const r = new Reader(this.#policy(OP.SETTLE_NOW, concat(ledger, enc.u32(now), enc.limits(limits))), 'reason');
-    return dec.reason(r);
+    const out = this.#policy(OP.SETTLE_NOW, concat(ledger, abi.u32.enc(now), abi.limits.enc(limits)));
+    return abi.decodeExact(abi.reason, out, 'reason');
   }
 
   /** A ledger's figures. */
   status(ledger: Uint8Array, limits: Limits): LedgerStatus {
-    return dec.status(new Reader(this.#policy(OP.STATUS, concat(ledger, enc.limits(limits))), 'status'));
+    return abi.decodeExact(abi.status, this.#policy(OP.STATUS, concat(ledger, abi.limits.enc(limits))), 'status');
   }
 
   /**
@@ -268,26 +259,26 @@ export class HandshakeVerifier {
    * (the collateral plus what is owed), for a transaction of which `perBlock` fit in a block.
    */
   tip(stake: bigint, blocksLeft: number, perBlock: bigint, limits: Limits): bigint {
-    const out = this.#policy(OP.TIP, concat(enc.u128(stake), enc.u32(Math.max(0, blocksLeft)), enc.u64(perBlock), enc.limits(limits)));
-    return new Reader(out, 'tip').uintLE(16);
+    const out = this.#policy(OP.TIP, concat(abi.u128.enc(stake), abi.u32.enc(Math.max(0, blocksLeft)), abi.u64.enc(perBlock), abi.limits.enc(limits)));
+    return abi.decodeExact(abi.u128, out, 'tip');
   }
 
   /** How many transactions of `weight` and `len` bytes fit in a block (`maxBlock`, `maxLen`). */
   txPerBlock(maxBlock: [bigint, bigint], maxLen: bigint, weight: [bigint, bigint], len: bigint): bigint {
-    const input = concat(enc.u64(maxBlock[0]), enc.u64(maxBlock[1]), enc.u64(maxLen), enc.u64(weight[0]), enc.u64(weight[1]), enc.u64(len));
-    return new Reader(this.#policy(OP.TX_PER_BLOCK, input), 'count').uintLE(8);
+    const input = concat(...[maxBlock[0], maxBlock[1], maxLen, weight[0], weight[1], len].map((n) => abi.u64.enc(n)));
+    return abi.decodeExact(abi.u64, this.#policy(OP.TX_PER_BLOCK, input), 'count');
   }
 
   /** The viewer's rule: throws `ExceedsDeposit` if `toOthers + amount` exceeds `deposit`. */
   promise(toOthers: bigint, amount: bigint, deposit: bigint): void {
-    this.#policy(OP.PROMISE, concat(enc.u128(toOthers), enc.u128(amount), enc.u128(deposit)));
+    this.#policy(OP.PROMISE, concat(abi.u128.enc(toOthers), abi.u128.enc(amount), abi.u128.enc(deposit)));
   }
 
   /** A ledger for a pool a store kept before ledgers existed: it settles, and serves on no terms until a new view. */
   legacy(p: { poolId: bigint; owner: Uint8Array; signer: Uint8Array; resourceId: Uint8Array; expiry: number; settled: bigint; best: bigint }): Uint8Array {
     return this.#policy(
       OP.LEGACY,
-      concat(enc.u64(p.poolId), enc.account(p.owner), enc.account(p.signer), enc.bytes(p.resourceId), enc.u32(p.expiry), enc.u128(p.settled), enc.u128(p.best)),
+      concat(abi.u64.enc(p.poolId), abi.account.enc(p.owner), abi.account.enc(p.signer), abi.bytes.enc(p.resourceId), abi.u32.enc(p.expiry), abi.u128.enc(p.settled), abi.u128.enc(p.best)),
     );
   }
 }

@@ -1,7 +1,7 @@
 // @mpool/sdk: the browser-safe entry. Node's file store is in '@mpool/sdk/node', the
 // IndexedDB store in '@mpool/sdk/indexeddb'.
 export { MpoolError, type MpoolErrorCode } from './errors.js';
-export { fromHex, toHex, equalBytes } from './hex.js';
+export { fromHex, toHex, equalBytes } from './codec.js';
 export { accountId, ss58 } from './account.js';
 export {
   PAYLOAD_LEN,

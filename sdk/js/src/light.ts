@@ -8,7 +8,7 @@ import { start, type Client as Smoldot } from 'polkadot-api/smoldot';
 import { decodeBundle, decodeHeader } from './bundle.js';
 import { mpool, poolView, type MpoolApi } from './chain.js';
 import { MpoolError } from './errors.js';
-import { fromHex } from './hex.js';
+import { fromHex } from './codec.js';
 import type { VoucherBook } from './book.js';
 import type { HandshakeVerifier, Policy, VerifiedPool } from './handshake.js';
 import type { RawView } from './policy.js';

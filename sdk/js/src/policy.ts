@@ -2,8 +2,7 @@
 // in the wasm module (`HandshakeVerifier`), compiled from the Rust crate the Rust client runs.
 // This file only encodes the operations' arguments and decodes their results; a ledger stays
 // opaque bytes. docs/vectors/policy-v1.json pins every operation (test/policy.test.js).
-import { bytesOf } from './hex.js';
-import { compact, concat, Reader, uintLE } from './scale.js';
+import { bool, bytes, decodeExact, decodePrefix, enhanceCodec, fixed, Option, rest, Struct, Tuple, u8, u32, u64, u128, type Codec } from './codec.js';
 
 /** The operations of `mpool_policy`, by number (abi::op). */
 export const OP = {
@@ -94,84 +93,79 @@ export interface LedgerStatus {
   closed: boolean;
 }
 
-const u32 = (n: number) => uintLE(BigInt(n), 4);
-const u64 = (n: bigint) => uintLE(n, 8);
-const u128 = (n: bigint) => uintLE(n, 16);
-const bool = (b: boolean) => Uint8Array.of(b ? 1 : 0);
-const bytes = (b: Uint8Array) => concat(compact(b.length), b);
-const option = (b: Uint8Array | null, f: (x: Uint8Array) => Uint8Array) => (b === null ? Uint8Array.of(0) : concat(Uint8Array.of(1), f(b)));
+/** `Option<T>` with `null` for `None` (the codecs' own is `undefined`). */
+const nullable = <T extends NonNullable<unknown>>(inner: Codec<T>): Codec<T | null> =>
+  enhanceCodec(Option(inner), (v: T | null) => (v === null ? undefined : v), (v: T | undefined) => (v === undefined ? null : v));
 
-export const enc = {
+const limits: Codec<Limits> = Struct({
+  maxAge: u32,
+  settleMargin: u32,
+  minServingBlocks: u32,
+  minMarginPpm: u32,
+  exposureCap: nullable(u128),
+  unconfirmedPpm: u32,
+  settleAtPpm: u32,
+  tipBlocks: u32,
+});
+
+const source: Codec<Source> = enhanceCodec(u8, (s: Source) => (s === 'bundle' ? 0 : 1), (n: number) => (n === 0 ? 'bundle' : 'chain'));
+
+const view: Codec<RawView> = Struct({ poolId: u64, block: u32, pool: nullable(bytes), paid: nullable(bytes) });
+
+/** `Option<SettleReason>`; a reason this code does not know reads as none. */
+const reason: Codec<SettleReason | null> = enhanceCodec(
+  nullable(u8),
+  (r: SettleReason | null) => (r === null ? null : REASONS.indexOf(r)),
+  (n: number | null) => (n === null ? null : (REASONS[n] ?? null)),
+);
+
+const accepted: Codec<Accepted> = Struct({
+  poolId: u64,
+  amount: u128,
+  increment: u128,
+  unsettled: u128,
+  deposit: u128,
+  cap: u128,
+  settleNow: reason,
+});
+
+const status: Codec<LedgerStatus> = Struct({
+  poolId: u64,
+  block: u32,
+  signer: fixed(32, 'signer'),
+  owner: fixed(32, 'owner'),
+  expiry: u32,
+  servingEnds: u32,
+  reliedOn: u128,
+  cap: u128,
+  settled: u128,
+  best: u128,
+  unsettled: u128,
+  confirmed: bool,
+  overdrawn: bool,
+  closed: bool,
+});
+
+/** The operations' argument and result layouts (abi.rs). */
+export const abi = {
+  u8,
   u32,
   u64,
   u128,
-  bool,
   bytes,
-  source: (s: Source) => Uint8Array.of(s === 'bundle' ? 0 : 1),
-  account: (a: Uint8Array | string) => bytesOf(a, 32, 'account'),
-  limits: (l: Limits) =>
-    concat(
-      u32(l.maxAge),
-      u32(l.settleMargin),
-      u32(l.minServingBlocks),
-      u32(l.minMarginPpm),
-      l.exposureCap === null ? Uint8Array.of(0) : concat(Uint8Array.of(1), u128(l.exposureCap)),
-      u32(l.unconfirmedPpm),
-      u32(l.settleAtPpm),
-      u32(l.tipBlocks),
-    ),
-  view: (v: RawView) => concat(u64(v.poolId), u32(v.block), option(v.pool, bytes), option(v.paid, bytes)),
-};
-
-export const dec = {
-  limits(r: Reader): Limits {
-    const maxAge = Number(r.uintLE(4));
-    const settleMargin = Number(r.uintLE(4));
-    const minServingBlocks = Number(r.uintLE(4));
-    const minMarginPpm = Number(r.uintLE(4));
-    const exposureCap = r.u8() === 1 ? r.uintLE(16) : null;
-    return {
-      maxAge,
-      settleMargin,
-      minServingBlocks,
-      minMarginPpm,
-      exposureCap,
-      unconfirmedPpm: Number(r.uintLE(4)),
-      settleAtPpm: Number(r.uintLE(4)),
-      tipBlocks: Number(r.uintLE(4)),
-    };
-  },
-  reason(r: Reader): SettleReason | null {
-    if (r.u8() === 0) return null;
-    return REASONS[r.u8()] ?? null;
-  },
-  accepted(r: Reader): Accepted {
-    return {
-      poolId: r.uintLE(8),
-      amount: r.uintLE(16),
-      increment: r.uintLE(16),
-      unsettled: r.uintLE(16),
-      deposit: r.uintLE(16),
-      cap: r.uintLE(16),
-      settleNow: dec.reason(r),
-    };
-  },
-  status(r: Reader): LedgerStatus {
-    return {
-      poolId: r.uintLE(8),
-      block: Number(r.uintLE(4)),
-      signer: r.bytesN(32),
-      owner: r.bytesN(32),
-      expiry: Number(r.uintLE(4)),
-      servingEnds: Number(r.uintLE(4)),
-      reliedOn: r.uintLE(16),
-      cap: r.uintLE(16),
-      settled: r.uintLE(16),
-      best: r.uintLE(16),
-      unsettled: r.uintLE(16),
-      confirmed: r.bool(),
-      overdrawn: r.bool(),
-      closed: r.bool(),
-    };
-  },
+  account: fixed(32, 'account'),
+  limits,
+  source,
+  view,
+  reason,
+  accepted,
+  status,
+  /** A result followed by the ledger it changed (the rest of the output). */
+  withLedger: <T>(codec: Codec<T>) => Tuple(codec, rest),
+  /** The wasm module's refusal: the rule's name and a message. */
+  refusal: Tuple(bytes, bytes),
+  /** `Proven`: block hash, number, state root, the pool's and the peer's `Paid` record bytes. */
+  proven: Struct({ blockHash: fixed(32, 'block hash'), number: u32, stateRoot: fixed(32, 'state root'), pool: nullable(bytes), paid: nullable(bytes) }),
+  decodeExact,
+  decodePrefix,
 };

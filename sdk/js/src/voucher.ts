@@ -3,8 +3,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import * as sr25519 from '@scure/sr25519';
 import { accountId } from './account.js';
 import { MpoolError } from './errors.js';
-import { bytesOf, equalBytes } from './hex.js';
-import { concat, uintLE } from './scale.js';
+import { bytesOf, concat, equalBytes, fixed, Struct, u128, u64 } from './codec.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -61,13 +60,16 @@ export function voucher(fields: {
  * encoder of a voucher's fields: the payload and the token are built on it.
  */
 export function encodeVoucher(v: Voucher): Uint8Array {
-  return concat(
-    bytesOf(v.genesisHash, 32, 'genesis hash'),
-    uintLE(v.poolId, 8, 'pool id'),
-    bytesOf(v.target, 32, 'target'),
-    uintLE(v.amount, 16, 'amount'),
-  );
+  return voucherCodec.enc(v);
 }
+
+/** `pallet_micropayment_pool::Voucher`'s SCALE layout. */
+export const voucherCodec = Struct({
+  genesisHash: fixed(32, 'genesis hash'),
+  poolId: u64,
+  target: fixed(32, 'target'),
+  amount: u128,
+});
 
 /** The 104 bytes the pool's signer signs: the domain ++ SCALE(Voucher). */
 export function voucherPayload(v: Voucher): Uint8Array {

@@ -1,7 +1,7 @@
 // Test helper: storage bytes of a pool record and a payout, encoded by the runtime metadata's own
 // codecs (polkadot-api), so the views the tests make up are exactly what a node would return.
 import { AccountId, Binary, getTypedCodecs } from 'polkadot-api';
-import { mpool } from '@polkadot-api/descriptors';
+import { mpool } from '../dist/chain.js';
 import { accountId } from '../dist/index.js';
 
 const storage = (await getTypedCodecs(mpool)).query.MicropaymentPool;

@@ -16,6 +16,8 @@ import {
   toHex,
   tokenHex,
   verifyVoucher,
+  accountId,
+  ss58,
   voucherPayload,
   wrappedPayload,
 } from '../dist/index.js';
@@ -120,5 +122,44 @@ describe('handshake bundle', () => {
     const lying = bytes.slice(0, 73);
     lying.set([0xfe, 0xff, 0xff, 0xff], 73 - 4);
     assert.throws(() => decodeBundle(lying), code('Malformed'));
+  });
+});
+
+// The codecs under the wire formats are polkadot-api's; these are the properties a stranger's
+// bytes need that those codecs do not give by themselves (src/codec.ts).
+describe('strict SCALE at the edges', () => {
+  const b = V.bundle;
+
+  it('refuses amounts and ids out of range instead of wrapping them', () => {
+    assert.throws(() => voucherPayload({ ...voucher, amount: 1n << 128n }), code('Malformed'));
+    assert.throws(() => voucherPayload({ ...voucher, amount: -1n }), code('Malformed'));
+    assert.throws(() => voucherPayload({ ...voucher, poolId: 1n << 64n }), code('Malformed'));
+    assert.equal(voucherPayload({ ...voucher, amount: (1n << 128n) - 1n }).length, 104);
+  });
+
+  it('refuses a non-canonical length prefix and a boolean other than 0 or 1', () => {
+    const bundle = decodeBundle(fromHex(b.hex));
+    // The same bundle with the proof count written in 4-byte mode instead of its 1-byte form.
+    const canonical = encodeBundle(bundle);
+    const headerEnd = 1 + 8 + 32 + 32 + (bundle.header.length < 64 ? 1 : 2) + bundle.header.length;
+    const count = bundle.proof.length;
+    const padded = Uint8Array.of(...canonical.slice(0, headerEnd), ((count << 2) | 2) & 0xff, count >> 6, 0, 0, ...canonical.slice(headerEnd + 1));
+    assert.throws(() => decodeBundle(padded), code('Malformed'));
+    const record = fromHex(b.pool_record);
+    const overdrawnAt = 32 + 1 + fromHex(b.pool.resource_id).length + 16 + 16 + 4 + 4;
+    assert.equal(record[overdrawnAt], b.pool.overdrawn ? 1 : 0);
+    record[overdrawnAt] = 2;
+    assert.throws(() => decodePoolRecord(record), code('Malformed'));
+  });
+
+  it('reads a view into a larger buffer at its own offset', () => {
+    const token = fromHex(V.tokens.sr25519);
+    const host = new Uint8Array(token.length + 7);
+    host.set(token, 7);
+    const fromView = decodeToken(host.subarray(7));
+    assert.equal(toHex(encodeToken(fromView)), toHex(token));
+    const key = host.subarray(7 + 32 + 8, 7 + 32 + 8 + 32);
+    assert.equal(ss58(key), ss58(key.slice()));
+    assert.equal(toHex(accountId(ss58(key))), toHex(key));
   });
 });

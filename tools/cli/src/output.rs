@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-/// Exit codes, one table: `mpool --help` prints it and `scripts/cli-round.sh` checks every
-/// verb against it.
+/// Exit codes, one table: `mpool --help` prints it and `scripts/e2e/tests/cli.test.js` checks
+/// every verb against it.
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success

@@ -13,6 +13,7 @@
 use crate::{
 	fleet::{account_of, key, key_from_uri, payee_record_deposit, Fleet, UNIT},
 	importer::{self, Endpoint, Import},
+	metrics,
 	report::{quantile, splice, write_csv},
 };
 use anyhow::{anyhow, ensure, Context};
@@ -24,7 +25,7 @@ use micropayment_pool_client::{
 		runtime::{system::events::ExtrinsicFailed, tx as calls},
 		BoundedVec, MultiSignature, SettlementItem,
 	},
-	chain::{emitting_extrinsic, AtBlock, SignedTx},
+	chain::{AtBlock, SignedTx},
 	AccountId, Balance, Chain, Hash, HeaderExt, PoolId, Voucher, Wait,
 };
 use sp_core::{sr25519, Pair};
@@ -339,7 +340,7 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 	let mut replaced = 0usize;
 
 	// Per-block weight and, from the node's log, build times.
-	let (limit_ref_time, limit_proof) = chain.max_normal_weight().await?;
+	let (limit_ref_time, limit_proof) = metrics::max_normal_weight(&chain).await?;
 	let limit_ms = limit_ref_time as f64 / 1e9;
 	let limit_proof_kb = limit_proof as f64 / 1e3;
 	let proposals = match &args.node_log {
@@ -354,12 +355,12 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 			replaced += usize::from(*number <= finalized_number);
 			continue;
 		}
-		let (ref_time, proof_size) = chain.normal_weight(*hash).await?;
+		let (ref_time, proof_size) = metrics::normal_weight(&chain, *hash).await?;
 		let weight_ms = ref_time as f64 / 1e9;
 		let proof_kb = proof_size as f64 / 1e3;
 		let extrinsics_kb =
-			chain.block_extrinsics(*hash).await?.iter().map(|xt| xt.len() as f64).sum::<f64>() / 1e3;
-		let total_weight_ms = chain.block_ref_time(*hash).await? as f64 / 1e9;
+			metrics::block_extrinsics(&chain, *hash).await?.iter().map(|xt| xt.len() as f64).sum::<f64>() / 1e3;
+		let total_weight_ms = metrics::block_ref_time(&chain, *hash).await? as f64 / 1e9;
 		let proposal = proposals.get(number);
 		let import = imports.get(number);
 		rows.push(BlockRow {
@@ -603,7 +604,7 @@ async fn watch(
 	done: Arc<tokio::sync::Notify>,
 	stall: Duration,
 ) -> anyhow::Result<()> {
-	let mut heads = chain.subscribe_best_heads().await?;
+	let mut heads = metrics::subscribe_best_heads(&chain).await?;
 	let mut last_number: Option<u32> = None;
 	let mut finished = false;
 	let mut last_progress = Instant::now();
@@ -664,7 +665,7 @@ async fn read_block(
 	index: &HashMap<Hash, usize>,
 	seen: &Mutex<Vec<Option<Seen>>>,
 ) -> anyhow::Result<(u32, u32)> {
-	let xts = chain.block_extrinsics(hash).await?;
+	let xts = metrics::block_extrinsics(chain, hash).await?;
 	let ours: Vec<(u32, usize)> = xts
 		.iter()
 		.enumerate()
@@ -680,7 +681,7 @@ async fn read_block(
 		ours.iter().map(|(i, _)| (*i, Seen { at, settled: 0, failed_vouchers: 0, failed: false })).collect();
 	let events = chain.events(hash).await?;
 	for event in events.iter().filter_map(Result::ok) {
-		let Some(s) = emitting_extrinsic(&event).and_then(|i| found.get_mut(&i)) else { continue };
+		let Some(s) = metrics::emitting_extrinsic(&event).and_then(|i| found.get_mut(&i)) else { continue };
 		if event.is::<ev::Settled>() {
 			s.settled += 1;
 		} else if event.is::<ev::SettlementFailed>() {

@@ -15,6 +15,7 @@ mod adversary;
 mod fleet;
 mod importer;
 mod load;
+mod metrics;
 mod plot;
 mod report;
 mod stream;

@@ -11,7 +11,7 @@ sp_api::decl_runtime_apis! {
 	///
 	/// `PoolRecord` is the pallet's `PoolOf<Runtime>`, `Error` its `Error<Runtime>`.
 	///
-	/// Version 2 (issue G): `PoolRecord` gained `total_deposit`, `Claim` gained `slashed`, and
+	/// Version 2: `PoolRecord` gained `total_deposit`, `Claim` gained `slashed`, and
 	/// `claimable` can name the new errors (`SelfPayment`, a settlement window's `PoolExpired`).
 	#[api_version(2)]
 	pub trait MicropaymentPoolApi<AccountId, Balance, PoolRecord, Error>

@@ -1,5 +1,5 @@
-//! Named regressions for each attack on the pool's economics (issue G). Each asserts the
-//! outcome from balances, holds and issuance, not from the pallet's events.
+//! Named regressions for each attack on the pool's economics. Each asserts the outcome from
+//! balances, holds and issuance, not from the pallet's events.
 //!
 //! The coalition is Alice (owner) and Edward (her sock puppet); Bob and Charlie are honest.
 

@@ -1,4 +1,4 @@
-//! A batch holds its new records' storage deposits once, at its end (issue H). That must change
+//! A batch holds its new records' storage deposits once, at its end. That must change
 //! nothing a peer or an owner can observe: for any vouchers, any peer balance around the deposit,
 //! any block of the pool's life, `settle_batch` ends in the same balances, holds, issuance,
 //! records and per-voucher outcomes as the same vouchers settled one by one with `settle`.

@@ -1,0 +1,84 @@
+//! Why a request to the node failed, and dispatch errors by their names in the metadata.
+
+use crate::{Balance, Hash};
+
+/// Why a request to the node failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+	#[error("rpc: {0}")]
+	Rpc(#[from] subxt::rpcs::Error),
+	#[error("{0}")]
+	Subxt(Box<subxt::Error>),
+	#[error("the node rejected the transaction: {0}")]
+	Rejected(String),
+	#[error("transaction {0}")]
+	Dropped(String),
+	#[error("dispatch failed: {error}")]
+	Dispatch {
+		/// `Pallet.Error` as the runtime's metadata names it, e.g.
+		/// `MicropaymentPool.StaleVoucher`, or `Token.FundsUnavailable`.
+		error: String,
+		block_hash: Hash,
+		/// The fee the signer paid all the same.
+		fee: Balance,
+	},
+	#[error("cannot decode {0}")]
+	Decode(String),
+	#[error("not found: {0}")]
+	NotFound(String),
+	#[error("the node's runtime is not the one this client was generated for: {0}")]
+	IncompatibleRuntime(String),
+}
+
+pub(super) fn subxt_err<E: Into<subxt::Error>>(e: E) -> ChainError {
+	let e: subxt::Error = e.into();
+	// A transaction the node refuses (bad nonce, no funds for the fee, bad proof) is a rejection.
+	match &e {
+		subxt::Error::ExtrinsicError(subxt::error::ExtrinsicError::ErrorSubmittingTransaction(
+			inner,
+		)) => ChainError::Rejected(inner.to_string()),
+		_ => ChainError::Subxt(Box::new(e)),
+	}
+}
+
+impl ChainError {
+	/// The pallet error's name if the call was dispatched and failed, e.g. `StaleVoucher`.
+	pub fn dispatch_error(&self) -> Option<&str> {
+		match self {
+			Self::Dispatch { error, .. } => Some(error.rsplit('.').next().unwrap_or(error)),
+			_ => None,
+		}
+	}
+
+	/// The fee a transaction that failed in its block still cost its signer (0 otherwise).
+	pub fn fee(&self) -> Balance {
+		match self {
+			Self::Dispatch { fee, .. } => *fee,
+			_ => 0,
+		}
+	}
+}
+
+/// Errors from submitting: the node's "invalid transaction" answers are rejections.
+pub(super) fn rejected(e: subxt::rpcs::Error) -> ChainError {
+	match e {
+		subxt::rpcs::Error::User(user) => ChainError::Rejected(user.to_string()),
+		other => ChainError::Rpc(other),
+	}
+}
+
+/// `MicropaymentPool.StaleVoucher`, `Balances.InsufficientBalance`, `Token.FundsUnavailable`:
+/// any module's error by its name in the runtime's metadata.
+pub fn error_name(error: &subxt::error::DispatchError) -> String {
+	use subxt::error::DispatchError as E;
+	match error {
+		E::Module(module) => match module.details() {
+			Ok(details) => format!("{}.{}", details.pallet.name(), details.variant.name),
+			Err(_) => format!("Module.{}.{}", module.pallet_index(), module.error_index()),
+		},
+		E::Token(e) => format!("Token.{e:?}"),
+		E::Arithmetic(e) => format!("Arithmetic.{e:?}"),
+		E::Transactional(e) => format!("Transactional.{e:?}"),
+		other => format!("{other:?}"),
+	}
+}
