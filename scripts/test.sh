@@ -75,13 +75,13 @@ log "JS SDK (sdk/js): wasm handshake checker, unit tests, the packed tarball ins
 	bash scripts/pack-check.sh
 )
 
-log "end-to-end: the dev node and the two-validator local chain, driven by @polkadot/api"
+log "end-to-end: the dev node and the two-validator local chain, driven by @polkadot/api, PAPI, smoldot and the mpool CLI"
 MPOOL_NODE_BIN="$release/mpool-node" run_tests bash scripts/e2e.sh
 
 log "the streaming demo in headless Chromium: peers on smoldot light clients, one bad (examples/web)"
 MPOOL_NODE_BIN="$release/mpool-node" run_tests bash scripts/web-demo.sh --test
 
-log "end-to-end on the dev parachain (mpool-para-node --dev): dev, api and restart suites"
+log "end-to-end on the dev parachain (mpool-para-node --dev): dev, api, restart suites and the mpool CLI round"
 MPOOL_CHAIN=para MPOOL_NODE_BIN="$release/mpool-para-node" run_tests bash scripts/e2e.sh
 
 log "streaming simulator smoke run: pool, pool + batch, channel; double spend; bad peers"

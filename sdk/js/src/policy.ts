@@ -112,7 +112,7 @@ const source: Codec<Source> = enhanceCodec(u8, (s: Source) => (s === 'bundle' ? 
 
 const view: Codec<RawView> = Struct({ poolId: u64, block: u32, pool: nullable(bytes), paid: nullable(bytes) });
 
-/** `Option<SettleReason>`; a reason this code does not know reads as none. */
+/** `Option<SettleReason>`; a reason this code does not know does not re-encode, so the exact decode refuses it. */
 const reason: Codec<SettleReason | null> = enhanceCodec(
   nullable(u8),
   (r: SettleReason | null) => (r === null ? null : REASONS.indexOf(r)),
