@@ -30,18 +30,19 @@ pub enum ChainError {
 	IncompatibleRuntime(String),
 }
 
-pub(super) fn subxt_err<E: Into<subxt::Error>>(e: E) -> ChainError {
-	let e: subxt::Error = e.into();
-	// A transaction the node refuses (bad nonce, no funds for the fee, bad proof) is a rejection.
-	match &e {
-		subxt::Error::ExtrinsicError(subxt::error::ExtrinsicError::ErrorSubmittingTransaction(
-			inner,
-		)) => ChainError::Rejected(inner.to_string()),
-		_ => ChainError::Subxt(Box::new(e)),
-	}
-}
-
 impl ChainError {
+	/// A subxt error as this client reports it: a transaction the node refuses (bad nonce, no
+	/// funds for the fee, bad proof) is a [`ChainError::Rejected`].
+	pub fn from_subxt<E: Into<subxt::Error>>(e: E) -> Self {
+		let e: subxt::Error = e.into();
+		match &e {
+			subxt::Error::ExtrinsicError(
+				subxt::error::ExtrinsicError::ErrorSubmittingTransaction(inner),
+			) => Self::Rejected(inner.to_string()),
+			_ => Self::Subxt(Box::new(e)),
+		}
+	}
+
 	/// The pallet error's name if the call was dispatched and failed, e.g. `StaleVoucher`.
 	pub fn dispatch_error(&self) -> Option<&str> {
 		match self {

@@ -16,7 +16,6 @@ use crate::{
 	Header, HeaderExt, PoolRecord, View,
 };
 use codec::Decode;
-use error::subxt_err;
 use micropayment_pool_primitives::{
 	keys::{owner_pools_key, paid_key, pool_key, PALLET_PREFIX},
 	PoolId,
@@ -75,7 +74,7 @@ impl Chain {
 		// The node's classic JSON-RPC (author_submitAndWatchExtrinsic, state_*, chain_*): what
 		// every polkadot-sdk node serves, with no background driver to run.
 		let backend = LegacyBackend::<ChainConfig>::builder().build(rpc.clone());
-		let api = OnlineClient::from_backend(Arc::new(backend)).await.map_err(subxt_err)?;
+		let api = OnlineClient::from_backend(Arc::new(backend)).await.map_err(ChainError::from_subxt)?;
 		let properties: serde_json::Value = rpc.request("system_properties", rpc_params![]).await?;
 		let genesis_hash = Hash::from(api.genesis_hash().0);
 		let chain = Self { units: Units::from_properties(&properties), api, rpc, genesis_hash };
@@ -108,13 +107,13 @@ impl Chain {
 
 	/// The client at the last finalized block: sign there, read constants there.
 	pub async fn at_finalized(&self) -> Result<AtBlock, ChainError> {
-		self.api.at_current_block().await.map_err(subxt_err)
+		self.api.at_current_block().await.map_err(ChainError::from_subxt)
 	}
 
 	/// The client at block `hash`.
 	pub async fn at(&self, hash: Hash) -> Result<AtBlock, ChainError> {
 		let hash = subxt::utils::H256(hash.0);
-		self.api.at_block(hash).await.map_err(subxt_err)
+		self.api.at_block(hash).await.map_err(ChainError::from_subxt)
 	}
 
 	/// Hash of the last finalized block.
@@ -202,10 +201,10 @@ impl Chain {
 			.storage()
 			.try_fetch(address, (to_api_account(who),))
 			.await
-			.map_err(subxt_err)?
+			.map_err(ChainError::from_subxt)?
 			.map(|value| value.decode())
 			.transpose()
-			.map_err(subxt_err)?;
+			.map_err(ChainError::from_subxt)?;
 		Ok(info
 			.map(|i| AccountData { free: i.data.free, reserved: i.data.reserved, frozen: i.data.frozen })
 			.unwrap_or_default())
@@ -218,7 +217,7 @@ impl Chain {
 
 	/// The events of block `at`, decoded on demand with that block's metadata.
 	pub async fn events(&self, at: Hash) -> Result<Events<ChainConfig>, ChainError> {
-		self.at(at).await?.events().fetch().await.map_err(subxt_err)
+		self.at(at).await?.events().fetch().await.map_err(ChainError::from_subxt)
 	}
 
 	/// The next nonce of `who`, counting its transactions in the node's pool.
@@ -260,11 +259,11 @@ impl Chain {
 		let weights = at
 			.constants()
 			.entry(runtime::constants().system().block_weights())
-			.map_err(subxt_err)?;
+			.map_err(ChainError::from_subxt)?;
 		let length = at
 			.constants()
 			.entry(runtime::constants().system().block_length())
-			.map_err(subxt_err)?;
+			.map_err(ChainError::from_subxt)?;
 		let len = u32::try_from(tx.encoded.len()).unwrap_or(u32::MAX);
 		let mut input = tx.encoded.clone();
 		len.encode_to(&mut input);

@@ -2,7 +2,7 @@
 //! transactions; their fees and dispatch errors from their events.
 
 use super::{
-	error::{error_name, rejected, subxt_err},
+	error::{error_name, rejected},
 	AtBlock, Chain, ChainConfig, ChainError, TxEvents,
 };
 use crate::{api, Balance, Hash};
@@ -103,9 +103,9 @@ impl Chain {
 		let tx = at
 			.tx()
 			.create_signable_offline(call, params)
-			.map_err(subxt_err)?
+			.map_err(ChainError::from_subxt)?
 			.sign(&PairSigner(signer))
-			.map_err(subxt_err)?;
+			.map_err(ChainError::from_subxt)?;
 		Ok(SignedTx { hash: Hash::from(tx.hash().0), encoded: tx.into_encoded() })
 	}
 
@@ -139,13 +139,13 @@ impl Chain {
 		wait: Wait,
 	) -> Result<Included, ChainError> {
 		let mut progress =
-			at.tx().from_bytes(tx.encoded.clone()).submit_and_watch().await.map_err(subxt_err)?;
+			at.tx().from_bytes(tx.encoded.clone()).submit_and_watch().await.map_err(ChainError::from_subxt)?;
 		let in_block = loop {
 			let status = progress
 				.next()
 				.await
 				.ok_or_else(|| ChainError::Dropped("watch ended before inclusion".into()))?
-				.map_err(subxt_err)?;
+				.map_err(ChainError::from_subxt)?;
 			match status {
 				TransactionStatus::InBestBlock(in_block) if wait == Wait::InBlock => break in_block,
 				TransactionStatus::InFinalizedBlock(in_block) => break in_block,
@@ -156,8 +156,8 @@ impl Chain {
 			}
 		};
 		let block_hash = Hash::from(in_block.block_hash().0);
-		let events = in_block.fetch_events().await.map_err(subxt_err)?;
-		let metadata = in_block.at().await.map_err(subxt_err)?.metadata();
+		let events = in_block.fetch_events().await.map_err(ChainError::from_subxt)?;
+		let metadata = in_block.at().await.map_err(ChainError::from_subxt)?.metadata();
 		outcome(block_hash, events, metadata)
 	}
 }

@@ -2,26 +2,18 @@
 // timers and its node's RPC keep running while the CLI waits on the chain.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from './node.js';
+import { ROOT, track } from './node.js';
 
 /** The `mpool` binary: MPOOL_BIN, else the release build of the cargo target dir. */
 export const MPOOL_BIN =
   process.env.MPOOL_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'release', 'mpool');
-
-const running = new Set();
-process.on('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 /**
  * Spawns `bin args` with `env` added to this process's environment. The child is killed if this
  * process exits first.
  */
 export function spawnTracked(bin, args, { env = {}, stdin = 'pipe' } = {}) {
-  const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: [stdin, 'pipe', 'pipe'] });
-  running.add(child);
-  child.on('exit', () => running.delete(child));
-  return child;
+  return track(spawn(bin, args, { env: { ...process.env, ...env }, stdio: [stdin, 'pipe', 'pipe'] }));
 }
 
 /**

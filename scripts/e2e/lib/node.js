@@ -22,6 +22,12 @@ export const soloOnly = (why) => (CHAIN === 'solo' ? false : why);
 const LOG_DIR = join(here, '..', 'logs');
 
 const running = new Set();
+/** Kills `child` if this process exits first (a suite that fails must leave no process behind). */
+export function track(child) {
+  running.add(child);
+  child.on('exit', () => running.delete(child));
+  return child;
+}
 function killAll() {
   for (const child of running) child.kill('SIGKILL');
 }
@@ -120,11 +126,10 @@ async function startNodeOnce(name, args, { timeoutMs = 120_000, basePath, wsP2p 
     { stdio: ['ignore', log, log] },
   );
   closeSync(log); // the child has its own copy
-  running.add(child);
+  track(child);
   let exited = null;
   child.on('exit', (code, signal) => {
     exited = { code, signal };
-    running.delete(child);
   });
   // SIGKILL, as a power cut would: no shutdown, the base path stays for a restart.
   const kill = async () => {

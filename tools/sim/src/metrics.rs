@@ -10,10 +10,6 @@ use subxt::{
 	rpcs::client::{rpc_params, RpcSubscription},
 };
 
-fn subxt_err<E: Into<subxt::Error>>(e: E) -> ChainError {
-	ChainError::Subxt(Box::new(e.into()))
-}
-
 /// `System.BlockWeight` at `at`: (ref time, proof size) of the normal, operational and
 /// mandatory classes.
 async fn weight_used(chain: &Chain, at: Hash) -> Result<[(u64, u64); 3], ChainError> {
@@ -23,9 +19,9 @@ async fn weight_used(chain: &Chain, at: Hash) -> Result<[(u64, u64); 3], ChainEr
 		.storage()
 		.fetch(runtime::storage().system().block_weight(), ())
 		.await
-		.map_err(subxt_err)?
+		.map_err(ChainError::from_subxt)?
 		.decode()
-		.map_err(subxt_err)?;
+		.map_err(ChainError::from_subxt)?;
 	Ok([weight.normal, weight.operational, weight.mandatory].map(|w| (w.ref_time, w.proof_size)))
 }
 
@@ -51,7 +47,7 @@ pub async fn max_normal_weight(chain: &Chain) -> Result<(u64, u64), ChainError> 
 		.await?
 		.constants()
 		.entry(runtime::constants().system().block_weights())
-		.map_err(subxt_err)?;
+		.map_err(ChainError::from_subxt)?;
 	let limit = weights.per_class.normal.max_total.unwrap_or(weights.max_block);
 	Ok((limit.ref_time, limit.proof_size))
 }
