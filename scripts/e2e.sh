@@ -26,11 +26,9 @@ log "JS SDK (sdk/js) for tests/sdk.test.js: wasm handshake checker, PAPI descrip
 )
 case "${MPOOL_CHAIN:-solo}" in
 	solo) suites=(tests/*.test.js) ;;
-	# local.test.js (two GRANDPA validators), attacks.test.js (pallet rules, chain-independent
-	# and already run on the solochain) and censorship.test.js (block stuffing sized to the
-	# runtime's exact length limit; the dev parachain's collator also counts the storage proof)
-	# stay solochain-only.
-	para) suites=(tests/dev.test.js tests/api.test.js tests/papi.test.js tests/sdk.test.js tests/faults.test.js tests/txpool.test.js tests/peer-safety.test.js tests/cli.test.js) ;;
+	# local.test.js (two GRANDPA validators) and attacks.test.js (pallet rules, chain-independent
+	# and already run on the solochain) stay solochain-only.
+	para) suites=(tests/dev.test.js tests/api.test.js tests/papi.test.js tests/sdk.test.js tests/faults.test.js tests/txpool.test.js tests/peer-safety.test.js tests/cli.test.js tests/censorship.test.js) ;;
 	*) echo "error: MPOOL_CHAIN is solo or para" >&2; exit 2 ;;
 esac
 # The suites spend most of their time waiting for blocks, each against its own nodes on free
