@@ -10,8 +10,6 @@ use micropayment_pool_primitives::{
 	keys::{paid_key, pool_key, PALLET_PREFIX},
 	PoolId,
 };
-use sp_core::Bytes;
-use subxt::rpcs::client::rpc_params;
 
 impl Chain {
 	/// Builds the viewer's handshake bundle for peer `target`: the header of `at` (default: the
@@ -25,11 +23,8 @@ impl Chain {
 		use codec::Encode;
 		let at = self.or_finalized(at).await?;
 		let header = self.header(Some(at)).await?;
-		let keys = [
-			Bytes(pool_key(PALLET_PREFIX, pool_id).to_vec()),
-			Bytes(paid_key(PALLET_PREFIX, pool_id, target.as_ref()).to_vec()),
-		];
-		let proof: ReadProof = self.rpc.request("state_getReadProof", rpc_params![keys, at]).await?;
+		let (pool, paid) = (pool_key(PALLET_PREFIX, pool_id), paid_key(PALLET_PREFIX, pool_id, target.as_ref()));
+		let proof = self.rpc.state_get_read_proof([&pool[..], &paid[..]], Some(at)).await?;
 		Ok(HandshakeBundle {
 			version: BUNDLE_VERSION,
 			pool_id,
@@ -64,11 +59,4 @@ impl Chain {
 			}),
 		})
 	}
-}
-
-#[derive(serde::Deserialize)]
-struct ReadProof {
-	#[allow(dead_code)]
-	at: Hash,
-	proof: Vec<Bytes>,
 }

@@ -2,7 +2,8 @@
 //! every transaction extension the runtime's metadata lists) and watched by subxt; events, fees
 //! and dispatch errors are decoded by name from the connected runtime's metadata, so an event
 //! this crate does not know is skipped, not an error. Raw reads that the handshake must prove
-//! byte for byte (the pool record, `Paid`) use the node's JSON-RPC directly.
+//! byte for byte (the pool record, `Paid`) use the node's legacy JSON-RPC through subxt-rpcs'
+//! typed methods.
 
 mod bundle;
 mod error;
@@ -20,13 +21,12 @@ use micropayment_pool_primitives::{
 	keys::{owner_pools_key, paid_key, pool_key, PALLET_PREFIX},
 	PoolId,
 };
-use sp_core::Bytes;
 use std::sync::Arc;
 use subxt::{
 	backend::LegacyBackend,
 	client::{ClientAtBlock, OnlineClientAtBlockImpl},
 	events::Events,
-	rpcs::client::{rpc_params, RpcClient},
+	rpcs::{client::RpcClient, LegacyRpcMethods, RpcConfig},
 	OnlineClient,
 };
 
@@ -36,6 +36,18 @@ pub type ChainConfig = subxt::SubstrateConfig;
 pub type AtBlock = ClientAtBlock<ChainConfig, OnlineClientAtBlockImpl<ChainConfig>>;
 /// The events a transaction emitted (all the block's events, filtered to its index).
 pub type TxEvents = subxt::extrinsics::ExtrinsicEvents<ChainConfig>;
+
+/// The types the node's JSON-RPC answers in, as this crate names them.
+pub enum RpcTypes {}
+
+impl RpcConfig for RpcTypes {
+	type Header = Header;
+	type Hash = Hash;
+	type AccountId = AccountId;
+}
+
+/// The node's legacy JSON-RPC methods, typed.
+pub type Rpc = LegacyRpcMethods<RpcTypes>;
 
 /// The chain's account type as this crate's.
 pub fn to_account(id: &subxt::utils::AccountId32) -> AccountId {
@@ -59,7 +71,7 @@ pub struct AccountData {
 /// A connection to a node of either demo chain.
 pub struct Chain {
 	api: OnlineClient<ChainConfig>,
-	rpc: RpcClient,
+	rpc: Rpc,
 	/// Hash of block 0.
 	pub genesis_hash: Hash,
 	/// The token's symbol and decimals, from the node's `system_properties`.
@@ -70,12 +82,13 @@ impl Chain {
 	/// Connects to `url` (e.g. `ws://127.0.0.1:9944`), reads the chain's identity and checks that
 	/// its runtime has the pool pallet with the constants this crate's offline checks use.
 	pub async fn connect(url: &str) -> Result<Self, ChainError> {
-		let rpc = RpcClient::new(crate::transport::WsTransport::connect(url).await?);
+		let client = RpcClient::new(crate::transport::WsTransport::connect(url).await?);
 		// The node's classic JSON-RPC (author_submitAndWatchExtrinsic, state_*, chain_*): what
 		// every polkadot-sdk node serves, with no background driver to run.
-		let backend = LegacyBackend::<ChainConfig>::builder().build(rpc.clone());
+		let backend = LegacyBackend::<ChainConfig>::builder().build(client.clone());
 		let api = OnlineClient::from_backend(Arc::new(backend)).await.map_err(ChainError::from_subxt)?;
-		let properties: serde_json::Value = rpc.request("system_properties", rpc_params![]).await?;
+		let rpc = Rpc::new(client);
+		let properties = serde_json::Value::Object(rpc.system_properties().await?);
 		let genesis_hash = Hash::from(api.genesis_hash().0);
 		let chain = Self { units: Units::from_properties(&properties), api, rpc, genesis_hash };
 		let at = chain.at_finalized().await?;
@@ -95,8 +108,8 @@ impl Chain {
 		&self.api
 	}
 
-	/// The node's JSON-RPC, for what neither this wrapper nor subxt covers.
-	pub fn rpc(&self) -> &RpcClient {
+	/// The node's legacy JSON-RPC, typed, for what neither this wrapper nor subxt covers.
+	pub fn rpc(&self) -> &Rpc {
 		&self.rpc
 	}
 
@@ -118,12 +131,12 @@ impl Chain {
 
 	/// Hash of the last finalized block.
 	pub async fn finalized_head(&self) -> Result<Hash, ChainError> {
-		Ok(self.rpc.request("chain_getFinalizedHead", rpc_params![]).await?)
+		Ok(self.rpc.chain_get_finalized_head().await?)
 	}
 
 	/// Header of `at`, or of the best block.
 	pub async fn header(&self, at: Option<Hash>) -> Result<Header, ChainError> {
-		let header: Option<Header> = self.rpc.request("chain_getHeader", rpc_params![at]).await?;
+		let header = self.rpc.chain_get_header(at).await?;
 		header.ok_or_else(|| ChainError::NotFound(format!("header {at:?}")))
 	}
 
@@ -139,14 +152,12 @@ impl Chain {
 
 	/// Hash of the canonical block at `number`, if the node has it.
 	pub async fn block_hash(&self, number: BlockNumber) -> Result<Option<Hash>, ChainError> {
-		Ok(self.rpc.request("chain_getBlockHash", rpc_params![number]).await?)
+		Ok(self.rpc.chain_get_block_hash(Some(u64::from(number).into())).await?)
 	}
 
 	/// Raw storage at `key`, at block `at` or the best block.
 	pub async fn storage(&self, key: &[u8], at: Option<Hash>) -> Result<Option<Vec<u8>>, ChainError> {
-		let value: Option<Bytes> =
-			self.rpc.request("state_getStorage", rpc_params![Bytes(key.to_vec()), at]).await?;
-		Ok(value.map(|b| b.0))
+		Ok(self.rpc.state_get_storage(key, at).await?)
 	}
 
 	async fn decode_storage<T: Decode>(
@@ -187,8 +198,8 @@ impl Chain {
 		match at {
 			Some(hash) => self.at(hash).await,
 			None => {
-				let best: Hash = self.rpc.request("chain_getBlockHash", rpc_params![]).await?;
-				self.at(best).await
+				let best = self.rpc.chain_get_block_hash(None).await?;
+				self.at(best.ok_or_else(|| ChainError::NotFound("best block".into()))?).await
 			},
 		}
 	}
@@ -222,8 +233,8 @@ impl Chain {
 
 	/// The next nonce of `who`, counting its transactions in the node's pool.
 	pub async fn next_nonce(&self, who: &AccountId) -> Result<u32, ChainError> {
-		use sp_core::crypto::Ss58Codec;
-		Ok(self.rpc.request("system_accountNextIndex", rpc_params![who.to_ss58check()]).await?)
+		let nonce = self.rpc.system_account_next_index(who).await?;
+		u32::try_from(nonce).map_err(|_| ChainError::Decode(format!("nonce {nonce} above u32")))
 	}
 
 	/// `at`, or the last finalized block when no block is named.
@@ -267,12 +278,9 @@ impl Chain {
 		let len = u32::try_from(tx.encoded.len()).unwrap_or(u32::MAX);
 		let mut input = tx.encoded.clone();
 		len.encode_to(&mut input);
-		let info: Bytes = self
-			.rpc
-			.request("state_call", rpc_params!["TransactionPaymentApi_query_info", Bytes(input)])
-			.await?;
+		let info = self.rpc.state_call("TransactionPaymentApi_query_info", Some(&input), None).await?;
 		// `RuntimeDispatchInfo`: the weight (two compacts) first.
-		let (ref_time, proof_size) = <(Compact<u64>, Compact<u64>)>::decode(&mut &info.0[..])
+		let (ref_time, proof_size) = <(Compact<u64>, Compact<u64>)>::decode(&mut &info[..])
 			.map_err(|e| ChainError::Decode(format!("dispatch info: {e}")))?;
 		Ok(crate::tip::tx_per_block(
 			(weights.max_block.ref_time, weights.max_block.proof_size),

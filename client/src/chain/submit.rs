@@ -6,11 +6,10 @@ use super::{
 	AtBlock, Chain, ChainConfig, ChainError, TxEvents,
 };
 use crate::{api, Balance, Hash};
-use sp_core::{sr25519, Bytes, Pair};
+use sp_core::{sr25519, Pair};
 use subxt::{
 	config::DefaultExtrinsicParamsBuilder,
 	events::DecodeAsEvent,
-	rpcs::client::rpc_params,
 	transactions::{Payload, Signer, TransactionStatus},
 	utils::MultiSignature as SubxtSignature,
 };
@@ -125,10 +124,7 @@ impl Chain {
 
 	/// Submits a signed extrinsic without waiting; returns its hash.
 	pub async fn submit_only(&self, tx: &SignedTx) -> Result<Hash, ChainError> {
-		self.rpc
-			.request("author_submitExtrinsic", rpc_params![Bytes(tx.encoded.clone())])
-			.await
-			.map_err(rejected)
+		self.rpc.author_submit_extrinsic(&tx.encoded).await.map_err(rejected)
 	}
 
 	/// Submits a signed extrinsic and waits as told (see [`Chain::submit`]).

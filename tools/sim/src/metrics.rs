@@ -4,11 +4,7 @@
 //! only what viewers and peers need.
 
 use micropayment_pool_client::{api::runtime, chain::ChainConfig, Chain, ChainError, Hash, Header};
-use sp_core::Bytes;
-use subxt::{
-	events::Phase,
-	rpcs::client::{rpc_params, RpcSubscription},
-};
+use subxt::{events::Phase, rpcs::client::RpcSubscription};
 
 /// `System.BlockWeight` at `at`: (ref time, proof size) of the normal, operational and
 /// mandatory classes.
@@ -52,30 +48,16 @@ pub async fn max_normal_weight(chain: &Chain) -> Result<(u64, u64), ChainError> 
 	Ok((limit.ref_time, limit.proof_size))
 }
 
-/// `chain_getBlock`'s answer, as far as the load test reads it.
-#[derive(serde::Deserialize)]
-struct SignedBlock {
-	block: BlockBody,
-}
-
-#[derive(serde::Deserialize)]
-struct BlockBody {
-	extrinsics: Vec<Bytes>,
-}
-
 /// The encoded extrinsics of block `at`, in order.
 pub async fn block_extrinsics(chain: &Chain, at: Hash) -> Result<Vec<Vec<u8>>, ChainError> {
-	let block: Option<SignedBlock> = chain.rpc().request("chain_getBlock", rpc_params![at]).await?;
+	let block = chain.rpc().chain_get_block(Some(at)).await?;
 	let block = block.ok_or_else(|| ChainError::NotFound(format!("block {at:?}")))?;
 	Ok(block.block.extrinsics.into_iter().map(|xt| xt.0).collect())
 }
 
 /// New best blocks' headers as the node imports them.
 pub async fn subscribe_best_heads(chain: &Chain) -> Result<RpcSubscription<Header>, ChainError> {
-	Ok(chain
-		.rpc()
-		.subscribe("chain_subscribeNewHeads", rpc_params![], "chain_unsubscribeNewHeads")
-		.await?)
+	Ok(chain.rpc().chain_subscribe_new_heads().await?)
 }
 
 /// The index of the extrinsic that emitted `event`, if one did (not an initialization or
