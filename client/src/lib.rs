@@ -10,6 +10,8 @@
 //! - [`peer`]: accept vouchers (single or batch-verified) under the peer policy (fresh terms,
 //!   an exposure cap, serving that ends before expiry: `micropayment_pool_handshake::policy`),
 //!   and keep each pool's ledger and best voucher in a file that survives crashes;
+//! - [`peering`]: a peer with its own node: admitting a viewer's bundle, following its pools
+//!   and settling its best vouchers, with the policy's tip near the deadline;
 //! - [`chain`]: a client of the node on subxt: sign and submit calls (mortal, with the
 //!   node's nonce), read pools, fetch proofs, and report events, fees and errors by their names
 //!   in the runtime's metadata;
@@ -29,6 +31,7 @@ pub mod chain;
 mod durable;
 pub mod handshake;
 pub mod peer;
+pub mod peering;
 pub mod transport;
 pub mod verify;
 pub mod viewer;

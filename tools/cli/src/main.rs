@@ -8,10 +8,10 @@ mod output;
 use clap::{Args, Parser, Subcommand};
 use micropayment_pool_client::{
 	amount::Amount,
-	settle_by, settlement_grace, tip, verify_handshake, AccountId, Balance, BundleExt, Chain,
-	ChainError, HandshakeBundle, HandshakeError, Ledger, Limits, Peer, Policy, PoolId,
-	PoolTerms, SignedVoucher, Source, Viewer, VoucherError, Wait,
+	settle_by, settlement_grace, AccountId, BundleExt, Chain, ChainError, HandshakeBundle,
+	HandshakeError, Limits, Peer, PoolId, PoolTerms, SignedVoucher, Viewer, VoucherError, Wait,
 };
+use micropayment_pool_client::peering::{self, Admitted, PeerChainError, Settlement};
 use micropayment_pool_client::viewer::{PromiseError, Promises};
 use micropayment_pool_client::{
 	api::{pool_events as ev, runtime::tx as calls, BoundedVec},
@@ -423,17 +423,17 @@ async fn peer_run(cli: &Cli, store: &str, me: &str, limits: &LimitsArgs) -> Resu
 	Ok(Report::new(json!({ "accepted": accepted })).line(format!("accepted {accepted} vouchers")))
 }
 
-/// The peer follows a pool it knows: reads it at the node's finalized head (a view of its own
-/// chain, which confirms the viewer's bundle) and moves its head there.
+/// The peer follows a pool it knows at the node's finalized head ([`peering::follow`]).
 async fn follow(chain: &Chain, peer: &mut Peer, pool_id: PoolId) -> Result<(), Failure> {
-	if !peer.pools().contains_key(&pool_id) {
-		// Refused by the store with its own error; nothing to follow.
-		return Ok(());
+	peering::follow(chain, peer, pool_id).await.map_err(peer_chain_err)
+}
+
+fn peer_chain_err(e: PeerChainError) -> Failure {
+	match e {
+		PeerChainError::Chain(e) => chain_err(e),
+		PeerChainError::Refused(e) => handshake_failure(e),
+		PeerChainError::Store(e) => e.into(),
 	}
-	let view = chain.pool_view(pool_id, &peer.me().clone(), None).await.map_err(chain_err)?;
-	peer.set_head(view.block);
-	peer.observe(&view, Source::Chain)?;
-	Ok(())
 }
 
 /// Chain errors: the chain saying no is a refusal (named by the pallet's error, with a hint for
@@ -810,28 +810,17 @@ async fn handshake(cli: &Cli, cmd: &HandshakeCmd) -> Result<Report, Failure> {
 			let chain = connect(cli).await?;
 			let units = &chain.units;
 			let limits = limits.limits(&chain)?;
-			let started = std::time::Instant::now();
-			let trusted = match trusted {
-				Some(hash) => hash,
-				None => chain.trusted_hash(&bundle).await.map_err(chain_err)?.map_err(handshake_failure)?,
+			let mut peer = match store {
+				Some(store) => Some(Peer::open(store, me.clone(), chain.genesis_bytes())?),
+				None => None,
 			};
-			// The peer's head: the block its node finalized last (freshness is measured from it).
-			let head = chain.finalized_head().await.map_err(chain_err)?;
-			let now = chain.block_number(head).await.map_err(chain_err)?;
-			let policy = Policy { me: me.clone(), resource_id: resource.as_bytes().to_vec(), now, limits };
-			let verified = verify_handshake(&bundle, trusted, &policy).map_err(handshake_failure)?;
+			let started = std::time::Instant::now();
+			let admitted =
+				peering::admit(&chain, &bundle, &me, resource.as_bytes(), &limits, trusted, peer.as_mut())
+					.await
+					.map_err(peer_chain_err)?;
 			let elapsed = started.elapsed();
-			// Then the pool as the node's finalized head shows it: what a peer relies on beyond
-			// the bundle's first answer. It must pass the same rules.
-			let view = chain.pool_view(bundle.pool_id, &me, Some(head)).await.map_err(chain_err)?;
-			let mut ledger = verified.ledger.clone();
-			ledger.observe(&view, Source::Chain).map_err(|e| handshake_failure(e.into()))?;
-			Ledger::open(&view, Source::Chain, me.as_ref(), resource.as_bytes(), now, &limits)
-				.map_err(|e| handshake_failure(e.into()))?;
-			if let Some(store) = store {
-				let mut peer = Peer::open(store, me, chain.genesis_bytes())?;
-				peer.record_handshake(ledger.clone())?;
-			}
+			let Admitted { verified, ledger, head, now } = admitted;
 			let terms = &verified.terms;
 			let at_head = PoolTerms::of(&ledger, Some(head));
 			let mut out = serde_json::to_value(terms)?;
@@ -889,49 +878,33 @@ async fn settle(cli: &Cli, args: &SettleArgs) -> Result<Report, Failure> {
 		_ => return Err(anyhow::anyhow!("give --voucher TOKEN, or --pool ID with --store FILE").into()),
 	};
 	let pool_id = signed.voucher.pool_id;
-	let amount = signed.voucher.amount;
-	let call = calls().micropayment_pool().settle(pool_id, amount, signed.signature.clone());
-	let nonce = chain.next_nonce(&me).await.map_err(chain_err)?;
-	let at = chain.at_finalized().await.map_err(chain_err)?;
-	let untipped = Chain::sign(&at, &pair, &call, nonce).map_err(chain_err)?;
-	let tip = match &args.tip {
-		Some(tip) => tip.resolve(units).map_err(anyhow::Error::msg)?,
-		None => policy_tip(&chain, &me, pool_id, amount, &untipped).await?,
-	};
-	let tx = if tip == 0 { untipped } else { Chain::sign_with_tip(&at, &pair, &call, nonce, tip).map_err(chain_err)? };
-	let included = chain.submit_signed(&at, &tx, args.signer.wait()).await.map_err(chain_err)?;
-	let paid: Balance = included
-		.find_first::<ev::Settled>()
-		.map(|e| e.paid)
-		.ok_or_else(|| anyhow::anyhow!("no Settled event"))?;
-	// Short of deposit: the owner double-spent; the shortfall was paid from the compensation
-	// pot as far as it went (the demo chains keep none).
-	let short = included
-		.find::<ev::PoolOverdrawn>()
-		.into_iter()
-		.find(|e| to_account(&e.victim) == me)
-		.map(|e| (e.shortfall, e.compensation));
+	let tip = args.tip.as_ref().map(|tip| tip.resolve(units)).transpose().map_err(anyhow::Error::msg)?;
+	let settled = chain
+		.settle_voucher(&pair, &signed, tip, &Limits::default(), args.signer.wait())
+		.await
+		.map_err(chain_err)?;
+	if let Some(peer) = peer.as_mut().filter(|p| p.pools().contains_key(&pool_id)) {
+		peer.mark_settled(pool_id, settled.amount, settled.paid)?;
+	}
+	let Settlement { amount, paid, fee, tip, overdrawn: short, block_hash, .. } = settled;
 	let overdrawn = short.is_some();
 	let (shortfall, compensation) = short.unwrap_or_default();
-	if let Some(peer) = peer.as_mut().filter(|p| p.pools().contains_key(&pool_id)) {
-		peer.mark_settled(pool_id, amount, paid)?;
-	}
 	Ok(Report::new(json!({
 		"pool_id": pool_id,
 		"amount": amount.to_string(),
 		"paid": paid.to_string(),
-		"fee": included.fee.to_string(),
+		"fee": fee.to_string(),
 		"tip": tip.to_string(),
 		"overdrawn": overdrawn,
 		"shortfall": shortfall.to_string(),
 		"compensation": compensation.to_string(),
-		"block_hash": included.block_hash,
+		"block_hash": block_hash,
 	}))
 	.line(format!(
 		"settled pool {pool_id}: paid {} (voucher total {}), fee {}{}{}",
 		units.format(paid),
 		units.format(amount),
-		units.format(included.fee),
+		units.format(fee),
 		if tip > 0 { format!(" (tip {})", units.format(tip)) } else { String::new() },
 		if overdrawn {
 			format!(
@@ -943,28 +916,6 @@ async fn settle(cli: &Cli, args: &SettleArgs) -> Result<Report, Failure> {
 			String::new()
 		}
 	)))
-}
-
-/// The peer policy's tip for settling `amount` of `pool_id` now: zero until the last blocks of
-/// the window, then enough that stuffing blocks to keep it out costs more than the pool's
-/// collateral and what is owed (docs/security.md, "Censorship").
-async fn policy_tip(
-	chain: &Chain,
-	me: &AccountId,
-	pool_id: PoolId,
-	amount: Balance,
-	tx: &micropayment_pool_client::chain::SignedTx,
-) -> Result<Balance, Failure> {
-	let Some(pool) = chain.pool(pool_id, None).await.map_err(chain_err)? else {
-		// The chain will refuse it (`UnknownPool`): no tip for that.
-		return Ok(0);
-	};
-	let paid = chain.paid(pool_id, me, None).await.map_err(chain_err)?;
-	let best = chain.best_number().await.map_err(chain_err)?;
-	let blocks_left = settle_by(pool.expiry).saturating_sub(best.saturating_add(1));
-	let per_block = chain.tx_per_block(tx).await.map_err(chain_err)?;
-	let stake = pool.collateral.saturating_add(amount.saturating_sub(paid));
-	Ok(tip::settlement_tip(stake, blocks_left, per_block, &Limits::default()))
 }
 
 #[cfg(test)]

@@ -1,0 +1,193 @@
+//! A peer with its own node: admitting a viewer's handshake bundle (checked against what the
+//! node finalized, then confirmed at its head), following a pool there, and settling the best
+//! voucher it holds — with the peer policy's tip in the last blocks of the window — then
+//! recording in its store what the chain paid. The `mpool` CLI and the `mpool-peer` daemon both
+//! go through here, so a peer behaves the same whichever it runs.
+
+use crate::{
+	api::{pool_events as ev, runtime::tx as calls},
+	chain::{to_account, SignedTx},
+	handshake::{verify_handshake, HandshakeBundle, HandshakeError, Policy, Verified},
+	peer::{Peer, VoucherError},
+	settle_by, tip, AccountId, Balance, BlockNumber, Chain, ChainError, Hash, Ledger, Limits,
+	PoolId, SignedVoucher, Source, Wait,
+};
+use sp_core::{sr25519, Pair};
+
+/// What one settlement did on chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settlement {
+	pub pool_id: PoolId,
+	/// The voucher's cumulative amount: what the chain now records as paid to the peer.
+	pub amount: Balance,
+	/// What this settlement paid out: the increment over what was recorded before, or less if the
+	/// pool was overdrawn.
+	pub paid: Balance,
+	/// The fee the peer paid, tip included.
+	pub fee: Balance,
+	pub tip: Balance,
+	/// Short of deposit, the owner double-spent: the shortfall and how much of it the
+	/// compensation pot paid (the demo chains keep none).
+	pub overdrawn: Option<(Balance, Balance)>,
+	pub block_hash: Hash,
+}
+
+/// A peer's step with the chain failed: the chain's error, the policy's refusal of a bundle,
+/// or its store's error.
+#[derive(Debug, thiserror::Error)]
+pub enum PeerChainError {
+	#[error(transparent)]
+	Chain(#[from] ChainError),
+	#[error(transparent)]
+	Refused(#[from] HandshakeError),
+	#[error(transparent)]
+	Store(#[from] VoucherError),
+}
+
+/// A bundle a peer admitted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Admitted {
+	/// What the bundle proves, as verified.
+	pub verified: Verified,
+	/// The pool's ledger after the pool as the node's finalized head shows it: what the peer
+	/// relies on.
+	pub ledger: Ledger,
+	/// The node's finalized head, where the pool was read.
+	pub head: Hash,
+	/// Its number: the peer's "now".
+	pub now: BlockNumber,
+}
+
+/// Admits a viewer's bundle for `resource`: verified against `trusted` (by default the hash the
+/// peer's node finalized at the bundle's height) under the policy at the node's finalized head,
+/// then confirmed by the pool as that head shows it, which must pass the same rules — a bundle
+/// only makes the first answer instant. With a store, the pool's ledger is recorded there.
+pub async fn admit(
+	chain: &Chain,
+	bundle: &HandshakeBundle,
+	me: &AccountId,
+	resource: &[u8],
+	limits: &Limits,
+	trusted: Option<Hash>,
+	peer: Option<&mut Peer>,
+) -> Result<Admitted, PeerChainError> {
+	let trusted = match trusted {
+		Some(hash) => hash,
+		None => chain.trusted_hash(bundle).await??,
+	};
+	// The peer's head: the block its node finalized last (freshness is measured from it).
+	let head = chain.finalized_head().await?;
+	let now = chain.block_number(head).await?;
+	let policy = Policy { me: me.clone(), resource_id: resource.to_vec(), now, limits: *limits };
+	let verified = verify_handshake(bundle, trusted, &policy)?;
+	let view = chain.pool_view(bundle.pool_id, me, Some(head)).await?;
+	let mut ledger = verified.ledger.clone();
+	ledger.observe(&view, Source::Chain).map_err(|e| HandshakeError::from(e))?;
+	Ledger::open(&view, Source::Chain, me.as_ref(), resource, now, limits)
+		.map_err(HandshakeError::from)?;
+	if let Some(peer) = peer {
+		peer.record_handshake(ledger.clone())?;
+	}
+	Ok(Admitted { verified, ledger, head, now })
+}
+
+impl Chain {
+	/// The peer policy's tip for settling `amount` of `pool_id` now with `tx` (its untipped
+	/// transaction): zero until the last blocks of the window, then enough that stuffing blocks
+	/// to keep it out costs more than the pool's collateral and what is owed (docs/security.md,
+	/// "Censorship"). Zero for a pool the chain no longer has: the chain refuses that settlement.
+	pub async fn policy_tip(
+		&self,
+		me: &AccountId,
+		pool_id: PoolId,
+		amount: Balance,
+		tx: &SignedTx,
+		limits: &Limits,
+	) -> Result<Balance, ChainError> {
+		let Some(pool) = self.pool(pool_id, None).await? else {
+			return Ok(0);
+		};
+		let paid = self.paid(pool_id, me, None).await?;
+		let best = self.best_number().await?;
+		let blocks_left = settle_by(pool.expiry).saturating_sub(best.saturating_add(1));
+		let per_block = self.tx_per_block(tx).await?;
+		let stake = pool.collateral.saturating_add(amount.saturating_sub(paid));
+		Ok(tip::settlement_tip(stake, blocks_left, per_block, limits))
+	}
+
+	/// Settles `signed` as `signer` (the voucher's target), with `tip`, or the policy's tip when
+	/// `None`, and waits as told. Fails with the pallet's error by name if the chain refuses it.
+	pub async fn settle_voucher(
+		&self,
+		signer: &sr25519::Pair,
+		signed: &SignedVoucher,
+		tip: Option<Balance>,
+		limits: &Limits,
+		wait: Wait,
+	) -> Result<Settlement, ChainError> {
+		let me: AccountId = signer.public().into();
+		let (pool_id, amount) = (signed.voucher.pool_id, signed.voucher.amount);
+		let call = calls().micropayment_pool().settle(pool_id, amount, signed.signature.clone());
+		let nonce = self.next_nonce(&me).await?;
+		let at = self.at_finalized().await?;
+		let untipped = Self::sign(&at, signer, &call, nonce)?;
+		let tip = match tip {
+			Some(tip) => tip,
+			None => self.policy_tip(&me, pool_id, amount, &untipped, limits).await?,
+		};
+		let tx =
+			if tip == 0 { untipped } else { Self::sign_with_tip(&at, signer, &call, nonce, tip)? };
+		let included = self.submit_signed(&at, &tx, wait).await?;
+		let paid = included
+			.find_first::<ev::Settled>()
+			.map(|e| e.paid)
+			.ok_or_else(|| ChainError::Decode("a settlement without its Settled event".into()))?;
+		let overdrawn = included
+			.find::<ev::PoolOverdrawn>()
+			.into_iter()
+			.find(|e| to_account(&e.victim) == me)
+			.map(|e| (e.shortfall, e.compensation));
+		Ok(Settlement {
+			pool_id,
+			amount,
+			paid,
+			fee: included.fee,
+			tip,
+			overdrawn,
+			block_hash: included.block_hash,
+		})
+	}
+}
+
+/// Reads `pool_id` at the node's finalized head and gives it to `peer` as its own chain's view,
+/// which confirms a viewer's bundle and follows the pool (drained, overdrawn, closed), and moves
+/// the peer's head there. A pool the peer never shook hands with is left alone: its store
+/// refuses that pool's vouchers by name.
+pub async fn follow(chain: &Chain, peer: &mut Peer, pool_id: PoolId) -> Result<(), PeerChainError> {
+	if !peer.pools().contains_key(&pool_id) {
+		return Ok(());
+	}
+	let view = chain.pool_view(pool_id, &peer.me().clone(), None).await?;
+	peer.set_head(view.block);
+	peer.observe(&view, Source::Chain)?;
+	Ok(())
+}
+
+/// Settles the best voucher `peer` holds for `pool_id` that the chain has not paid, as `signer`
+/// with the policy's tip, and records in the store what the chain paid (paid short, the store
+/// takes no more of the pool's vouchers). `None` when there is nothing to settle.
+pub async fn settle_best(
+	chain: &Chain,
+	peer: &mut Peer,
+	signer: &sr25519::Pair,
+	pool_id: PoolId,
+	wait: Wait,
+) -> Result<Option<Settlement>, PeerChainError> {
+	let Some(best) = peer.unsettled(pool_id) else {
+		return Ok(None);
+	};
+	let limits = *peer.limits();
+	let settlement = chain.settle_voucher(signer, &best, None, &limits, wait).await?;
+	peer.mark_settled(pool_id, settlement.amount, settlement.paid)?;
+	Ok(Some(settlement))
+}

@@ -1,0 +1,257 @@
+// `mpool-peer`, the paid peer daemon, on a real dev node, through its HTTP protocol
+// (docs/peer-http.md) as a player would speak it: the offer, free playlists, 402 for an unpaid
+// segment, a session opened with the viewer's handshake bundle, one voucher per segment (stale,
+// underpaid and forged ones refused by name), a settlement the daemon makes by itself when its
+// exposure reaches the policy's threshold, a SIGKILL after acknowledged vouchers, and a SIGTERM
+// that settles everything held. Outcomes are read from the chain: what the peer was paid, what
+// the pool paid out, and the peer's balance against the fees it paid.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { createClient } from 'polkadot-api';
+import { getPolkadotSigner } from 'polkadot-api/signer';
+import { getWsProvider } from 'polkadot-api/ws';
+import { WebSocket } from 'ws';
+import { HandshakeVerifier, Payer, SessionKey, fromHex, ss58, tokenHex } from '../../../sdk/js/dist/index.js';
+import { createPool, handshakeBundle, mpool, readPool } from '../../../sdk/js/dist/chain.js';
+import { spawn } from 'node:child_process';
+import { ROOT, freePort, startNode, track } from '../lib/node.js';
+
+const PEER_BIN =
+  process.env.MPOOL_PEER_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'release', 'mpool-peer');
+const LOG_DIR = join(ROOT, 'scripts', 'e2e', 'logs');
+const UNIT = 1_000_000_000_000n;
+const PRICE = UNIT; // per segment
+const DEPOSIT = 10n * UNIT;
+// Margin C − D = 10 UNIT: the peer's default exposure cap; it settles at half of it.
+const COLLATERAL = 20n * UNIT;
+const SEGMENTS = 10;
+
+describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by the peer itself', { timeout: 600_000 }, () => {
+  let node, client, api, verifier, genesis, alice, bob, dir, config, daemon, base, poolId, payer;
+  const segments = [];
+
+  const signer = (pair) => getPolkadotSigner(pair.publicKey, 'Sr25519', (payload) => pair.sign(payload));
+  const hashAt = async (number) => (number === undefined ? 'finalized' : await node.rpc('chain_getBlockHash', [number]));
+  const total = async (who, number) => {
+    const { data } = await api.query.System.Account.getValue(ss58(who.publicKey), { at: await hashAt(number) });
+    return data.free + data.reserved;
+  };
+  const paidToBob = async (number) =>
+    (await api.query.MicropaymentPool.Paid.getValue(poolId, ss58(bob.publicKey), { at: await hashAt(number) })) ?? 0n;
+  const finalized = async () => (await client.getFinalizedBlock()).number;
+  /** The fees `who` paid in finalized blocks `from + 1 ..= to` (its TransactionFeePaid events). */
+  const feesPaid = async (who, from, to) => {
+    let fees = 0n;
+    for (let n = from + 1; n <= to; n++) {
+      const hash = await node.rpc('chain_getBlockHash', [n]);
+      for (const { event } of await api.query.System.Events.getValue({ at: hash })) {
+        if (event.type === 'TransactionPayment' && event.value.type === 'TransactionFeePaid' && event.value.value.who === who) {
+          fees += event.value.value.actual_fee;
+        }
+      }
+    }
+    return fees;
+  };
+  const get = (path, voucher) => fetch(`${base}${path}`, { headers: voucher ? { 'mpool-voucher': voucher } : {} });
+
+  /** Starts the daemon and waits until it answers its offer. */
+  const startDaemon = async (name) => {
+    const log = openSync(join(LOG_DIR, `${name}.log`), 'w');
+    const child = track(spawn(PEER_BIN, ['--config', config], { stdio: ['ignore', log, log] }));
+    let exited = null;
+    child.on('exit', (code, signal) => (exited = { code, signal }));
+    const exit = new Promise((ok) => child.once('exit', (code, signal) => ok({ code, signal })));
+    for (let i = 0; ; i++) {
+      assert.equal(exited, null, `mpool-peer exited at start; see scripts/e2e/logs/${name}.log`);
+      try {
+        if ((await fetch(`${base}/mpool/v1/offer`)).ok) break;
+      } catch {
+        // not listening yet
+      }
+      assert.ok(i < 600, `mpool-peer answered nothing in 60 s; see scripts/e2e/logs/${name}.log`);
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+    return { child, exit };
+  };
+
+  before(async () => {
+    await cryptoWaitReady();
+    mkdirSync(LOG_DIR, { recursive: true });
+    const keyring = new Keyring({ type: 'sr25519' });
+    [alice, bob] = ['//Alice', '//Bob'].map((u) => keyring.addFromUri(u));
+    node = await startNode('peer-daemon', ['--dev']);
+    client = createClient(getWsProvider(node.ws, { websocketClass: WebSocket }));
+    api = client.getTypedApi(mpool);
+    genesis = fromHex((await client.getChainSpecData()).genesisHash);
+    verifier = await HandshakeVerifier.load();
+
+    // The resource: a playlist and its segments; a link out of the directory, which must not be served.
+    dir = mkdtempSync(join(tmpdir(), 'mpool-peer-'));
+    const hls = join(dir, 'hls');
+    mkdirSync(hls);
+    let playlist = '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n';
+    for (let i = 0; i < SEGMENTS; i++) {
+      segments.push(randomBytes(64 * 1024));
+      writeFileSync(join(hls, `seg${i}.ts`), segments[i]);
+      playlist += `#EXTINF:2.0,\nseg${i}.ts\n`;
+    }
+    writeFileSync(join(hls, 'index.m3u8'), playlist + '#EXT-X-ENDLIST\n');
+    writeFileSync(join(dir, 'secret.txt'), 'not for players');
+    symlinkSync(join(dir, 'secret.txt'), join(hls, 'escape.ts'));
+    const keystore = join(dir, 'key');
+    writeFileSync(keystore, '//Bob\n');
+    chmodSync(keystore, 0o600);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    config = join(dir, 'peer.toml');
+    writeFileSync(
+      config,
+      [
+        `listen = "127.0.0.1:${port}"`,
+        `node = "${node.ws}"`,
+        `keystore = "${keystore}"`,
+        `store = "${join(dir, 'vouchers.json')}"`,
+        `price = "${PRICE}"`,
+        'poll_secs = 1',
+        '[resources]',
+        `demo = "${hls}"`,
+      ].join('\n'),
+    );
+    daemon = await startDaemon('peer-daemon-1');
+  });
+
+  after(async () => {
+    daemon?.child.kill('SIGKILL');
+    client?.destroy();
+    await node?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('offers its terms, serves playlists free and answers 402 for an unpaid segment', async () => {
+    const offer = await (await get('/mpool/v1/offer')).json();
+    assert.equal(offer.payee, ss58(bob.publicKey));
+    assert.equal(offer.genesis_hash, (await client.getChainSpecData()).genesisHash);
+    assert.equal(offer.price, String(PRICE));
+    assert.deepEqual(offer.resources, ['demo']);
+
+    const playlist = await get('/r/demo/index.m3u8');
+    assert.equal(playlist.status, 200);
+    assert.equal(playlist.headers.get('content-type'), 'application/vnd.apple.mpegurl');
+    assert.match(await playlist.text(), /seg9\.ts/);
+
+    const unpaid = await get('/r/demo/seg0.ts');
+    assert.equal(unpaid.status, 402);
+    const body = await unpaid.json();
+    assert.equal(body.error, 'PaymentRequired');
+    assert.equal(body.payee, ss58(bob.publicKey));
+    assert.equal(body.price, String(PRICE));
+    // A link out of the resource's directory is not served, paid or not.
+    assert.equal((await get('/r/demo/escape.ts')).status, 404);
+    assert.equal((await get('/r/other/seg0.ts')).status, 404);
+  });
+
+  it('opens a session on the handshake bundle, then takes one voucher per segment', async () => {
+    const session = SessionKey.generate();
+    const created = await createPool(api, signer(alice), {
+      resourceId: 'demo',
+      deposit: DEPOSIT,
+      collateral: COLLATERAL,
+      duration: 80,
+      signer: session.publicKey,
+    });
+    poolId = created.poolId;
+    payer = new Payer(session, genesis, poolId, DEPOSIT, verifier);
+
+    // A voucher before any session: the peer does not know the pool.
+    const firstToken = tokenHex(payer.pay(bob.publicKey, PRICE));
+    const early = await get('/r/demo/seg0.ts', firstToken);
+    assert.equal(early.status, 402);
+    assert.equal((await early.json()).error, 'UnknownPool');
+
+    const bundle = await handshakeBundle(client, api, poolId, bob.publicKey);
+    const wrong = await fetch(`${base}/mpool/v1/session/other`, { method: 'POST', body: bundle });
+    assert.equal(wrong.status, 404);
+    const opened = await fetch(`${base}/mpool/v1/session/demo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bundle,
+    });
+    assert.equal(opened.status, 200, await opened.clone().text());
+    const terms = await opened.json();
+    assert.equal(terms.pool_id, String(poolId));
+    assert.equal(terms.accepted, '0');
+
+    // The voucher signed before the session (total = PRICE) now pays for the first segment.
+    const first = await get('/r/demo/seg0.ts', firstToken);
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get('mpool-accepted'), String(PRICE));
+    assert.deepEqual(Buffer.from(await first.arrayBuffer()), segments[0]);
+
+    // The same voucher again adds nothing: 402, naming the total the next one needs.
+    const replay = await get('/r/demo/seg1.ts', firstToken);
+    assert.equal(replay.status, 402);
+    const replayBody = await replay.json();
+    assert.equal(replayBody.error, 'Underpaid');
+    assert.equal(replayBody.required, String(2n * PRICE));
+    // Signed by a key that is not the pool's signer.
+    const forger = new Payer(SessionKey.generate(), genesis, poolId, DEPOSIT, verifier);
+    const forged = await get('/r/demo/seg1.ts', tokenHex(forger.pay(bob.publicKey, 2n * PRICE)));
+    assert.equal(forged.status, 402);
+    assert.equal((await forged.json()).error, 'BadSignature');
+    const garbled = await get('/r/demo/seg1.ts', '0x1234');
+    assert.equal((await garbled.json()).error, 'MalformedVoucher');
+  });
+
+  it('settles by itself once its exposure reaches the threshold', async () => {
+    // Segments 1..5: 6 PRICE accepted in all, past half the 10-UNIT exposure cap.
+    for (let i = 1; i <= 5; i++) {
+      const response = await get(`/r/demo/seg${i}.ts`, tokenHex(payer.pay(bob.publicKey, PRICE)));
+      assert.equal(response.status, 200, await response.clone().text());
+      assert.deepEqual(Buffer.from(await response.arrayBuffer()), segments[i]);
+    }
+    const from = await finalized();
+    while ((await paidToBob()) < 5n * PRICE) {
+      assert.ok((await finalized()) < from + 40, 'the peer settled nothing within 40 blocks');
+      await new Promise((ok) => setTimeout(ok, 500));
+    }
+    const metrics = await (await get('/metrics')).text();
+    assert.match(metrics, /mpool_peer_settlements_total\{result="ok"\} [1-9]/);
+    assert.match(metrics, /mpool_peer_segments_served_total\{paid="true"\} 6/);
+  });
+
+  it('loses no acknowledged voucher to a SIGKILL and settles all it holds on SIGTERM', async () => {
+    const fromBlock = await finalized();
+    const bobBefore = await total(bob, fromBlock);
+    const paidBefore = await paidToBob(fromBlock);
+    for (let i = 6; i <= 7; i++) {
+      const response = await get(`/r/demo/seg${i}.ts`, tokenHex(payer.pay(bob.publicKey, PRICE)));
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('mpool-accepted'), String(BigInt(i + 1) * PRICE));
+    }
+    // Killed at once: the two vouchers it acknowledged are on disk, not yet settled.
+    daemon.child.kill('SIGKILL');
+    await daemon.exit;
+    daemon = await startDaemon('peer-daemon-2');
+    const metrics = await (await get('/metrics')).text();
+    assert.match(metrics, /mpool_peer_earned_planck 8e12|mpool_peer_earned_planck 8000000000000/);
+    daemon.child.kill('SIGTERM');
+    const { code } = await daemon.exit;
+    daemon = null;
+    assert.equal(code, 0, 'mpool-peer settled and exited cleanly');
+
+    // The chain paid the peer every voucher it acknowledged, and the pool nothing more.
+    assert.equal(await paidToBob(), 8n * PRICE);
+    assert.equal((await readPool(api, poolId, 'finalized')).deposit, DEPOSIT - 8n * PRICE);
+    // Its balance rose by what the pool paid it since, less the fees it paid since.
+    const toBlock = await finalized();
+    const fees = await feesPaid(ss58(bob.publicKey), fromBlock, toBlock);
+    assert.ok(fees > 0n, 'the final settlement paid a fee');
+    assert.equal((await total(bob, toBlock)) - bobBefore, 8n * PRICE - paidBefore - fees);
+  });
+});
