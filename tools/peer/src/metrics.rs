@@ -4,7 +4,8 @@
 
 use micropayment_pool_client::{peer::Peer, settle_by, Balance};
 use prometheus::{
-	Encoder, Gauge, GaugeVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+	core::Collector, Encoder, Gauge, GaugeVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+	TextEncoder,
 };
 
 pub struct Metrics {
@@ -27,60 +28,32 @@ impl Metrics {
 	pub fn new() -> Self {
 		let registry = Registry::new_custom(Some("mpool_peer".into()), None)
 			.expect("a fixed, valid prefix; qed");
-		let served = IntCounterVec::new(
-			Opts::new("segments_served_total", "Files sent to players, by whether they were paid"),
-			&["paid"],
-		)
-		.expect("a fixed, valid metric; qed");
-		let refused = IntCounterVec::new(
-			Opts::new("payments_refused_total", "Requests answered 402, by the error's name"),
-			&["error"],
-		)
-		.expect("a fixed, valid metric; qed");
-		let settlements = IntCounterVec::new(
-			Opts::new("settlements_total", "Settlements submitted, by outcome"),
-			&["result"],
-		)
-		.expect("a fixed, valid metric; qed");
-		let settled_planck =
-			IntCounter::new("settled_planck_total", "Planck the chain paid this peer")
-				.expect("a fixed, valid metric; qed");
-		let earned = Gauge::new("earned_planck", "Sum over the pools of the best voucher accepted")
-			.expect("a fixed, valid metric; qed");
-		let unsettled = GaugeVec::new(
-			Opts::new("unsettled_planck", "Accepted and not yet paid by the chain, per pool"),
-			&["pool"],
-		)
-		.expect("a fixed, valid metric; qed");
-		let next_deadline = IntGauge::new(
-			"next_deadline_block",
-			"Earliest settlement deadline (expiry + grace) of a pool with an unsettled voucher; 0 if none",
-		)
-		.expect("a fixed, valid metric; qed");
-		let head = IntGauge::new("head_block", "The node's finalized block the peer last saw")
-			.expect("a fixed, valid metric; qed");
-		for metric in [
-			Box::new(served.clone()) as Box<dyn prometheus::core::Collector>,
-			Box::new(refused.clone()),
-			Box::new(settlements.clone()),
-			Box::new(settled_planck.clone()),
-			Box::new(earned.clone()),
-			Box::new(unsettled.clone()),
-			Box::new(next_deadline.clone()),
-			Box::new(head.clone()),
-		] {
-			registry.register(metric).expect("each metric is registered once; qed");
-		}
+		let r = &registry;
 		Self {
+			served: add(r, IntCounterVec::new(
+				Opts::new("segments_served_total", "Files sent to players, by whether they were paid"),
+				&["paid"],
+			)),
+			refused: add(r, IntCounterVec::new(
+				Opts::new("payments_refused_total", "Requests answered 402, by the error's name"),
+				&["error"],
+			)),
+			settlements: add(r, IntCounterVec::new(
+				Opts::new("settlements_total", "Settlements submitted, by outcome"),
+				&["result"],
+			)),
+			settled_planck: add(r, IntCounter::new("settled_planck_total", "Planck the chain paid this peer")),
+			earned: add(r, Gauge::new("earned_planck", "Sum over the pools of the best voucher accepted")),
+			unsettled: add(r, GaugeVec::new(
+				Opts::new("unsettled_planck", "Accepted and not yet paid by the chain, per pool"),
+				&["pool"],
+			)),
+			next_deadline: add(r, IntGauge::new(
+				"next_deadline_block",
+				"Earliest settlement deadline (expiry + grace) of a pool with an unsettled voucher; 0 if none",
+			)),
+			head: add(r, IntGauge::new("head_block", "The node's finalized block the peer last saw")),
 			registry,
-			served,
-			refused,
-			settlements,
-			settled_planck,
-			earned,
-			unsettled,
-			next_deadline,
-			head,
 		}
 	}
 
@@ -108,4 +81,11 @@ impl Metrics {
 		}
 		String::from_utf8(out).unwrap_or_default()
 	}
+}
+
+/// `metric`, registered in `registry`.
+fn add<M: Collector + Clone + 'static>(registry: &Registry, metric: prometheus::Result<M>) -> M {
+	let metric = metric.expect("a fixed, valid name, help and labels; qed");
+	registry.register(Box::new(metric.clone())).expect("each metric is registered once; qed");
+	metric
 }
