@@ -18,10 +18,8 @@ import { Worker } from 'node:worker_threads';
 import { after, before, describe, it } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
-import { createClient } from 'polkadot-api';
 import { getPolkadotSigner } from 'polkadot-api/signer';
 import { startFromWorker } from 'polkadot-api/smoldot/from-node-worker';
-import { getWsProvider } from 'polkadot-api/ws';
 import { WebSocket } from 'ws';
 import {
   HandshakeVerifier,
@@ -33,7 +31,7 @@ import {
   toHex,
   tokenHex,
 } from '../../../sdk/js/dist/index.js';
-import { closePool, createPool, handshakeBundle, mpool, poolView, readPool, settle } from '../../../sdk/js/dist/chain.js';
+import { closePool, connect as connectChain, createPool, handshakeBundle, poolView, readPool, settle } from '../../../sdk/js/dist/chain.js';
 import { FileStore } from '../../../sdk/js/dist/node.js';
 import { LightPeer, startLightClient } from '../../../sdk/js/dist/light.js';
 import { account, connect, poolEvents, submit } from '../lib/chain.js';
@@ -93,8 +91,7 @@ describe('the parachain on a westend-local relay chain', { timeout: 40 * 60_000 
 
   async function connectPara() {
     para = await connect(network.paras[PARA_ID].nodes[0].wsUri);
-    client = createClient(getWsProvider(network.paras[PARA_ID].nodes[0].wsUri, { websocketClass: WebSocket }));
-    papi = client.getTypedApi(mpool);
+    ({ client, api: papi } = connectChain(network.paras[PARA_ID].nodes[0].wsUri, { websocketClass: WebSocket }));
   }
 
   before(async () => {

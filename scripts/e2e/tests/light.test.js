@@ -11,10 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { createClient } from 'polkadot-api';
 import { getPolkadotSigner } from 'polkadot-api/signer';
 import { startFromWorker } from 'polkadot-api/smoldot/from-node-worker';
-import { getWsProvider } from 'polkadot-api/ws';
 import { WebSocket } from 'ws';
 import {
   HandshakeVerifier,
@@ -27,7 +25,7 @@ import {
   fromHex,
   toHex,
 } from '../../../sdk/js/dist/index.js';
-import { createPool, handshakeBundle, mpool, readPool, settle } from '../../../sdk/js/dist/chain.js';
+import { connect, createPool, handshakeBundle, readPool, settle } from '../../../sdk/js/dist/chain.js';
 import { LightPeer, startLightClient } from '../../../sdk/js/dist/light.js';
 import { lightChainSpec } from '../../lib/light-spec.mjs';
 import { NODE_BIN, soloOnly, startNode } from '../lib/node.js';
@@ -57,8 +55,7 @@ describe('light client peer: smoldot finality, bundle check, proof-checked reads
     const keyring = new Keyring({ type: 'sr25519' });
     [eve, bob] = ['//Eve', '//Bob'].map((u) => keyring.addFromUri(u));
     node = await startNode('light', ['--dev'], { wsP2p: true });
-    rpcClient = createClient(getWsProvider(node.ws, { websocketClass: WebSocket }));
-    rpcApi = rpcClient.getTypedApi(mpool);
+    ({ client: rpcClient, api: rpcApi } = connect(node.ws, { websocketClass: WebSocket }));
     genesis = fromHex(await rpcClient._request('chain_getBlockHash', [0]));
     session = SessionKey.generate();
     verifier = await HandshakeVerifier.load();

@@ -13,12 +13,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { createClient } from 'polkadot-api';
 import { getPolkadotSigner } from 'polkadot-api/signer';
-import { getWsProvider } from 'polkadot-api/ws';
 import { WebSocket } from 'ws';
 import { HandshakeVerifier, Payer, SessionKey, fromHex, ss58, tokenHex } from '../../../sdk/js/dist/index.js';
-import { createPool, handshakeBundle, mpool, readPool } from '../../../sdk/js/dist/chain.js';
+import { connect, createPool, handshakeBundle, readPool } from '../../../sdk/js/dist/chain.js';
 import { spawn } from 'node:child_process';
 import { ROOT, freePort, startNode, track } from '../lib/node.js';
 
@@ -86,8 +84,7 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
     const keyring = new Keyring({ type: 'sr25519' });
     [alice, bob] = ['//Alice', '//Bob'].map((u) => keyring.addFromUri(u));
     node = await startNode('peer-daemon', ['--dev']);
-    client = createClient(getWsProvider(node.ws, { websocketClass: WebSocket }));
-    api = client.getTypedApi(mpool);
+    ({ client, api } = connect(node.ws, { websocketClass: WebSocket }));
     genesis = fromHex((await client.getChainSpecData()).genesisHash);
     verifier = await HandshakeVerifier.load();
 

@@ -11,12 +11,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { createClient } from 'polkadot-api';
 import { getPolkadotSigner } from 'polkadot-api/signer';
-import { getWsProvider } from 'polkadot-api/ws';
 import { WebSocket } from 'ws';
 import { HandshakeVerifier, MemoryStore, MpoolError, Payer, SessionKey, VoucherBook, decodeBundle, decodeHeader, fromHex, ss58, toHex } from '../../../sdk/js/dist/index.js';
-import { createPool, handshakeBundle, mpool, poolView, settle } from '../../../sdk/js/dist/chain.js';
+import { connect, createPool, handshakeBundle, poolView, settle } from '../../../sdk/js/dist/chain.js';
 import { FinalityTracker } from '../../../sdk/js/dist/light.js';
 import { CHAIN, startNode } from '../lib/node.js';
 
@@ -61,8 +59,7 @@ describe(`peer safety on the ${CHAIN === 'para' ? 'dev parachain' : 'dev chain'}
     const keyring = new Keyring({ type: 'sr25519' });
     [alice, bob, dave] = ['//Alice', '//Bob', '//Dave'].map((u) => keyring.addFromUri(u));
     node = await startNode('peer-safety', ['--dev']);
-    client = createClient(getWsProvider(node.ws, { websocketClass: WebSocket }));
-    api = client.getTypedApi(mpool);
+    ({ client, api } = connect(node.ws, { websocketClass: WebSocket }));
     genesis = fromHex((await client.getChainSpecData()).genesisHash);
     verifier = await HandshakeVerifier.load();
     finality = new FinalityTracker(client);

@@ -29,7 +29,7 @@ import {
   toHex,
   tokenHex,
 } from '../../../sdk/js/dist/index.js';
-import { closePool, createPool, handshakeBundle, mpool, poolView, readPool, settle } from '../../../sdk/js/dist/chain.js';
+import { closePool, createPool, handshakeBundle, mpool, poolView, readPool, settle, withNodeRequests } from '../../../sdk/js/dist/chain.js';
 import { FileStore } from '../../../sdk/js/dist/node.js';
 import { startNode } from '../lib/node.js';
 
@@ -41,7 +41,7 @@ const PRICE = UNIT / 10n; // per chunk
 const LIMITS = { minServingBlocks: 2 };
 
 describe('JS SDK: session-key pool, wasm handshake, voucher book, PAPI settlement', { timeout: 600_000 }, () => {
-  let node, client, api, keyring, eve, bob, eveSigner, bobSigner, genesis, session, poolId, bundle;
+  let node, client, api, keyring, eve, bob, eveSigner, bobSigner, genesis, session, poolId, bundle, nodeRequest;
 
   const signer = (pair) => getPolkadotSigner(pair.publicKey, 'Sr25519', (payload) => pair.sign(payload));
   const total = async (who) => {
@@ -56,7 +56,10 @@ describe('JS SDK: session-key pool, wasm handshake, voucher book, PAPI settlemen
     [eveSigner, bobSigner] = [signer(eve), signer(bob)];
     node = await startNode('sdk', ['--dev']);
     // Node 20 has no global WebSocket (22 has): hand PAPI the `ws` package's.
-    client = createClient(getWsProvider(node.ws, { websocketClass: WebSocket }));
+    // A client made by hand: its provider wrapped so that the bundle can ask the node for proofs.
+    const wrapped = withNodeRequests(getWsProvider(node.ws, { websocketClass: WebSocket }));
+    client = createClient(wrapped.provider);
+    nodeRequest = wrapped.request;
     api = client.getTypedApi(mpool);
     genesis = fromHex(await client._request('chain_getBlockHash', [0]));
     session = SessionKey.generate();
@@ -94,7 +97,9 @@ describe('JS SDK: session-key pool, wasm handshake, voucher book, PAPI settlemen
   });
 
   it("the peer verifies the viewer's bundle in wasm against the hash its own node finalized", async () => {
-    bundle = await handshakeBundle(client, api, poolId, bob.publicKey);
+    // A client made by hand does not carry the node's requests: the bundle says what it needs.
+    await assert.rejects(handshakeBundle(client, api, poolId, bob.publicKey), (e) => e instanceof MpoolError && e.code === 'Unsupported');
+    bundle = await handshakeBundle(client, api, poolId, bob.publicKey, nodeRequest);
     // The peer's trust: the hash its node finalized at the bundle's height.
     const { number } = decodeHeader(decodeBundle(bundle).header);
     const finalized = await client.getFinalizedBlock();

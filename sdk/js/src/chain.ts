@@ -45,13 +45,68 @@ async function submit(api: MpoolApi, tx: { signAndSubmit(s: PolkadotSigner): Pro
   return { result, fee: feeOf(api, result) };
 }
 
+/** polkadot-api's provider type: a function that opens a JSON-RPC connection. */
+export type JsonRpcProvider = Parameters<typeof createClient>[0];
+
+/** A call of a node's JSON-RPC method that no method of the new JSON-RPC spec covers. */
+export type NodeRequest = <T>(method: string, params: unknown[]) => Promise<T>;
+
+// The node request of each client made by `connect` (or passed to `withNodeRequests`).
+const nodeRequests = new WeakMap<PolkadotClient, NodeRequest>();
+
 /**
- * A client of a node's JSON-RPC WebSocket (the viewer's own node) with this chain's typed API.
+ * Wraps `provider` so that one connection serves both a polkadot-api client made from the
+ * returned `provider` and `request`, for node methods outside the spec's JSON-RPC (the viewer's
+ * bundle needs `state_getReadProof`). Requests of its own carry ids the client never uses; their
+ * answers are taken out of the stream before the client sees it.
+ */
+export function withNodeRequests(provider: JsonRpcProvider): { provider: JsonRpcProvider; request: NodeRequest } {
+  type Pending = { ok: (value: unknown) => void; fail: (error: Error) => void };
+  const pending = new Map<string, Pending>();
+  let connection: ReturnType<JsonRpcProvider> | undefined;
+  let next = 0;
+  const wrapped: JsonRpcProvider = (onMessage) => {
+    const inner = provider((message) => {
+      const id = 'id' in message ? message.id : undefined;
+      const mine = typeof id === 'string' ? pending.get(id) : undefined;
+      if (!mine || !('result' in message || 'error' in message)) return onMessage(message);
+      pending.delete(id as string);
+      if ('error' in message) mine.fail(new MpoolError('Rpc', `${message.error.message} (${message.error.code})`));
+      else mine.ok(message.result);
+    });
+    connection = inner;
+    return {
+      send: (message) => inner.send(message),
+      disconnect: () => {
+        connection = undefined;
+        for (const { fail } of pending.values()) fail(new MpoolError('Disconnected', 'the connection was closed'));
+        pending.clear();
+        inner.disconnect();
+      },
+    };
+  };
+  const request: NodeRequest = <T>(method: string, params: unknown[]) =>
+    new Promise<T>((ok, fail) => {
+      if (!connection) return fail(new MpoolError('Disconnected', 'no client is connected through this provider'));
+      const id = `mpool-${next++}`;
+      pending.set(id, { ok: ok as (value: unknown) => void, fail });
+      connection.send({ jsonrpc: '2.0', id, method, params });
+    });
+  return { provider: wrapped, request };
+}
+
+/**
+ * A client of a node's JSON-RPC WebSocket (the viewer's own node) with this chain's typed API,
+ * and `request` for the node's methods outside the spec (see `withNodeRequests`).
  * Node.js before 22 has no global WebSocket: pass one (e.g. the `ws` package's).
  */
 export function connect(url: string, options: { websocketClass?: typeof WebSocket } = {}) {
-  const client = createClient(getWsProvider(url, options.websocketClass ? { websocketClass: options.websocketClass } : {}));
-  return { client, api: client.getTypedApi(mpool) };
+  const { provider, request } = withNodeRequests(
+    getWsProvider(url, options.websocketClass ? { websocketClass: options.websocketClass } : {}),
+  );
+  const client = createClient(provider);
+  nodeRequests.set(client, request);
+  return { client, api: client.getTypedApi(mpool), request };
 }
 
 /**
@@ -260,17 +315,28 @@ export async function poolView(client: PolkadotClient, api: MpoolApi, poolId: bi
 
 /**
  * The viewer's handshake bundle for peer `target` at the finalized block: its header and the
- * node's storage proof of the pool and of the peer's `Paid` record (docs/handshake.md).
+ * node's storage proof of the pool and of the peer's `Paid` record (docs/handshake.md). No
+ * method of the spec's JSON-RPC returns a storage proof: the node's `state_getReadProof` is
+ * asked through `request`, by default the one of a client made by `connect`; for a client made
+ * otherwise, make its provider with `withNodeRequests` and pass its `request`. A light client
+ * cannot answer it: a viewer builds bundles through a full node.
  */
-export async function handshakeBundle(client: PolkadotClient, api: MpoolApi, poolId: bigint, target: Uint8Array) {
+export async function handshakeBundle(
+  client: PolkadotClient,
+  api: MpoolApi,
+  poolId: bigint,
+  target: Uint8Array,
+  request: NodeRequest | undefined = nodeRequests.get(client),
+) {
+  if (!request) {
+    throw new MpoolError('Unsupported', "a bundle needs the node's state_getReadProof: make the client with connect(), or pass withNodeRequests' request");
+  }
   const { hash } = await client.getFinalizedBlock();
   const keys = [
     await api.query.MicropaymentPool.Pools.getKey(poolId),
     await api.query.MicropaymentPool.Paid.getKey(poolId, ss58(target)),
   ];
-  // No method of the spec's JSON-RPC returns a storage proof: the legacy `state_getReadProof`,
-  // through polkadot-api's escape hatch for node-specific methods.
-  const proof = await client._request<{ at: string; proof: string[] }>('state_getReadProof', [keys, hash]);
+  const proof = await request<{ at: string; proof: string[] }>('state_getReadProof', [keys, hash]);
   const headerBytes = blockHeader.enc(await client.getBlockHeader(hash));
   if (toHex(blake2_256(headerBytes)) !== hash) throw new MpoolError('HeaderMismatch', `the node's header does not hash to ${hash}`);
   return encodeBundle({

@@ -47,4 +47,8 @@ export type MpoolErrorCode =
   | 'Store'
   // A transaction the chain refused or whose dispatch failed, or a settlement kept out of its window.
   | 'Dispatch'
-  | 'SettlementWindowEnded';
+  | 'SettlementWindowEnded'
+  // The node's JSON-RPC: an error it answered, a closed connection, a method it cannot serve.
+  | 'Rpc'
+  | 'Disconnected'
+  | 'Unsupported';
