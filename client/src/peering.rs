@@ -82,7 +82,7 @@ pub async fn admit(
 	let verified = verify_handshake(bundle, trusted, &policy)?;
 	let view = chain.pool_view(bundle.pool_id, me, Some(head)).await?;
 	let mut ledger = verified.ledger.clone();
-	ledger.observe(&view, Source::Chain).map_err(|e| HandshakeError::from(e))?;
+	ledger.observe(&view, Source::Chain).map_err(HandshakeError::from)?;
 	Ledger::open(&view, Source::Chain, me.as_ref(), resource, now, limits)
 		.map_err(HandshakeError::from)?;
 	if let Some(peer) = peer {
@@ -171,23 +171,4 @@ pub async fn follow(chain: &Chain, peer: &mut Peer, pool_id: PoolId) -> Result<(
 	peer.set_head(view.block);
 	peer.observe(&view, Source::Chain)?;
 	Ok(())
-}
-
-/// Settles the best voucher `peer` holds for `pool_id` that the chain has not paid, as `signer`
-/// with the policy's tip, and records in the store what the chain paid (paid short, the store
-/// takes no more of the pool's vouchers). `None` when there is nothing to settle.
-pub async fn settle_best(
-	chain: &Chain,
-	peer: &mut Peer,
-	signer: &sr25519::Pair,
-	pool_id: PoolId,
-	wait: Wait,
-) -> Result<Option<Settlement>, PeerChainError> {
-	let Some(best) = peer.unsettled(pool_id) else {
-		return Ok(None);
-	};
-	let limits = *peer.limits();
-	let settlement = chain.settle_voucher(signer, &best, None, &limits, wait).await?;
-	peer.mark_settled(pool_id, settlement.amount, settlement.paid)?;
-	Ok(Some(settlement))
 }
