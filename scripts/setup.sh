@@ -24,8 +24,9 @@ apt_install() {
 apt_install protobuf-compiler pkg-config ca-certificates fonts-dejavu-core
 # libclang for bindgen: librocksdb-sys (the parachain node's RocksDB) generates its bindings.
 apt_install libclang-dev
-# Headless Chromium for the browser demo's test (examples/web, driven by playwright-core).
-apt_install chromium
+# Headless Chromium for the browser tests (examples/web, driven by playwright-core), and ffmpeg
+# for the HLS stream the player test makes.
+apt_install chromium ffmpeg
 
 # 1b. Node.js >= 20.10 and npm for the JS end-to-end tests: the node on PATH if recent enough
 #     (env.sh already put an earlier install of this step first if it was not); else the distro's

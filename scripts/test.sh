@@ -78,8 +78,8 @@ log "JS SDK (sdk/js): wasm handshake checker, unit tests, the packed tarball ins
 log "end-to-end: the dev node and the two-validator local chain, driven by @polkadot/api, PAPI, smoldot and the mpool CLI"
 MPOOL_NODE_BIN="$release/mpool-node" run_tests bash scripts/e2e.sh
 
-log "the streaming demo in headless Chromium: peers on smoldot light clients, one bad (examples/web)"
-MPOOL_NODE_BIN="$release/mpool-node" run_tests bash scripts/web-demo.sh --test
+log "headless Chromium (examples/web): the demo's peers on smoldot light clients, one bad; hls.js paying three mpool-peer daemons, one corrupting, one killed"
+MPOOL_NODE_BIN="$release/mpool-node" MPOOL_PEER_BIN="$release/mpool-peer" run_tests bash scripts/web-demo.sh --test
 
 log "end-to-end on the dev parachain (mpool-para-node --dev): dev, api, restart suites and the mpool CLI round"
 MPOOL_CHAIN=para MPOOL_NODE_BIN="$release/mpool-para-node" run_tests bash scripts/e2e.sh

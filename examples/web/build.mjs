@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const result = await build({
   absWorkingDir: here,
-  entryPoints: ['src/viewer.js', 'src/peer-worker.js'],
+  entryPoints: ['src/viewer.js', 'src/peer-worker.js', 'src/player.js'],
   outdir: 'dist',
   bundle: true,
   format: 'esm',

@@ -9,7 +9,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/mpool-sdk-pack.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 cd "$here"
-entries=(. ./indexeddb ./node ./chain ./light)
+entries=(. ./indexeddb ./node ./chain ./light ./hls)
 # The SDK's own dev tools, wherever the workspace installed them.
 tsc="$(node -p "require.resolve('typescript/bin/tsc')")"
 esbuild="$(node -p "require.resolve('esbuild/bin/esbuild')")"
@@ -37,7 +37,9 @@ mkdir "$work/app"
 cd "$work/app"
 npm init -y >/dev/null
 npm pkg set type=module
-npm install --no-audit --no-fund --loglevel=error "$work/$tarball"
+# hls.js is the `./hls` entry's optional peer: a player that uses the entry installs it.
+hls="hls.js@$(cd "$here" && node -p "require('./package.json').devDependencies['hls.js']")"
+npm install --no-audit --no-fund --loglevel=error "$work/$tarball" "$hls"
 [ ! -e node_modules/@polkadot-api/descriptors ] || { echo "error: the install pulled a descriptors package" >&2; exit 1; }
 
 imports=""

@@ -3,7 +3,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import * as sr25519 from '@scure/sr25519';
 import { accountId } from './account.js';
 import { MpoolError } from './errors.js';
-import { bytesOf, concat, equalBytes, fixed, Struct, u128, u64 } from './codec.js';
+import { bytesOf, concat, equalBytes, fixed, Struct, toHex, u128, u64 } from './codec.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -175,6 +175,21 @@ export class Payer {
   /** What `peer` is owed in all. */
   owed(peer: Uint8Array | string): bigint {
     return this.#owed.get(accountId(peer).join(',')) ?? 0n;
+  }
+
+  /** Every peer's cumulative amount: `[account id hex, amount]`, what a player persists. */
+  entries(): [string, bigint][] {
+    return [...this.#owed].map(([id, amount]) => [toHex(new Uint8Array(id.split(',').map(Number))), amount]);
+  }
+
+  /**
+   * Raises `peer`'s counter to `amount` (never lowers it): for a player restoring what it signed
+   * before a page reload, from its own store. Never from what a peer claims: a counter raised
+   * on a peer's word would sign that peer more than it earned.
+   */
+  restore(peer: Uint8Array | string, amount: bigint): void {
+    const id = accountId(peer).join(',');
+    if (amount > (this.#owed.get(id) ?? 0n)) this.#owed.set(id, amount);
   }
 
   /** Pays `peer` `increment` more: the new cumulative voucher, signed. */
