@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IDBFactory } from 'fake-indexeddb';
 import { HandshakeVerifier, Payer, SessionKey, VoucherBook } from '../dist/index.js';
-import { IndexedDbStore } from '../dist/store-indexeddb.js';
+import { IndexedDbPlayerStore, IndexedDbStore } from '../dist/store-indexeddb.js';
 import { poolRecord } from './records.js';
 
 const GENESIS = new Uint8Array(32).fill(0x42);
@@ -35,5 +35,30 @@ describe('IndexedDbStore', () => {
     // Another database is another peer's: empty.
     const other = await VoucherBook.open({ me: BOB, genesisHash: GENESIS, store: await IndexedDbStore.open('peer-carol', factory), verifier });
     assert.deepEqual(other.pools(), []);
+  });
+});
+
+describe('IndexedDbPlayerStore', () => {
+  it("keeps a player's session across a reopen, and a restored payer signs on from it", async () => {
+    const factory = new IDBFactory();
+    const verifier = await HandshakeVerifier.load();
+    const seed = `0x${'05'.repeat(32)}`;
+    const payer = new Payer(SessionKey.fromSeed(seed), GENESIS, 9n, 500n, verifier);
+    const store = await IndexedDbPlayerStore.open('player', factory);
+    assert.equal(await store.load('movie'), undefined);
+    for (let i = 0; i < 3; i++) {
+      payer.pay(BOB, 10n);
+      await store.save({ id: 'movie', seed, poolId: '9', deposit: '500', owed: payer.entries().map(([p, a]) => [p, String(a)]) });
+    }
+    store.close();
+
+    // The page reloads: a new connection, a new payer from the record.
+    const again = await IndexedDbPlayerStore.open('player', factory);
+    const saved = await again.load('movie');
+    assert.equal(saved.poolId, '9');
+    const restored = new Payer(SessionKey.fromSeed(saved.seed), GENESIS, BigInt(saved.poolId), BigInt(saved.deposit), verifier);
+    for (const [peer, amount] of saved.owed) restored.restore(peer, BigInt(amount));
+    assert.equal(restored.pay(BOB, 10n).voucher.amount, 40n);
+    again.close();
   });
 });
