@@ -34,19 +34,25 @@ const fail = (e) => {
 
 /** The paid segments, their sessions being opened; `manifest` is the checked hash list. */
 async function paidSegments(config) {
-  const manifestBytes = new Uint8Array(await (await fetch(`${config.origin}mpool-hashes.json`)).arrayBuffer());
-  const manifest = await parseManifest(manifestBytes, config.resource);
   const { client, api } = connect(config.rpc);
-  const genesisHash = fromHex((await client.getChainSpecData()).genesisHash);
+  // Independent steps at once: each is a round trip or a compile the first segment waits for.
+  const [manifest, chainSpec, rules, store] = await Promise.all([
+    fetch(`${config.origin}mpool-hashes.json`)
+      .then((r) => r.arrayBuffer())
+      .then((bytes) => parseManifest(new Uint8Array(bytes), config.resource)),
+    client.getChainSpecData(),
+    HandshakeVerifier.load(),
+    IndexedDbPlayerStore.open(),
+  ]);
+  const genesisHash = fromHex(chainSpec.genesisHash);
   const poolId = BigInt(config.poolId);
   const deposit = BigInt(config.deposit);
 
   // The session survives a reload: the seed, the pool and every peer's cumulative amount.
-  const store = await IndexedDbPlayerStore.open();
   const saved = await store.load(config.resource);
   const usable = saved && saved.poolId === config.poolId;
   const key = SessionKey.fromSeed(usable ? saved.seed : config.seed);
-  const payer = new Payer(key, genesisHash, poolId, deposit, await HandshakeVerifier.load());
+  const payer = new Payer(key, genesisHash, poolId, deposit, rules);
   if (usable) {
     for (const [peer, amount] of saved.owed) payer.restore(peer, BigInt(amount));
     state.restored = true;

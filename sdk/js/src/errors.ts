@@ -51,4 +51,7 @@ export type MpoolErrorCode =
   // The node's JSON-RPC: an error it answered, a closed connection, a method it cannot serve.
   | 'Rpc'
   | 'Disconnected'
-  | 'Unsupported';
+  | 'Unsupported'
+  // A player's segments (`@mpool/sdk/hls`): the origin's HTTP answer, bytes not in the hash list.
+  | 'Http'
+  | 'BadSegment';

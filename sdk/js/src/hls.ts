@@ -94,6 +94,8 @@ export interface PaidSegmentsOptions {
   persist?(payer: Payer): Promise<void>;
   /** The most a segment may cost; a peer asking more is not used. Default: no limit. */
   maxPrice?: bigint;
+  /** Whether the origin serves while every peer's session is still being opened. Default true. */
+  originWhileOpening?: boolean;
   /** How long a peer that failed (unreachable, refused) rests before it is tried again. Default 3 s. */
   retryAfterMs?: number;
   onEvent?(event: PaidSegmentEvent): void;
@@ -160,7 +162,13 @@ export class PaidSegments {
     if (!expected) throw new MpoolError('WrongResource', `${name} is not in the resource's hash list`);
     const n = this.#peers.length;
     const start = this.#next++;
-    for (let i = 0; i < n; i++) {
+    // While every session is still being opened, the origin serves (as a CDN-assisted player
+    // starts): the first frame does not wait for a handshake.
+    const warming =
+      this.options.originWhileOpening !== false &&
+      this.#peers.some((p) => p.opening) &&
+      !this.#peers.some((p) => p.session && !p.banned);
+    for (let i = 0; i < n && !warming; i++) {
       const peer = this.#peers[(start + i) % n]!;
       if (peer.banned || peer.busy || peer.restingUntil > Date.now()) continue;
       peer.busy = true;
@@ -175,10 +183,10 @@ export class PaidSegments {
       }
     }
     const response = await this.#fetch(url, { signal });
-    if (!response.ok) throw new MpoolError('Rpc', `the origin answered ${response.status} for ${name}`);
+    if (!response.ok) throw new MpoolError('Http', `the origin answered ${response.status} for ${name}`);
     const data = await response.arrayBuffer();
     if ((await sha256Hex(data)) !== expected) {
-      throw new MpoolError('BadProof', `the origin's ${name} does not match the hash list`);
+      throw new MpoolError('BadSegment', `the origin's ${name} does not match the hash list`);
     }
     this.#emit({ type: 'origin', segment: name, bytes: data.byteLength });
     return { data, from: 'origin' };
