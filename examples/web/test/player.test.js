@@ -21,6 +21,7 @@ import { getPolkadotSigner } from 'polkadot-api/signer';
 import { SessionKey, ss58, toHex } from '@mpool/sdk';
 import { connect, createPool, readPool } from '@mpool/sdk/chain';
 import { ROOT, freePort, startNode, track } from '../../../scripts/e2e/lib/node.js';
+import { caughtUp, feesPaid as feesPaidAt, nodeFinalized as finalizedAt } from '../../../scripts/e2e/lib/papi-reads.js';
 import { makeRendition } from '../rendition.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -61,25 +62,12 @@ describe('hls.js pays mpool-peer daemons per segment, in headless Chromium', { t
   const keyring = new Keyring({ type: 'sr25519' });
 
   const hashAt = async (number) => await node.rpc('chain_getBlockHash', [number]);
-  const nodeFinalized = async () => {
-    const header = await node.rpc('chain_getHeader', [await node.rpc('chain_getFinalizedHead', [])]);
-    return Number.parseInt(header.number, 16);
-  };
+  const nodeFinalized = () => finalizedAt(node);
   const total = async (address, number) => {
     const { data } = await api.query.System.Account.getValue(address, { at: await hashAt(number) });
     return data.free + data.reserved;
   };
-  const feesPaid = async (who, from, to) => {
-    let fees = 0n;
-    for (let n = from + 1; n <= to; n++) {
-      for (const { event } of await api.query.System.Events.getValue({ at: await hashAt(n) })) {
-        if (event.type === 'TransactionPayment' && event.value.type === 'TransactionFeePaid' && event.value.value.who === who) {
-          fees += event.value.value.actual_fee;
-        }
-      }
-    }
-    return fees;
-  };
+  const feesPaid = (who, from, to) => feesPaidAt(node, api, who, from, to);
 
   /** Starts (or restarts) daemon `d` and waits until it answers its offer. */
   const startDaemon = async (d) => {
@@ -249,7 +237,7 @@ describe('hls.js pays mpool-peer daemons per segment, in headless Chromium', { t
     }
     const toBlock = await nodeFinalized();
     // This test's client follows finality on its own subscription: it reads at blocks it has seen.
-    while ((await client.getFinalizedBlock()).number < toBlock) await new Promise((ok) => setTimeout(ok, 100));
+    await caughtUp(node, client);
     const at = await hashAt(toBlock);
     const record = await readPool(api, pool.poolId, at);
     let paidOut = 0n;

@@ -19,6 +19,7 @@ import { HandshakeVerifier, Payer, SessionKey, fromHex, ss58, tokenHex } from '.
 import { connect, createPool, handshakeBundle, readPool } from '../../../sdk/js/dist/chain.js';
 import { spawn } from 'node:child_process';
 import { ROOT, freePort, startNode, track } from '../lib/node.js';
+import { caughtUp as nodeCaughtUp, feesPaid as feesPaidAt, nodeFinalized as finalizedAt } from '../lib/papi-reads.js';
 
 const PEER_BIN =
   process.env.MPOOL_PEER_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'release', 'mpool-peer');
@@ -43,38 +44,11 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
   const paidToBob = async (number) =>
     (await api.query.MicropaymentPool.Paid.getValue(poolId, ss58(bob.publicKey), { at: await hashAt(number) })) ?? 0n;
   const finalized = async () => (await client.getFinalizedBlock()).number;
-  /** The node's finalized block number now (the daemon follows the node, not this test's client). */
-  const nodeFinalized = async () => {
-    const header = await node.rpc('chain_getHeader', [await node.rpc('chain_getFinalizedHead', [])]);
-    return Number.parseInt(header.number, 16);
-  };
-  /**
-   * Waits until this test's client has seen every block the node had finalized when called: the
-   * daemon learns of finality through its own subscription, so a state it acted on may be final
-   * at the node before this client hears of it.
-   */
-  const caughtUp = async () => {
-    const target = await nodeFinalized();
-    while ((await finalized()) < target) {
-      assert.ok((await nodeFinalized()) < target + 10, 'the test client fell 10 blocks behind the node');
-      await new Promise((ok) => setTimeout(ok, 100));
-    }
-  };
+  const nodeFinalized = () => finalizedAt(node);
+  const caughtUp = () => nodeCaughtUp(node, client);
+  const feesPaid = (who, from, to) => feesPaidAt(node, api, who, from, to);
   const metricsText = async () => (await get('/metrics')).text();
   const settledOk = (metrics) => Number(/mpool_peer_settlements_total\{result="ok"\} (\d+)/.exec(metrics)?.[1] ?? 0);
-  /** The fees `who` paid in finalized blocks `from + 1 ..= to` (its TransactionFeePaid events). */
-  const feesPaid = async (who, from, to) => {
-    let fees = 0n;
-    for (let n = from + 1; n <= to; n++) {
-      const hash = await node.rpc('chain_getBlockHash', [n]);
-      for (const { event } of await api.query.System.Events.getValue({ at: hash })) {
-        if (event.type === 'TransactionPayment' && event.value.type === 'TransactionFeePaid' && event.value.value.who === who) {
-          fees += event.value.value.actual_fee;
-        }
-      }
-    }
-    return fees;
-  };
   const get = (path, voucher) => fetch(`${base}${path}`, { headers: voucher ? { 'mpool-voucher': voucher } : {} });
 
   /** Starts the daemon and waits until it answers its offer. */
