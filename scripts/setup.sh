@@ -20,8 +20,8 @@ apt_install() {
 }
 
 # 1. System packages: protoc for sc-network (litep2p); a TrueType font for the simulator's
-#    plots.
-apt_install protobuf-compiler pkg-config ca-certificates fonts-dejavu-core
+#    plots; SQLite for the peer's voucher store (linked, not compiled).
+apt_install protobuf-compiler pkg-config ca-certificates fonts-dejavu-core libsqlite3-dev
 # libclang for bindgen: librocksdb-sys (the parachain node's RocksDB) generates its bindings.
 apt_install libclang-dev
 # Headless Chromium for the browser tests (examples/web, driven by playwright-core), and ffmpeg

@@ -5,7 +5,7 @@
 //! go through here, so a peer behaves the same whichever it runs.
 
 use crate::{
-	api::{pool_events as ev, runtime::tx as calls},
+	api::{pool_events as ev, runtime::tx as calls, BoundedVec, SettlementItem},
 	chain::{to_account, SignedTx},
 	handshake::{verify_handshake, HandshakeBundle, HandshakeError, Policy, Verified},
 	peer::{Peer, VoucherError},
@@ -29,6 +29,18 @@ pub struct Settlement {
 	/// Short of deposit, the owner double-spent: the shortfall and how much of it the
 	/// compensation pot paid (the demo chains keep none).
 	pub overdrawn: Option<(Balance, Balance)>,
+	pub block_hash: Hash,
+}
+
+/// What one `settle_batch` did: each voucher's settlement (their `fee` and `tip` are zero: the
+/// batch paid one fee) or failure, and the batch's fee.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchSettlement {
+	pub settled: Vec<Settlement>,
+	/// Vouchers the chain refused, each with the pallet's error as the event gave it; nothing of
+	/// them changed on chain.
+	pub failed: Vec<(PoolId, Balance, String)>,
+	pub fee: Balance,
 	pub block_hash: Hash,
 }
 
@@ -156,6 +168,73 @@ impl Chain {
 			overdrawn,
 			block_hash: included.block_hash,
 		})
+	}
+}
+
+impl Chain {
+	/// Settles `vouchers` (each the best of a different pool, all paying `signer`) in one
+	/// `settle_batch`, untipped, and waits as told: one fee for all, each voucher applied on its
+	/// own (a refused one changes nothing and the others still settle). At most `MaxBatch`
+	/// vouchers. A voucher near its deadline is settled with [`Chain::settle_voucher`] instead,
+	/// whose tip is sized for its own pool.
+	pub async fn settle_vouchers(
+		&self,
+		signer: &sr25519::Pair,
+		vouchers: &[SignedVoucher],
+		wait: Wait,
+	) -> Result<BatchSettlement, ChainError> {
+		let me: AccountId = signer.public().into();
+		let items = vouchers
+			.iter()
+			.map(|s| SettlementItem {
+				pool_id: s.voucher.pool_id,
+				amount: s.voucher.amount,
+				signature: s.signature.clone(),
+			})
+			.collect();
+		let call = calls().micropayment_pool().settle_batch(BoundedVec(items));
+		let included = self.submit(signer, &call, wait).await?;
+		let overdrawn: Vec<_> = included
+			.find::<ev::PoolOverdrawn>()
+			.into_iter()
+			.filter(|e| to_account(&e.victim) == me)
+			.map(|e| (e.pool_id, (e.shortfall, e.compensation)))
+			.collect();
+		let settled = included
+			.find::<ev::Settled>()
+			.into_iter()
+			.map(|e| Settlement {
+				pool_id: e.pool_id,
+				amount: e.amount,
+				paid: e.paid,
+				fee: 0,
+				tip: 0,
+				overdrawn: overdrawn.iter().find(|(id, _)| *id == e.pool_id).map(|(_, o)| *o),
+				block_hash: included.block_hash,
+			})
+			.collect();
+		let failed = included
+			.find::<ev::SettlementFailed>()
+			.into_iter()
+			.map(|e| (e.pool_id, e.amount, format!("{:?}", e.error)))
+			.collect();
+		Ok(BatchSettlement { settled, failed, fee: included.fee, block_hash: included.block_hash })
+	}
+
+	/// Submits `reap_paid(pool_id, limit)` as `signer` without waiting for it: it removes up to
+	/// `limit` `Paid` records of a closed pool and returns their storage deposits to their
+	/// peers. Returns the transaction's hash. Whether it landed shows in the state: the records
+	/// are gone ([`Chain::paid`] is zero).
+	pub async fn submit_reap(
+		&self,
+		signer: &sr25519::Pair,
+		pool_id: PoolId,
+		limit: u32,
+	) -> Result<Hash, ChainError> {
+		let call = calls().micropayment_pool().reap_paid(pool_id, limit);
+		let nonce = self.next_nonce(&signer.public().into()).await?;
+		let at = self.at_finalized().await?;
+		self.submit_only(&Self::sign(&at, signer, &call, nonce)?).await
 	}
 }
 

@@ -200,16 +200,84 @@ fn store_survives_restart_and_refuses_foreign_or_corrupt_files() {
 	let unsettled = peer.unsettled(POOL).expect("best voucher survived");
 	assert_eq!(unsettled.voucher.amount, 77);
 	assert!(unsettled.is_signed_by(&Sr25519Keyring::Alice.to_account_id()));
-	assert!(!path.with_extension("tmp").exists());
 
 	let charlie = Sr25519Keyring::Charlie.to_account_id();
 	assert!(matches!(Peer::open(&path, charlie, GENESIS), Err(E::Store(_))));
 	assert!(matches!(Peer::open(&path, bob(), [0; 32]), Err(E::Store(_))));
 
-	std::fs::write(&path, b"{ not json").expect("writes");
-	assert!(matches!(Peer::open(&path, bob(), GENESIS), Err(E::Store(_))));
-	// Refused, not overwritten.
-	assert_eq!(std::fs::read(&path).expect("reads"), b"{ not json");
+	for junk in [&b"{ not json"[..], b"\x00\x01 not a database"] {
+		std::fs::write(&path, junk).expect("writes");
+		assert!(matches!(Peer::open(&path, bob(), GENESIS), Err(E::Store(_))));
+		// Refused, not overwritten.
+		assert_eq!(std::fs::read(&path).expect("reads"), junk);
+	}
+}
+
+#[test]
+fn two_processes_on_one_store_see_each_others_vouchers() {
+	let dir = TempDir::new().expect("tmp");
+	let mut first = peer(&dir);
+	let mut second = Peer::open(first.path(), bob(), GENESIS).expect("a second handle");
+	let alice = viewer(GENESIS);
+	first.accept_voucher(&alice.sign(&bob(), 50)).expect("accepts");
+	// The second re-reads before its change: 40 is below what the first kept.
+	assert_eq!(second.accept_voucher(&alice.sign(&bob(), 40)), Err(E::Refused(R::Stale { amount: 40, best: 50 })));
+	assert_eq!(second.accept_voucher(&alice.sign(&bob(), 60)).map(|a| a.unsettled), Ok(60));
+	first.reload().expect("reloads");
+	assert_eq!(best(&first), Some(60));
+}
+
+#[test]
+fn a_pool_is_forgotten_only_once_closed_and_paid() {
+	let dir = TempDir::new().expect("tmp");
+	let mut peer = peer(&dir);
+	peer.accept_voucher(&viewer(GENESIS).sign(&bob(), 70)).expect("accepts");
+	assert_eq!(peer.forget(POOL), Err(E::NotFinished(POOL)));
+	// Closed with the voucher unpaid: still owed.
+	let closed = View { block: 20, pool: None, ..view(1_000, 0, None) };
+	peer.observe(&closed, Source::Chain).expect("observes");
+	assert!(!peer.is_finished(POOL));
+	assert_eq!(peer.forget(POOL), Err(E::NotFinished(POOL)));
+	peer.mark_settled(POOL, 70, 70).expect("records");
+	assert!(peer.is_finished(POOL));
+	peer.forget(POOL).expect("forgets");
+	assert_eq!(peer.forget(POOL), Err(E::UnknownPool(POOL)));
+	let reopened = Peer::open(peer.path(), bob(), GENESIS).expect("reopens");
+	assert!(reopened.pools().is_empty());
+	assert_eq!(
+		reopened.check_voucher(&viewer(GENESIS).sign(&bob(), 80)),
+		Err(E::UnknownPool(POOL))
+	);
+}
+
+#[test]
+fn a_version_2_store_moves_into_the_database_and_keeps_a_copy() {
+	let dir = TempDir::new().expect("tmp");
+	let path = dir.path().join("bob.json");
+	let token = viewer(GENESIS).sign(&bob(), 40);
+	let mut ledger = terms(1_000, 0);
+	ledger.keep(40);
+	let v2 = serde_json::json!({
+		"version": 2,
+		"me": bob(),
+		"genesis_hash": format!("0x{}", hex::encode(GENESIS)),
+		"pools": { POOL.to_string(): {
+			"ledger": format!("0x{}", hex::encode(codec::Encode::encode(&ledger))),
+			"best": token.to_hex(),
+		}},
+	});
+	let bytes = serde_json::to_vec(&v2).expect("encodes");
+	std::fs::write(&path, &bytes).expect("writes");
+	// Another peer's or chain's JSON store is refused and left as it is.
+	assert!(matches!(Peer::open(&path, Sr25519Keyring::Charlie.to_account_id(), GENESIS), Err(E::Store(_))));
+	assert!(matches!(Peer::open(&path, bob(), [0; 32]), Err(E::Store(_))));
+	assert_eq!(std::fs::read(&path).expect("reads"), bytes);
+	let mut peer = Peer::open(&path, bob(), GENESIS).expect("moves a version-2 store");
+	assert_eq!(peer.unsettled(POOL).map(|v| v.voucher.amount), Some(40));
+	assert_eq!(peer.accept_voucher(&viewer(GENESIS).sign(&bob(), 39)), Err(E::Refused(R::Stale { amount: 39, best: 40 })));
+	assert_eq!(peer.accept_voucher(&viewer(GENESIS).sign(&bob(), 45)).map(|a| a.unsettled), Ok(45));
+	assert!(std::fs::read(&path).expect("reads").starts_with(b"SQLite format 3\0"));
+	assert_eq!(std::fs::read(dir.path().join("bob.json.v2.bak")).expect("the copy"), bytes);
 }
 
 #[test]
@@ -260,9 +328,12 @@ fn a_version_1_store_settles_its_vouchers_and_serves_on_no_terms_until_a_new_vie
 	assert_eq!(peer.accept_voucher(&viewer(GENESIS).sign(&bob(), 41)).map(|a| a.unsettled), Ok(31));
 	let stranger = Viewer::new(Sr25519Keyring::Ferdie.pair(), GENESIS, POOL);
 	assert_eq!(peer.accept_voucher(&stranger.sign(&bob(), 50)), Err(E::BadSignature));
-	// Written back as version 2.
-	let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).expect("reads")).expect("parses");
-	assert_eq!(file["version"], 2);
+	// Moved into the database; the JSON kept beside it.
+	assert!(std::fs::read(&path).expect("reads").starts_with(b"SQLite format 3\0"));
+	assert!(dir.path().join("bob.json.v1.bak").exists());
+	drop(peer);
+	let reopened = Peer::open(&path, bob(), GENESIS).expect("reopens");
+	assert_eq!(reopened.unsettled(POOL).map(|v| v.voucher.amount), Some(41));
 }
 
 #[test]

@@ -5,6 +5,7 @@
 // test reads the chain: each daemon was paid every voucher it acknowledged, its balance moved by
 // exactly that less its fees, and the pool paid nothing more. The same stream from the origin
 // alone, in the same run, is the baseline of the time to first frame (artifacts/player.json).
+// Last, a page reloaded mid-stream pays on from the session it kept in IndexedDB.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -87,8 +88,11 @@ describe('hls.js pays mpool-peer daemons per segment, in headless Chromium', { t
     }
   };
 
-  /** Opens the player page in `mode` and waits until the stream ends (or the page fails). */
-  const play = async (mode, watch = async () => {}) => {
+  /**
+   * Opens the player page in `mode` (its settings changed by `overrides`) and waits until the
+   * stream ends (or the page fails); `watch` sees the page's state as it plays.
+   */
+  const play = async (mode, watch = async () => {}, overrides = {}) => {
     const page = await browser.newPage({ viewport: { width: 800, height: 900 } });
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -101,6 +105,7 @@ describe('hls.js pays mpool-peer daemons per segment, in headless Chromium', { t
       seed: session.seed,
       poolId: String(pool.poolId),
       deposit: String(DEPOSIT),
+      ...overrides,
     };
     await page.goto(`${origin.url}/player.html#${encodeURIComponent(JSON.stringify(config))}`);
     // Bounded in blocks, not in time: a stream of 30 s ends well within 40 dev blocks.
@@ -112,7 +117,7 @@ describe('hls.js pays mpool-peer daemons per segment, in headless Chromium', { t
         await page.screenshot({ path: join(ARTIFACTS, `player-${mode}-stuck.png`) });
         assert.fail(`the ${mode} stream did not end within 40 blocks; the page's log:\n${await page.textContent('#log')}`);
       }
-      await watch(state);
+      await watch(state, page);
       await new Promise((ok) => setTimeout(ok, 250));
     }
     const state = await page.evaluate(() => window.__player);
@@ -152,7 +157,7 @@ describe('hls.js pays mpool-peer daemons per segment, in headless Chromium', { t
           `listen = "127.0.0.1:${port}"`,
           `node = "${node.ws}"`,
           `keystore = "${keystore}"`,
-          `store = "${join(dir, `${name}-vouchers.json`)}"`,
+          `store = "${join(dir, `${name}-vouchers.db`)}"`,
           `price = "${PRICE}"`,
           'poll_secs = 1',
           '[resources]',
@@ -274,5 +279,62 @@ describe('hls.js pays mpool-peer daemons per segment, in headless Chromium', { t
     };
     writeFileSync(join(ARTIFACTS, 'player.json'), `${JSON.stringify(figures, null, 2)}\n`);
     console.log(JSON.stringify(figures));
+  });
+
+  it('a page reloaded mid-stream pays on from the session it kept in IndexedDB', async () => {
+    // A new pool (the daemons know the first one's totals), paid to Bob and Dave, restarted.
+    const [bob, , dave] = daemons;
+    for (const d of [bob, dave]) await startDaemon(d);
+    const seed = toHex(crypto.getRandomValues(new Uint8Array(32)));
+    const alice = keyring.addFromUri('//Alice');
+    const second = await createPool(api, getPolkadotSigner(alice.publicKey, 'Sr25519', (m) => alice.sign(m)), {
+      resourceId: new TextEncoder().encode(stream.resource),
+      deposit: DEPOSIT,
+      collateral: COLLATERAL,
+      duration: 400,
+      signer: SessionKey.fromSeed(seed).publicKey,
+    });
+    let before = null;
+    const state = await play(
+      'paid',
+      async (s, page) => {
+        if (before === null && s.events.filter((e) => e.type === 'paid').length >= 4) {
+          before = { signed: s.signed, restored: s.restored };
+          await page.reload();
+        }
+      },
+      { peers: [bob.url, dave.url], seed, poolId: String(second.poolId) },
+    );
+    assert.ok(before, 'the stream ended before the reload');
+    assert.equal(before.restored, false, 'the first load started a new session');
+    assert.equal(state.restored, true, 'the reloaded page restored its session from IndexedDB');
+    assert.equal(state.badFragments, 0);
+    // The reloaded page starts where it stopped: no peer is found to claim more than the page
+    // signed it (which would drop it), and each one's next voucher is above the last before.
+    assert.deepEqual(state.events.filter((e) => e.type === 'peer-down' && e.banned), []);
+    for (const session of state.events.filter((e) => e.type === 'session')) {
+      const last = BigInt(before.signed[session.payee] ?? 0);
+      assert.ok(BigInt(session.accepted) <= last, `${session.peer} accepted ${session.accepted}, more than the ${last} signed`);
+      const next = state.events.find((e) => e.type === 'paid' && e.peer === session.peer);
+      if (next) assert.ok(BigInt(next.amount) > last, `${session.peer}: ${next.amount} after ${last}`);
+    }
+    assert.ok(state.events.filter((e) => e.type === 'paid').length > 0, 'the reloaded page paid the daemons');
+
+    for (const d of [bob, dave]) {
+      d.child.kill('SIGTERM');
+      assert.equal((await d.exit).code, 0);
+    }
+    const at = await hashAt(await nodeFinalized());
+    await caughtUp(node, client);
+    let paidOut = 0n;
+    for (const d of [bob, dave]) {
+      const acknowledged = state.events
+        .filter((e) => e.type === 'paid' && e.peer === d.url)
+        .reduce((m, e) => (BigInt(e.amount) > m ? BigInt(e.amount) : m), 0n);
+      const paid = (await api.query.MicropaymentPool.Paid.getValue(second.poolId, d.account, { at })) ?? 0n;
+      assert.ok(paid >= acknowledged, `${d.name}: paid ${paid}, acknowledged after the reload ${acknowledged}`);
+      paidOut += paid;
+    }
+    assert.equal((await readPool(api, second.poolId, at)).deposit, DEPOSIT - paidOut);
   });
 });

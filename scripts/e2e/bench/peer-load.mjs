@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
@@ -84,7 +84,7 @@ try {
   chmodSync(keystore, 0o600);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const store = join(dir, 'vouchers.json');
+  const store = join(dir, 'vouchers.db');
   writeFileSync(
     join(dir, 'peer.toml'),
     [`listen = "127.0.0.1:${port}"`, `node = "${node.ws}"`, `keystore = "${keystore}"`, `store = "${store}"`, `price = "${PRICE}"`, '[resources]', `demo = "${hls}"`].join('\n'),
@@ -150,7 +150,7 @@ try {
         refused,
         paid_segments_per_s: Math.round(latencies.length / elapsed),
         latency_ms: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) },
-        store_bytes: statSync(store).size,
+        store_bytes: statSync(store).size + (existsSync(`${store}-wal`) ? statSync(`${store}-wal`).size : 0),
       },
       null,
       1,

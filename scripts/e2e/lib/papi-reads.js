@@ -24,14 +24,21 @@ export async function caughtUp(node, client) {
 
 /** The fees `who` (SS58) paid in blocks `from + 1 ..= to`: its `TransactionFeePaid` events. */
 export async function feesPaid(node, api, who, from, to) {
+  return (await transactionsPaid(node, api, who, from, to)).fees;
+}
+
+/** How many transactions `who` (SS58) paid a fee for in blocks `from + 1 ..= to`, and the fees. */
+export async function transactionsPaid(node, api, who, from, to) {
   let fees = 0n;
+  let count = 0;
   for (let n = from + 1; n <= to; n++) {
     const hash = await node.rpc('chain_getBlockHash', [n]);
     for (const { event } of await api.query.System.Events.getValue({ at: hash })) {
       if (event.type === 'TransactionPayment' && event.value.type === 'TransactionFeePaid' && event.value.value.who === who) {
         fees += event.value.value.actual_fee;
+        count += 1;
       }
     }
   }
-  return fees;
+  return { fees, count };
 }

@@ -125,7 +125,7 @@ describe(`mpool CLI on the ${CHAIN === 'para' ? 'dev parachain' : 'dev chain'}`,
   it('peer: verify the bundle against its node', async () => {
     const bundleFile = join(work, 'bundle.hex');
     const bob = ['--me', '//Bob', '--resource', 'stream-1'];
-    const verified = await check('handshake verify', 0, m('handshake', 'verify', bundleFile, ...bob, '--store', join(work, 'bob.json')));
+    const verified = await check('handshake verify', 0, m('handshake', 'verify', bundleFile, ...bob, '--store', join(work, 'bob.db')));
     equals('verified owner', verified.owner, ALICE);
     console.log(`# checked in ${verified.verify_ms} ms`);
     await check('bundle for another peer', '3:WrongTarget', m('handshake', 'verify', bundleFile, '--me', '//Charlie', '--resource', 'stream-1'));
@@ -140,7 +140,7 @@ describe(`mpool CLI on the ${CHAIN === 'para' ? 'dev parachain' : 'dev chain'}`,
   });
 
   it('viewer signs vouchers; peer verifies and accepts them', async () => {
-    const bob = ['--store', join(work, 'bob.json'), '--me', '//Bob'];
+    const bob = ['--store', join(work, 'bob.db'), '--me', '//Bob'];
     const sign = (...args) => m('voucher', 'sign', '--pool', pool, '--target', '//Bob', ...args);
     v1 = (await check('voucher sign 1 MPT', 0, sign('--suri', '//Alice', '--amount', '1MPT'))).token;
     await check('voucher verify', 0, m('voucher', 'verify', v1));
@@ -161,10 +161,14 @@ describe(`mpool CLI on the ${CHAIN === 'para' ? 'dev parachain' : 'dev chain'}`,
   });
 
   it('peer settles its best voucher', async () => {
-    const store = ['--store', join(work, 'bob.json')];
+    const store = ['--store', join(work, 'bob.db')];
     const settled = await check('settle from store', 0, m('settle', '--suri', '//Bob', '--pool', pool, ...store));
     equals('settled paid', settled.paid, (5n * UNIT) / 2n);
     await check('nothing left to settle', '3:NothingToSettle', m('settle', '--suri', '//Bob', '--pool', pool, ...store));
+    const listed = await check('the store lists the pool as paid', 0, m('peer', 'pools', ...store, '--me', '//Bob'));
+    const held = listed.pools.find((p) => String(p.pool_id) === String(pool));
+    equals('listed settled', held.settled, (5n * UNIT) / 2n);
+    equals('listed unsettled', held.unsettled, 0n);
     await check('chain refuses a stale voucher', '3:StaleVoucher', m('settle', '--suri', '//Bob', '--voucher', v1));
     const left = await check('pool after settlement', 0, m('pool', 'show', pool));
     equals('deposit left', left.deposit, 10n * UNIT - (5n * UNIT) / 2n);
@@ -217,11 +221,11 @@ describe(`mpool CLI on the ${CHAIN === 'para' ? 'dev parachain' : 'dev chain'}`,
     equals('pool signer', shown.signer, FERDIE);
     equals('pool owner', shown.owner, EVE);
     await check('session pool prove', 0, m('handshake', 'prove', spool, '--target', '//Charlie', '--out', join(work, 'bundle-s.hex')));
-    const charlie = ['--store', join(work, 'charlie.json'), '--me', '//Charlie'];
+    const charlie = ['--store', join(work, 'charlie.db'), '--me', '//Charlie'];
     const verified = await check(
       'session pool verify',
       0,
-      m('handshake', 'verify', join(work, 'bundle-s.hex'), '--me', '//Charlie', '--resource', 'stream-s', '--store', join(work, 'charlie.json')),
+      m('handshake', 'verify', join(work, 'bundle-s.hex'), '--me', '//Charlie', '--resource', 'stream-s', '--store', join(work, 'charlie.db')),
     );
     equals('verified signer', verified.signer, FERDIE);
     const sign = (suri, amount) => m('voucher', 'sign', '--suri', suri, '--pool', spool, '--target', '//Charlie', '--amount', amount);
@@ -229,7 +233,7 @@ describe(`mpool CLI on the ${CHAIN === 'para' ? 'dev parachain' : 'dev chain'}`,
     await check("owner's key refused for a session pool", '3:BadSignature', m('voucher', 'accept', byOwner.token, ...charlie));
     const bySession = await check('session-signed voucher', 0, sign('//Ferdie', '2MPT'));
     await check('session voucher accepted', 0, m('voucher', 'accept', bySession.token, ...charlie));
-    await check('settle the session voucher', 0, m('settle', '--suri', '//Charlie', '--pool', spool, '--store', join(work, 'charlie.json')));
+    await check('settle the session voucher', 0, m('settle', '--suri', '//Charlie', '--pool', spool, '--store', join(work, 'charlie.db')));
     await check("signer's own handshake prove", 0, m('handshake', 'prove', spool, '--target', '//Ferdie', '--out', join(work, 'bundle-f.hex')));
     await check(
       'the signer is never paid',
@@ -249,7 +253,7 @@ describe(`mpool CLI on the ${CHAIN === 'para' ? 'dev parachain' : 'dev chain'}`,
     // pool is verified into the same store (its vouchers must be accepted without a restart) and
     // the first pool is settled from the store; afterwards every voucher and every settlement
     // must be in the store.
-    const store = join(work, 'bob.json');
+    const store = join(work, 'bob.db');
     const created = await check(
       'second pool create',
       0,
@@ -340,18 +344,18 @@ describe(`mpool CLI on the ${CHAIN === 'para' ? 'dev parachain' : 'dev chain'}`,
     await check('the pre-drain bundle, older than the peer accepts: refused', '3:StaleBundle', verifyD('--max-age', '2'));
 
     const wpool = String((await check('whole-deposit pool create', 0, create('stream-w'))).pool_id);
-    const bob = ['--store', join(work, 'bob.json'), '--me', '//Bob'];
+    const bob = ['--store', join(work, 'bob.db'), '--me', '//Bob'];
     await check('whole-deposit prove', 0, m('handshake', 'prove', wpool, '--target', '//Bob', '--out', join(work, 'bundle-w.hex')));
     await check(
       'whole-deposit verify',
       0,
-      m('handshake', 'verify', join(work, 'bundle-w.hex'), '--me', '//Bob', '--resource', 'stream-w', '--store', join(work, 'bob.json')),
+      m('handshake', 'verify', join(work, 'bundle-w.hex'), '--me', '//Bob', '--resource', 'stream-w', '--store', join(work, 'bob.db')),
     );
     const sign = (amount, ...rest) => m('voucher', 'sign', '--suri', '//Alice', '--pool', wpool, '--target', '//Bob', '--amount', amount, ...rest);
     const whole = await check('a voucher for the whole deposit', 0, sign('2MPT'));
     const accepted = await check('accepted: settle now', 0, m('voucher', 'accept', whole.token, ...bob));
     equals('the policy says to settle', accepted.settle_now, 'Exposure');
-    await check('settle the whole deposit', 0, m('settle', '--suri', '//Bob', '--pool', wpool, '--store', join(work, 'bob.json'), '--finalized'));
+    await check('settle the whole deposit', 0, m('settle', '--suri', '//Bob', '--pool', wpool, '--store', join(work, 'bob.db'), '--finalized'));
     const above = await check('a double-spending voucher above it', 0, sign('3MPT', '--allow-over-deposit'));
     await check('the next increment is refused', '3:Exhausted', m('voucher', 'accept', above.token, ...bob));
   });
@@ -425,7 +429,7 @@ describe(`mpool CLI on the ${CHAIN === 'para' ? 'dev parachain' : 'dev chain'}`,
     await check(
       'voucher accept: pool not in the store',
       '4:UnknownPool',
-      m('voucher', 'accept', ghost, '--store', join(work, 'bob.json'), '--me', '//Bob'),
+      m('voucher', 'accept', ghost, '--store', join(work, 'bob.db'), '--me', '//Bob'),
     );
     await check('voucher accept: missing --store', '2:Usage', m('voucher', 'accept', ghost, '--me', '//Bob'));
     // handshake prove / verify
@@ -439,6 +443,6 @@ describe(`mpool CLI on the ${CHAIN === 'para' ? 'dev parachain' : 'dev chain'}`,
     await check('settle: pool not found', '4:UnknownPool', m('settle', '--suri', '//Bob', '--voucher', ghost));
     // peer run
     await check('peer run: missing --store', '2:Usage', m('peer', 'run', '--me', '//Bob'));
-    await check('peer run: a refused token', 3, m('peer', 'run', '--store', join(work, 'bob.json'), '--me', '//Bob'), { input: `${ghost}\n` });
+    await check('peer run: a refused token', 3, m('peer', 'run', '--store', join(work, 'bob.db'), '--me', '//Bob'), { input: `${ghost}\n` });
   });
 });

@@ -2,9 +2,10 @@
 // (docs/peer-http.md) as a player would speak it: the offer, free playlists, 402 for an unpaid
 // segment, a session opened with the viewer's handshake bundle, one voucher per segment (stale,
 // underpaid and forged ones refused by name), a settlement the daemon makes by itself when its
-// exposure reaches the policy's threshold, a SIGKILL after acknowledged vouchers, and a SIGTERM
-// that settles everything held. Outcomes are read from the chain: what the peer was paid, what
-// the pool paid out, and the peer's balance against the fees it paid.
+// exposure reaches the policy's threshold, a SIGKILL after acknowledged vouchers, a SIGTERM
+// that settles everything held, and a second daemon that settles three pools in one batch, then
+// reaps and forgets them once closed. Outcomes are read from the chain: what the peer was paid,
+// what the pool paid out, and the peer's balance against the fees it paid.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -16,10 +17,10 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { getPolkadotSigner } from 'polkadot-api/signer';
 import { WebSocket } from 'ws';
 import { HandshakeVerifier, Payer, SessionKey, fromHex, ss58, tokenHex } from '../../../sdk/js/dist/index.js';
-import { connect, createPool, handshakeBundle, readPool } from '../../../sdk/js/dist/chain.js';
+import { closePool, connect, createPool, handshakeBundle, readPool } from '../../../sdk/js/dist/chain.js';
 import { spawn } from 'node:child_process';
 import { ROOT, freePort, startNode, track } from '../lib/node.js';
-import { caughtUp as nodeCaughtUp, feesPaid as feesPaidAt, nodeFinalized as finalizedAt } from '../lib/papi-reads.js';
+import { caughtUp as nodeCaughtUp, feesPaid as feesPaidAt, nodeFinalized as finalizedAt, transactionsPaid } from '../lib/papi-reads.js';
 
 const PEER_BIN =
   process.env.MPOOL_PEER_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'release', 'mpool-peer');
@@ -32,7 +33,7 @@ const COLLATERAL = 20n * UNIT;
 const SEGMENTS = 10;
 
 describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by the peer itself', { timeout: 600_000 }, () => {
-  let node, client, api, verifier, genesis, alice, bob, dir, config, daemon, base, poolId, payer;
+  let node, client, api, verifier, genesis, alice, bob, charlie, owners, dir, config, daemon, base, poolId, payer;
   const segments = [];
 
   const signer = (pair) => getPolkadotSigner(pair.publicKey, 'Sr25519', (payload) => pair.sign(payload));
@@ -51,17 +52,17 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
   const settledOk = (metrics) => Number(/mpool_peer_settlements_total\{result="ok"\} (\d+)/.exec(metrics)?.[1] ?? 0);
   const get = (path, voucher) => fetch(`${base}${path}`, { headers: voucher ? { 'mpool-voucher': voucher } : {} });
 
-  /** Starts the daemon and waits until it answers its offer. */
-  const startDaemon = async (name) => {
+  /** Starts the daemon (of `at`'s config) and waits until it answers its offer. */
+  const startDaemon = async (name, at = { config, base }) => {
     const log = openSync(join(LOG_DIR, `${name}.log`), 'w');
-    const child = track(spawn(PEER_BIN, ['--config', config], { stdio: ['ignore', log, log] }));
+    const child = track(spawn(PEER_BIN, ['--config', at.config], { stdio: ['ignore', log, log] }));
     let exited = null;
     child.on('exit', (code, signal) => (exited = { code, signal }));
     const exit = new Promise((ok) => child.once('exit', (code, signal) => ok({ code, signal })));
     for (let i = 0; ; i++) {
       assert.equal(exited, null, `mpool-peer exited at start; see scripts/e2e/logs/${name}.log`);
       try {
-        if ((await fetch(`${base}/mpool/v1/offer`)).ok) break;
+        if ((await fetch(`${at.base}/mpool/v1/offer`)).ok) break;
       } catch {
         // not listening yet
       }
@@ -75,7 +76,8 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
     await cryptoWaitReady();
     mkdirSync(LOG_DIR, { recursive: true });
     const keyring = new Keyring({ type: 'sr25519' });
-    [alice, bob] = ['//Alice', '//Bob'].map((u) => keyring.addFromUri(u));
+    [alice, bob, charlie] = ['//Alice', '//Bob', '//Charlie'].map((u) => keyring.addFromUri(u));
+    owners = ['//Alice', '//Dave', '//Eve'].map((u) => keyring.addFromUri(u));
     node = await startNode('peer-daemon', ['--dev']);
     ({ client, api } = connect(node.ws, { websocketClass: WebSocket }));
     genesis = fromHex((await client.getChainSpecData()).genesisHash);
@@ -94,27 +96,33 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
     writeFileSync(join(hls, 'index.m3u8'), playlist + '#EXT-X-ENDLIST\n');
     writeFileSync(join(dir, 'secret.txt'), 'not for players');
     symlinkSync(join(dir, 'secret.txt'), join(hls, 'escape.ts'));
-    const keystore = join(dir, 'key');
-    writeFileSync(keystore, '//Bob\n');
+    ({ config, base } = await writeConfig('bob', '//Bob', hls));
+    daemon = await startDaemon('peer-daemon-1');
+  });
+
+  /** A daemon's configuration (its own key, store and port), with `limits` lines appended. */
+  const writeConfig = async (name, suri, hls, limits = []) => {
+    const keystore = join(dir, `${name}.key`);
+    writeFileSync(keystore, `${suri}\n`);
     chmodSync(keystore, 0o600);
     const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    config = join(dir, 'peer.toml');
+    const file = join(dir, `${name}.toml`);
     writeFileSync(
-      config,
+      file,
       [
         `listen = "127.0.0.1:${port}"`,
         `node = "${node.ws}"`,
         `keystore = "${keystore}"`,
-        `store = "${join(dir, 'vouchers.json')}"`,
+        `store = "${join(dir, `${name}.db`)}"`,
         `price = "${PRICE}"`,
         'poll_secs = 1',
         '[resources]',
         `demo = "${hls}"`,
+        ...(limits.length ? ['[limits]', ...limits] : []),
       ].join('\n'),
     );
-    daemon = await startDaemon('peer-daemon-1');
-  });
+    return { config: file, base: `http://127.0.0.1:${port}` };
+  };
 
   after(async () => {
     daemon?.child.kill('SIGKILL');
@@ -250,5 +258,79 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
     const fees = await feesPaid(ss58(bob.publicKey), fromBlock, toBlock);
     assert.ok(fees > 0n, 'the final settlement paid a fee');
     assert.equal((await total(bob, toBlock)) - bobBefore, 8n * PRICE - paidBefore - fees);
+  });
+
+  it('settles three pools in one batch at SIGTERM, then reaps and forgets them once closed', async () => {
+    // Short pools, admitted with small margins (a second daemon, Charlie's, with its own store).
+    const at = await writeConfig('charlie', '//Charlie', join(dir, 'hls'), ['settle_margin = 2', 'min_serving_blocks = 2']);
+    const grace = await api.constants.MicropaymentPool.SettlementGrace();
+    const who = ss58(charlie.publicKey);
+    const reserved = async (number) => (await api.query.System.Account.getValue(who, { at: await hashAt(number) })).data.reserved;
+    const paidTo = (pool) => api.query.MicropaymentPool.Paid.getValue(pool, who, { at: 'finalized' });
+    const metrics = async () => (await fetch(`${at.base}/metrics`)).text();
+    const waitFor = async (what, done, blocks) => {
+      const from = await nodeFinalized();
+      while (!(await done())) {
+        assert.ok((await nodeFinalized()) < from + blocks, `${what}: not within ${blocks} blocks`);
+        await new Promise((ok) => setTimeout(ok, 500));
+      }
+    };
+    const fromBlock = await finalized();
+    const totalBefore = await total(charlie, fromBlock);
+    const reservedBefore = await reserved(fromBlock);
+    let running = await startDaemon('peer-daemon-charlie-1', at);
+    try {
+      const sessions = owners.map(() => SessionKey.generate());
+      const created = await Promise.all(
+        owners.map((owner, i) =>
+          createPool(api, signer(owner), { resourceId: 'demo', deposit: DEPOSIT, collateral: COLLATERAL, duration: 10, signer: sessions[i].publicKey }),
+        ),
+      );
+      const pools = created.map((c) => c.poolId);
+      for (const [i, pool] of pools.entries()) {
+        const bundle = await handshakeBundle(client, api, pool, charlie.publicKey);
+        const opened = await fetch(`${at.base}/mpool/v1/session/demo`, { method: 'POST', body: bundle });
+        assert.equal(opened.status, 200, await opened.clone().text());
+        const token = tokenHex(new Payer(sessions[i], genesis, pool, DEPOSIT, verifier).pay(charlie.publicKey, PRICE));
+        const response = await fetch(`${at.base}/r/demo/seg${i}.ts`, { headers: { 'mpool-voucher': token } });
+        assert.equal(response.status, 200, await response.clone().text());
+      }
+      // Stopped well before the pools' deadlines: all three settle in its last round, together.
+      running.child.kill('SIGTERM');
+      assert.equal((await running.exit).code, 0);
+      await caughtUp();
+      const settledAt = await finalized();
+      for (const pool of pools) assert.equal(await paidTo(pool), PRICE);
+      assert.equal((await transactionsPaid(node, api, who, fromBlock, settledAt)).count, 1, 'one settle_batch for the three');
+      assert.ok((await reserved(settledAt)) > reservedBefore, 'the new Paid records hold their deposits');
+
+      // After the window the owners close their pools; the restarted daemon reaps and forgets them.
+      running = await startDaemon('peer-daemon-charlie-2', at);
+      assert.match(await metrics(), /mpool_peer_pools_held 3\n/);
+      const expiries = await Promise.all(pools.map(async (pool) => (await readPool(api, pool, 'finalized')).expiry));
+      const windowEnd = Math.max(...expiries) + grace;
+      await waitFor('the end of the window', async () => (await nodeFinalized()) >= windowEnd, 30);
+      await Promise.all(pools.map((pool, i) => closePool(api, signer(owners[i]), pool)));
+      await waitFor('the reaping', async () => /mpool_peer_pools_forgotten_total 3\n/.test(await metrics()), 20);
+      assert.match(await metrics(), /mpool_peer_pools_held 0\n/);
+      await caughtUp();
+      for (const pool of pools) assert.equal(await paidTo(pool), undefined, `pool ${pool}'s Paid record reaped`);
+      // A voucher of a forgotten pool is refused by name.
+      const late = tokenHex(new Payer(sessions[0], genesis, pools[0], DEPOSIT, verifier).pay(charlie.publicKey, 2n * PRICE));
+      const refused = await fetch(`${at.base}/r/demo/seg0.ts`, { headers: { 'mpool-voucher': late } });
+      assert.equal(refused.status, 402);
+      assert.equal((await refused.json()).error, 'UnknownPool');
+
+      // From balances: paid three prices, less the batch's fee and the reaps'; every record
+      // deposit held at the settlement is back.
+      const toBlock = await finalized();
+      const { fees, count } = await transactionsPaid(node, api, who, fromBlock, toBlock);
+      assert.equal(count, 1 + pools.length, 'one settle_batch, then one reap per pool');
+      assert.equal((await total(charlie, toBlock)) - totalBefore, 3n * PRICE - fees);
+      assert.equal(await reserved(toBlock), reservedBefore);
+    } finally {
+      running.child.kill('SIGTERM');
+      await running.exit;
+    }
   });
 });

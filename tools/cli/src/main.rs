@@ -60,7 +60,8 @@ enum PeerCmd {
 	/// line per token. Each accepted voucher is on disk before its line is printed, so killing
 	/// the process loses none. Ends at end of input; exits 3 if any token was refused.
 	Run {
-		/// The peer's voucher store (a JSON file, with the handshakes of its pools).
+		/// The peer's voucher store (a SQLite database with the handshakes of its pools; an
+		/// earlier version's JSON store is moved into one).
 		#[arg(long)]
 		store: String,
 		/// The peer's account.
@@ -68,6 +69,16 @@ enum PeerCmd {
 		me: String,
 		#[command(flatten)]
 		limits: LimitsArgs,
+	},
+	/// List the pools in the store: each one's best voucher, what the chain paid for it, and
+	/// whether the pool is closed (as the peer last saw it).
+	Pools {
+		/// The peer's voucher store.
+		#[arg(long)]
+		store: String,
+		/// The peer's account.
+		#[arg(long)]
+		me: String,
 	},
 }
 
@@ -244,7 +255,7 @@ enum VoucherCmd {
 	Accept {
 		/// Voucher token (hex), a file holding one, or `-` for stdin.
 		token: String,
-		/// The peer's voucher store (a JSON file).
+		/// The peer's voucher store (a SQLite database).
 		#[arg(long)]
 		store: String,
 		/// The peer's account.
@@ -359,7 +370,41 @@ async fn run(cli: &Cli) -> Result<Report, Failure> {
 		Command::Handshake(cmd) => handshake(cli, cmd).await,
 		Command::Settle(args) => settle(cli, args).await,
 		Command::Peer(PeerCmd::Run { store, me, limits }) => peer_run(cli, store, me, limits).await,
+		Command::Peer(PeerCmd::Pools { store, me }) => peer_pools(cli, store, me).await,
 	}
+}
+
+async fn peer_pools(cli: &Cli, store: &str, me: &str) -> Result<Report, Failure> {
+	let chain = connect(cli).await?;
+	let peer = Peer::open(store, args::account(me)?, chain.genesis_bytes())?;
+	let units = &chain.units;
+	let pools: Vec<_> = peer
+		.pools()
+		.iter()
+		.map(|(id, e)| {
+			json!({
+				"pool_id": id,
+				"best": e.best_amount().to_string(),
+				"settled": e.ledger.settled.to_string(),
+				"unsettled": e.best_amount().saturating_sub(e.ledger.settled).to_string(),
+				"expiry": e.ledger.pool.expiry,
+				"closed": e.ledger.closed,
+			})
+		})
+		.collect();
+	let mut report = Report::new(json!({ "pools": pools }));
+	for (id, e) in peer.pools() {
+		report = report.line(format!(
+			"pool {id}: best {}, paid {}{}",
+			units.format(e.best_amount()),
+			units.format(e.ledger.settled),
+			if e.ledger.closed { ", closed" } else { "" }
+		));
+	}
+	if peer.pools().is_empty() {
+		report = report.line("no pools".to_string());
+	}
+	Ok(report)
 }
 
 async fn peer_run(cli: &Cli, store: &str, me: &str, limits: &LimitsArgs) -> Result<Report, Failure> {

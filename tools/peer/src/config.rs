@@ -21,7 +21,7 @@ pub struct Config {
 	pub node: String,
 	/// File holding the peer's secret key (a secret URI on one line), readable by its owner only.
 	pub keystore: PathBuf,
-	/// The durable voucher store.
+	/// The voucher store (a SQLite database; created if missing).
 	pub store: PathBuf,
 	/// Price of one segment: planck, or tokens with the chain's symbol (e.g. `0.01MPT`).
 	pub price: String,

@@ -18,6 +18,9 @@ pub struct Metrics {
 	pub settlements: IntCounterVec,
 	/// Planck the chain paid this peer through its settlements since start.
 	pub settled_planck: IntCounter,
+	/// Finished pools removed from the store since start.
+	pub forgotten: IntCounter,
+	pools: IntGauge,
 	earned: Gauge,
 	unsettled: GaugeVec,
 	next_deadline: IntGauge,
@@ -43,7 +46,12 @@ impl Metrics {
 				&["result"],
 			)),
 			settled_planck: add(r, IntCounter::new("settled_planck_total", "Planck the chain paid this peer")),
-			earned: add(r, Gauge::new("earned_planck", "Sum over the pools of the best voucher accepted")),
+			forgotten: add(r, IntCounter::new(
+				"pools_forgotten_total",
+				"Pools closed, fully paid and reaped, then removed from the store",
+			)),
+			pools: add(r, IntGauge::new("pools_held", "Pools in the store: those the peer may still be paid by")),
+			earned: add(r, Gauge::new("earned_planck", "Sum over the pools held of the best voucher accepted")),
 			unsettled: add(r, GaugeVec::new(
 				Opts::new("unsettled_planck", "Accepted and not yet paid by the chain, per pool"),
 				&["pool"],
@@ -72,6 +80,7 @@ impl Metrics {
 			}
 		}
 		self.earned.set(earned as f64);
+		self.pools.set(i64::try_from(peer.pools().len()).unwrap_or(i64::MAX));
 		self.next_deadline.set(next_deadline.map_or(0, i64::from));
 		self.head.set(i64::from(peer.head()));
 		let mut out = Vec::new();

@@ -326,7 +326,7 @@ pub async fn double_spend(
 	for (j, peer) in honest.iter().enumerate() {
 		let me = account_of(peer);
 		let mut store = Peer::open(
-			store_dir.join(format!("ds-{}-{i}-{j}.json", strategy.name())),
+			store_dir.join(format!("ds-{}-{i}-{j}.db", strategy.name())),
 			me.clone(),
 			chain.genesis_bytes(),
 		)?;

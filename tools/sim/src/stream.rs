@@ -293,7 +293,7 @@ pub async fn run(
 	for i in 0..work.peers {
 		let pair = peer_key(mode, i);
 		let account = account_of(&pair);
-		let path = store_dir.join(format!("{}-peer-{i}.json", mode.name()));
+		let path = store_dir.join(format!("{}-peer-{i}.db", mode.name()));
 		let store = Peer::open(&path, account.clone(), genesis)?;
 		// The first `bad_peers` peers cheat; viewers pick peers at random.
 		let node = fleet.own_link().await?;

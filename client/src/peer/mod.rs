@@ -1,34 +1,31 @@
 //! The peer's side: accept vouchers from viewers it shook hands with, under the peer policy
 //! (`micropayment_pool_handshake::policy`), and keep each pool's [`Ledger`] and best voucher in a
-//! file that survives a crash until it is settled.
+//! store that survives a crash until it is settled, then forget the pool once it is closed.
 //!
-//! Every accepted voucher is written (to a temporary file, fsynced, renamed over the store)
-//! before [`Peer::accept_voucher`] returns, so a peer that served a chunk only after `Ok` can
-//! lose no payment it earned.
+//! Every accepted voucher is committed to the store (a SQLite database, `store.rs`) before
+//! [`Peer::accept_voucher`] returns, so a peer that served a chunk only after `Ok` can lose no
+//! payment it earned.
 //!
 //! Several processes may use one store at once (a long-running `mpool peer run` beside
-//! `mpool handshake verify --store` and `mpool settle --store`): every change takes an exclusive
-//! lock on `<store>.lock`, re-reads the file, applies itself and writes the file before
-//! unlocking, so no process overwrites what another one recorded, and a pool recorded by one
-//! is known to the others at their next change.
+//! `mpool handshake verify --store` and `mpool settle --store`): every change is a transaction
+//! that holds the store's write lock while it reads what other processes committed, applies
+//! itself and writes the pools it changed, so no process overwrites what another one recorded,
+//! and a pool recorded by one is known to the others at their next change.
+
+mod legacy;
+mod store;
 
 use crate::{
-	verify::{decode_hex, verify_batch, verify_each, SignedVoucher},
+	verify::{verify_batch, verify_each, SignedVoucher},
 	AccountId, Balance, BlockNumber, PoolId,
 };
-use codec::{DecodeAll, Encode};
 pub use micropayment_pool_handshake::{Accepted, Refusal, SettleReason};
-use micropayment_pool_handshake::{abi::Legacy, Ledger, Limits, Observed, Source, View};
-use serde::{Deserialize, Serialize};
-use crate::durable::{self, FileLock};
+use micropayment_pool_handshake::{Ledger, Limits, Observed, Source, View};
 use std::{
-	collections::BTreeMap,
+	collections::{BTreeMap, BTreeSet},
 	path::{Path, PathBuf},
 };
-
-/// Version of the store's file format: 2 keeps each pool's policy ledger; 1 (terms, best
-/// voucher, settled) is read and rewritten as 2.
-const STORE_VERSION: u32 = 2;
+use store::Store;
 
 /// Why a voucher was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,6 +41,9 @@ pub enum VoucherError {
 	/// One of the policy's rules on amounts and the pool's state.
 	#[error("{0}")]
 	Refused(Refusal),
+	/// [`Peer::forget`] of a pool that is still open or still owes the peer.
+	#[error("pool {0} is open or holds an unsettled voucher: it cannot be forgotten yet")]
+	NotFinished(PoolId),
 	#[error("voucher store: {0}")]
 	Store(String),
 }
@@ -57,6 +57,7 @@ impl VoucherError {
 			Self::WrongTarget => "WrongTarget",
 			Self::BadSignature => "BadSignature",
 			Self::Refused(r) => r.name(),
+			Self::NotFinished(_) => "NotFinished",
 			Self::Store(_) => "Store",
 		}
 	}
@@ -93,124 +94,53 @@ impl PoolEntry {
 	}
 }
 
-/// A pool entry as the file keeps it: the ledger as SCALE hex (the same bytes the JS SDK keeps),
-/// the best voucher as a token.
-#[derive(Clone, Serialize, Deserialize)]
-struct StoredEntry {
-	ledger: String,
-	best: Option<String>,
-}
-
-/// A pool entry of a version-1 store: its handshake terms, best voucher and what was settled.
-#[derive(Deserialize)]
-struct StoredEntryV1 {
-	terms: TermsV1,
-	best: Option<String>,
-	#[serde(with = "crate::handshake::u128_string")]
-	settled: Balance,
-}
-
-#[derive(Deserialize)]
-struct TermsV1 {
-	pool_id: PoolId,
-	owner: AccountId,
-	#[serde(default)]
-	signer: Option<AccountId>,
-	#[serde(with = "crate::handshake::hex_bytes")]
-	resource_id: Vec<u8>,
-	expiry: BlockNumber,
-}
-
-impl StoredEntry {
-	fn of(entry: &PoolEntry) -> Self {
-		Self {
-			ledger: format!("0x{}", hex::encode(entry.ledger.encode())),
-			best: entry.best.as_ref().map(SignedVoucher::to_hex),
-		}
-	}
-
-	fn entry(&self) -> Result<PoolEntry, String> {
-		let bytes = decode_hex(&self.ledger)?;
-		let ledger = Ledger::decode_all(&mut &bytes[..]).map_err(|e| format!("ledger: {e}"))?;
-		let best = self.best.as_deref().map(SignedVoucher::from_hex).transpose()?;
-		Ok(PoolEntry { ledger, best })
-	}
-}
-
-impl StoredEntryV1 {
-	/// A version-1 entry as a ledger that settles its best voucher and serves on no terms until
-	/// a new view of the pool ([`Legacy`]).
-	fn entry(self) -> Result<PoolEntry, String> {
-		let best = self.best.as_deref().map(SignedVoucher::from_hex).transpose()?;
-		let t = self.terms;
-		let legacy = Legacy {
-			pool_id: t.pool_id,
-			owner: *t.owner.as_ref(),
-			signer: *t.signer.unwrap_or_else(|| t.owner.clone()).as_ref(),
-			resource_id: t.resource_id,
-			expiry: t.expiry,
-			settled: self.settled,
-			best: best.as_ref().map_or(self.settled, |v| v.voucher.amount),
-		};
-		Ok(PoolEntry { ledger: legacy.ledger(), best })
-	}
-}
-
-#[derive(Serialize, Deserialize)]
-struct StoreFile<E> {
-	version: u32,
-	me: AccountId,
-	genesis_hash: String,
-	pools: BTreeMap<PoolId, E>,
-}
-
-/// The version field alone, read first to pick the layout.
-#[derive(Deserialize)]
-struct StoreVersion {
-	version: u32,
-}
-
 /// A peer: its account, the chain it is paid on, its limits, its view of the chain's head, and
 /// its durable voucher store.
 ///
 /// [`Peer::pools`], [`Peer::check_voucher`] and [`Peer::unsettled`] answer from the store as
-/// last read (at open, at the last change, or at [`Peer::reload`]); every change re-reads it
-/// under the lock first. The head is the process's own: set it from the peer's chain view
+/// last read (at open, at the last change, or at [`Peer::reload`]); every change first re-reads
+/// it if another process committed since. The head is the process's own: set it from the peer's chain view
 /// ([`Peer::set_head`], or [`Peer::observe`] with a read at the head).
 pub struct Peer {
 	me: AccountId,
 	genesis_hash: [u8; 32],
 	path: PathBuf,
+	store: Store,
 	pools: BTreeMap<PoolId, PoolEntry>,
+	/// Pools the change under way touched: the rows it writes.
+	dirty: BTreeSet<PoolId>,
+	/// The pools in memory may differ from the store's (a change failed midway): re-read them
+	/// before the next change.
+	stale: bool,
 	limits: Limits,
 	head: BlockNumber,
 }
 
 impl Peer {
 	/// Opens the store at `path`, creating it if missing, with the default [`Limits`]. Fails if
-	/// it belongs to another peer or chain, or does not parse: a store is never silently
-	/// overwritten.
+	/// it belongs to another peer or chain, or is not a store: a store is never silently
+	/// overwritten. A JSON store of an earlier version is moved into the database (and kept
+	/// beside it as `<path>.v<version>.bak`).
 	pub fn open(
 		path: impl AsRef<Path>,
 		me: AccountId,
 		genesis_hash: [u8; 32],
 	) -> Result<Self, VoucherError> {
 		let path = path.as_ref().to_path_buf();
-		let mut peer = Self {
+		let mut store = Store::open(&path, &me, &genesis_hash).map_err(|e| store_err(&path, e))?;
+		let pools = store.load().map_err(|e| store_err(&path, e))?;
+		let head = pools.values().map(|e| e.ledger.block).max().unwrap_or(0);
+		Ok(Self {
 			me,
 			genesis_hash,
 			path,
-			pools: BTreeMap::new(),
+			store,
+			pools,
+			dirty: BTreeSet::new(),
+			stale: false,
 			limits: Limits::default(),
-			head: 0,
-		};
-		let _lock = lock(&peer.path, true)?;
-		match peer.read()? {
-			Some(pools) => peer.pools = pools,
-			None => peer.persist()?,
-		}
-		peer.head = peer.pools.values().map(|e| e.ledger.block).max().unwrap_or(0);
-		Ok(peer)
+			head,
+		})
 	}
 
 	/// The limits the peer applies (`Limits::default()` unless set).
@@ -235,64 +165,46 @@ impl Peer {
 
 	/// Re-reads the store, to see what other processes recorded since this one last did.
 	pub fn reload(&mut self) -> Result<(), VoucherError> {
-		let _lock = lock(&self.path, false)?;
-		self.pools = self.read()?.unwrap_or_default();
+		self.pools = self.store.load().map_err(|e| store_err(&self.path, e))?;
+		self.stale = false;
 		Ok(())
 	}
 
-	/// Under the store's exclusive lock: re-reads the store, applies `change` and, if it
-	/// succeeds, writes the store. A failed change writes nothing.
+	/// In one transaction of the store: re-reads it if another process committed since (or a
+	/// change of this one failed midway), applies `change` and writes the pools it touched. A
+	/// failed change writes nothing.
 	fn update<T>(
 		&mut self,
 		change: impl FnOnce(&mut Self) -> Result<T, VoucherError>,
 	) -> Result<T, VoucherError> {
-		let _lock = lock(&self.path, true)?;
-		self.pools = self.read()?.unwrap_or_default();
-		let out = change(self)?;
-		self.persist()?;
-		Ok(out)
+		self.store.begin().map_err(|e| store_err(&self.path, e))?;
+		let applied = self.apply(change);
+		let committed = applied.and_then(|out| {
+			self.store.commit().map_err(|e| store_err(&self.path, e))?;
+			Ok(out)
+		});
+		if committed.is_err() {
+			self.store.rollback();
+			// Memory may hold what the store does not: read it again before the next change.
+			self.stale |= !self.dirty.is_empty();
+		}
+		self.dirty.clear();
+		committed
 	}
 
-	/// The store's pools, or `None` if it has no file yet. Fails if it belongs to another peer
-	/// or chain, or does not parse. A version-1 store is read as ledgers (written as version 2
-	/// at the next change).
-	fn read(&self) -> Result<Option<BTreeMap<PoolId, PoolEntry>>, VoucherError> {
-		let path = &self.path;
-		let Some(bytes) = durable::read(path).map_err(|e| store_err(path, e))? else {
-			return Ok(None);
-		};
-		let parse = |e: serde_json::Error| store_err(path, format!("does not parse: {e}"));
-		let version: StoreVersion = serde_json::from_slice(&bytes).map_err(parse)?;
-		let (me, genesis, pools) = match version.version {
-			1 => {
-				let file: StoreFile<StoredEntryV1> = serde_json::from_slice(&bytes).map_err(parse)?;
-				let pools = file
-					.pools
-					.into_iter()
-					.map(|(id, e)| e.entry().map(|e| (id, e)))
-					.collect::<Result<_, _>>()
-					.map_err(|e| store_err(path, e))?;
-				(file.me, file.genesis_hash, pools)
-			},
-			STORE_VERSION => {
-				let file: StoreFile<StoredEntry> = serde_json::from_slice(&bytes).map_err(parse)?;
-				let pools = file
-					.pools
-					.iter()
-					.map(|(id, e)| e.entry().map(|e| (*id, e)))
-					.collect::<Result<_, _>>()
-					.map_err(|e| store_err(path, e))?;
-				(file.me, file.genesis_hash, pools)
-			},
-			other => return Err(store_err(path, format!("unknown version {other}"))),
-		};
-		if me != self.me {
-			return Err(store_err(path, format!("belongs to {me}")));
+	fn apply<T>(
+		&mut self,
+		change: impl FnOnce(&mut Self) -> Result<T, VoucherError>,
+	) -> Result<T, VoucherError> {
+		let path = self.path.clone();
+		if self.stale || self.store.changed().map_err(|e| store_err(&path, e))? {
+			self.reload()?;
 		}
-		if genesis != hex_hash(&self.genesis_hash) {
-			return Err(store_err(path, "belongs to another chain"));
+		let out = change(self)?;
+		for id in &self.dirty {
+			self.store.put(*id, self.pools.get(id)).map_err(|e| store_err(&path, e))?;
 		}
-		Ok(Some(pools))
+		Ok(out)
 	}
 
 	/// The peer's account.
@@ -316,6 +228,7 @@ impl Peer {
 	pub fn record_handshake(&mut self, ledger: Ledger) -> Result<(), VoucherError> {
 		self.set_head(ledger.block);
 		self.update(|peer| {
+			peer.dirty.insert(ledger.pool_id);
 			match peer.pools.get_mut(&ledger.pool_id) {
 				Some(entry) => {
 					let source = if ledger.confirmed { Source::Chain } else { Source::Bundle };
@@ -339,7 +252,9 @@ impl Peer {
 		self.update(|peer| {
 			let entry =
 				peer.pools.get_mut(&view.pool_id).ok_or(VoucherError::UnknownPool(view.pool_id))?;
-			entry.ledger.observe(view, source).map_err(|e| store_err(&peer.path, e))
+			let observed = entry.ledger.observe(view, source).map_err(|e| store_err(&peer.path, e))?;
+			peer.dirty.insert(view.pool_id);
+			Ok(observed)
 		})
 	}
 
@@ -425,6 +340,32 @@ impl Peer {
 		self.update(|peer| {
 			let entry = peer.pools.get_mut(&pool_id).ok_or(VoucherError::UnknownPool(pool_id))?;
 			entry.ledger.settled(amount, paid);
+			peer.dirty.insert(pool_id);
+			Ok(())
+		})
+	}
+
+	/// Whether `pool_id` is done with: closed on chain as the peer last saw it, and nothing held
+	/// that the chain has not paid.
+	pub fn is_finished(&self, pool_id: PoolId) -> bool {
+		self.pools
+			.get(&pool_id)
+			.is_some_and(|e| e.ledger.closed && self.unsettled(pool_id).is_none())
+	}
+
+	/// Removes a finished pool ([`Peer::is_finished`]) from the store: a peer's store holds the
+	/// pools it may still be paid by, not every pool it ever served. Its vouchers are refused
+	/// afterwards as from a pool the peer never shook hands with (ids are never reused).
+	pub fn forget(&mut self, pool_id: PoolId) -> Result<(), VoucherError> {
+		self.update(|peer| {
+			if !peer.pools.contains_key(&pool_id) {
+				return Err(VoucherError::UnknownPool(pool_id));
+			}
+			if !peer.is_finished(pool_id) {
+				return Err(VoucherError::NotFinished(pool_id));
+			}
+			peer.pools.remove(&pool_id);
+			peer.dirty.insert(pool_id);
 			Ok(())
 		})
 	}
@@ -452,30 +393,9 @@ impl Peer {
 		if let Some(entry) = self.pools.get_mut(&signed.voucher.pool_id) {
 			entry.ledger.keep(signed.voucher.amount);
 			entry.best = Some(signed.clone());
+			self.dirty.insert(signed.voucher.pool_id);
 		}
 	}
-
-	/// Writes the store atomically: temporary file, fsync, rename, fsync of the directory.
-	/// Called with the store's exclusive lock held.
-	fn persist(&self) -> Result<(), VoucherError> {
-		let file = StoreFile {
-			version: STORE_VERSION,
-			me: self.me.clone(),
-			genesis_hash: hex_hash(&self.genesis_hash),
-			pools: self.pools.iter().map(|(id, e)| (*id, StoredEntry::of(e))).collect(),
-		};
-		let bytes = serde_json::to_vec_pretty(&file).map_err(|e| store_err(&self.path, e))?;
-		durable::write(&self.path, &bytes).map_err(|e| store_err(&self.path, e))
-	}
-}
-
-fn hex_hash(hash: &[u8; 32]) -> String {
-	format!("0x{}", hex::encode(hash))
-}
-
-/// Takes the store's lock.
-fn lock(store: &Path, exclusive: bool) -> Result<FileLock, VoucherError> {
-	FileLock::take(store, exclusive).map_err(|e| store_err(store, format!("lock: {e}")))
 }
 
 fn store_err(path: &Path, e: impl std::fmt::Display) -> VoucherError {
