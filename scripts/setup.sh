@@ -20,8 +20,9 @@ apt_install() {
 }
 
 # 1. System packages: protoc for sc-network (litep2p); a TrueType font for the simulator's
-#    plots; SQLite for the peer's voucher store (linked, not compiled).
-apt_install protobuf-compiler pkg-config ca-certificates fonts-dejavu-core libsqlite3-dev
+#    plots; SQLite for the peer's voucher store (linked, not compiled); openssl for the
+#    certificate of the peer daemon's HTTPS test.
+apt_install protobuf-compiler pkg-config ca-certificates fonts-dejavu-core libsqlite3-dev openssl
 # libclang for bindgen: librocksdb-sys (the parachain node's RocksDB) generates its bindings.
 apt_install libclang-dev
 # Headless Chromium for the browser tests (examples/web, driven by playwright-core), and ffmpeg

@@ -18,7 +18,8 @@ import { getPolkadotSigner } from 'polkadot-api/signer';
 import { WebSocket } from 'ws';
 import { HandshakeVerifier, Payer, SessionKey, fromHex, ss58, tokenHex } from '../../../sdk/js/dist/index.js';
 import { closePool, connect, createPool, handshakeBundle, readPool } from '../../../sdk/js/dist/chain.js';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import https from 'node:https';
 import { ROOT, freePort, startNode, track } from '../lib/node.js';
 import { caughtUp as nodeCaughtUp, feesPaid as feesPaidAt, nodeFinalized as finalizedAt, transactionsPaid } from '../lib/papi-reads.js';
 
@@ -52,8 +53,9 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
   const settledOk = (metrics) => Number(/mpool_peer_settlements_total\{result="ok"\} (\d+)/.exec(metrics)?.[1] ?? 0);
   const get = (path, voucher) => fetch(`${base}${path}`, { headers: voucher ? { 'mpool-voucher': voucher } : {} });
 
-  /** Starts the daemon (of `at`'s config) and waits until it answers its offer. */
+  /** Starts the daemon (of `at`'s config) and waits until it answers its offer (`at.get`). */
   const startDaemon = async (name, at = { config, base }) => {
+    const probe = at.get ?? fetch;
     const log = openSync(join(LOG_DIR, `${name}.log`), 'w');
     const child = track(spawn(PEER_BIN, ['--config', at.config], { stdio: ['ignore', log, log] }));
     let exited = null;
@@ -62,7 +64,7 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
     for (let i = 0; ; i++) {
       assert.equal(exited, null, `mpool-peer exited at start; see scripts/e2e/logs/${name}.log`);
       try {
-        if ((await fetch(`${at.base}/mpool/v1/offer`)).ok) break;
+        if ((await probe(`${at.base}/mpool/v1/offer`)).ok) break;
       } catch {
         // not listening yet
       }
@@ -100,8 +102,11 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
     daemon = await startDaemon('peer-daemon-1');
   });
 
-  /** A daemon's configuration (its own key, store and port), with `limits` lines appended. */
-  const writeConfig = async (name, suri, hls, limits = []) => {
+  /**
+   * A daemon's configuration (its own key, store and port), with `limits` lines appended and
+   * `top` lines among the top-level settings.
+   */
+  const writeConfig = async (name, suri, hls, limits = [], top = []) => {
     const keystore = join(dir, `${name}.key`);
     writeFileSync(keystore, `${suri}\n`);
     chmodSync(keystore, 0o600);
@@ -116,6 +121,7 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
         `store = "${join(dir, `${name}.db`)}"`,
         `price = "${PRICE}"`,
         'poll_secs = 1',
+        ...top,
         '[resources]',
         `demo = "${hls}"`,
         ...(limits.length ? ['[limits]', ...limits] : []),
@@ -331,6 +337,45 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
     } finally {
       running.child.kill('SIGTERM');
       await running.exit;
+    }
+  });
+
+  it('speaks the same protocol over HTTPS when given a certificate, and only HTTPS', async () => {
+    const cert = join(dir, 'tls-cert.pem');
+    const key = join(dir, 'tls-key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1'], { stdio: 'ignore' });
+    const ca = readFileSync(cert);
+    /** GET over HTTPS trusting `trust` (the test's certificate by default). */
+    const get = (url, trust = ca) =>
+      new Promise((ok, fail) => {
+        https
+          .get(url, { ca: trust }, (res) => {
+            const chunks = [];
+            res.on('data', (c) => chunks.push(c));
+            res.on('end', () => {
+              const body = Buffer.concat(chunks);
+              ok({ status: res.statusCode, ok: res.statusCode === 200, json: () => JSON.parse(body) });
+            });
+          })
+          .on('error', fail);
+      });
+    const at = await writeConfig('ferdie', '//Ferdie', join(dir, 'hls'), [], [`tls_cert = "${cert}"`, `tls_key = "${key}"`]);
+    at.base = at.base.replace('http://', 'https://');
+    at.get = get;
+    const running = await startDaemon('peer-daemon-tls', at);
+    try {
+      const offer = await get(`${at.base}/mpool/v1/offer`);
+      assert.equal(offer.status, 200);
+      assert.equal(offer.json().payee, ss58(new Keyring({ type: 'sr25519' }).addFromUri('//Ferdie').publicKey));
+      const unpaid = await get(`${at.base}/r/demo/seg0.ts`);
+      assert.equal(unpaid.status, 402);
+      assert.equal(unpaid.json().error, 'PaymentRequired');
+      // Not over plain HTTP, and not to a client that does not trust the certificate.
+      await assert.rejects(fetch(at.base.replace('https://', 'http://') + '/mpool/v1/offer'));
+      await assert.rejects(get(`${at.base}/mpool/v1/offer`, []), /self[- ]signed/i);
+    } finally {
+      running.child.kill('SIGTERM');
+      assert.equal((await running.exit).code, 0, 'the HTTPS daemon stopped cleanly');
     }
   });
 });

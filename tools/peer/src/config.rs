@@ -16,6 +16,12 @@ pub struct Config {
 	/// Address the HTTP server listens on.
 	#[serde(default = "default_listen")]
 	pub listen: SocketAddr,
+	/// PEM certificate chain: with `tls_key`, the server speaks HTTPS only.
+	#[serde(default)]
+	pub tls_cert: Option<PathBuf>,
+	/// PEM private key of `tls_cert`.
+	#[serde(default)]
+	pub tls_key: Option<PathBuf>,
 	/// WebSocket RPC endpoint of the peer's own node: the chain view it trusts.
 	#[serde(default = "default_node")]
 	pub node: String,
@@ -74,12 +80,21 @@ impl Config {
 		if config.poll_secs == 0 {
 			bail!("poll_secs must be at least 1");
 		}
+		if config.tls_cert.is_some() != config.tls_key.is_some() {
+			bail!("tls_cert and tls_key go together: set both for HTTPS, or neither");
+		}
 		Ok(config)
 	}
 
 	fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
 		if let Some(v) = var("MPOOL_PEER_LISTEN") {
 			self.listen = v.parse().with_context(|| format!("MPOOL_PEER_LISTEN={v}"))?;
+		}
+		if let Some(v) = var("MPOOL_PEER_TLS_CERT") {
+			self.tls_cert = Some(v.into());
+		}
+		if let Some(v) = var("MPOOL_PEER_TLS_KEY") {
+			self.tls_key = Some(v.into());
 		}
 		if let Some(v) = var("MPOOL_PEER_NODE") {
 			self.node = v;

@@ -8,6 +8,7 @@ mod keystore;
 mod metrics;
 mod server;
 mod settler;
+mod tls;
 
 use anyhow::Context;
 use clap::Parser;
@@ -94,12 +95,17 @@ async fn run(args: Args) -> anyhow::Result<()> {
 	let genesis = chain.genesis_bytes();
 	let mut peer = Peer::open(&config.store, me.clone(), genesis)?;
 	peer.set_limits(limits);
+	let tls = match (&config.tls_cert, &config.tls_key) {
+		(Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
+		_ => None,
+	};
 	let listener = tokio::net::TcpListener::bind(config.listen)
 		.await
 		.with_context(|| format!("listening on {}", config.listen))?;
 	tracing::info!(
 		payee = %me.to_ss58check(),
 		listen = %listener.local_addr()?,
+		https = tls.is_some(),
 		node = %config.node,
 		price,
 		resources = ?resources.keys().collect::<Vec<_>>(),
@@ -121,10 +127,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
 	let (stop, stopped) = watch::channel(false);
 	let settler =
 		tokio::spawn(settler::run(shared.clone(), stopped, Duration::from_secs(config.poll_secs)));
-	axum::serve(listener, server::router(shared))
-		.with_graceful_shutdown(shutdown_signal())
-		.await
-		.context("serving")?;
+	let router = server::router(shared);
+	match tls {
+		Some(acceptor) => tls::serve(listener, acceptor, router, shutdown_signal()).await?,
+		None => axum::serve(listener, router)
+			.with_graceful_shutdown(shutdown_signal())
+			.await
+			.context("serving")?,
+	}
 	// Every request answered: settle what is held, then exit.
 	stop.send_replace(true);
 	settler.await.context("the settler")?;
