@@ -5,7 +5,9 @@
 #   scripts/load-test.sh [RATE] [SECONDS]      # default 1250 vouchers/s for 60 s; CSV and plots
 #                                              # in a temporary directory
 #   MPOOL_UPDATE_DOCS=1 scripts/load-test.sh   # the same, recording the figures in
-#                                              # docs/results.md and docs/results/
+#                                              # docs/results/ and then, as an explicit last step
+#                                              # (`mpool-sim results-md`), in docs/results.md
+#   MPOOL_RESULTS_SECTION=NAME                 # ... in that section instead of mpool-load-<mode>
 #   MPOOL_LOAD_MODES=single scripts/load-test.sh   # one mode only
 #   MPOOL_LOAD_ARGS="--targets 300" scripts/load-test.sh   # more `mpool-sim load` arguments (here
 #                                              # one batch per peer: every voucher a first settlement)
@@ -33,10 +35,11 @@ if [ -z "${MPOOL_SKIP_BUILD:-}" ]; then
 fi
 sim="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/mpool-sim"
 if [ -n "${MPOOL_UPDATE_DOCS:-}" ]; then
-	out=(--out docs/results --results-md docs/results.md)
+	out_dir=docs/results
 else
-	out=(--out "$(mktemp -d)")
+	out_dir="$(mktemp -d)"
 fi
+out=(--out "$out_dir")
 # The author's p2p identity, so the importer can dial it (the key of //Alice's node in the e2e
 # suites; a test key, never a real node's).
 author_key=0000000000000000000000000000000000000000000000000000000000000001
@@ -87,5 +90,10 @@ for mode in ${MPOOL_LOAD_MODES:-batch single}; do
 		--importer-metrics "http://127.0.0.1:$metrics/metrics" "${out[@]}" ${MPOOL_LOAD_ARGS:-} || status=$?
 	stop_importer
 	mpool_stop_dev_node
+	if [ -n "${MPOOL_UPDATE_DOCS:-}" ]; then
+		log "docs/results.md: section ${MPOOL_RESULTS_SECTION:-mpool-load-$mode}"
+		"$sim" results-md docs/results.md --section "${MPOOL_RESULTS_SECTION:-mpool-load-$mode}" \
+			--from "$out_dir/load-$mode-summary.md"
+	fi
 done
 exit $status

@@ -80,7 +80,7 @@ done
 log "network up; para RPC ws://127.0.0.1:$para_port"
 
 if [ -n "${MPOOL_UPDATE_DOCS:-}" ]; then
-	out=(--out docs/results/relay --results-md docs/results.md --results-tag mpool-relay-load)
+	out=(--out docs/results/relay)
 	mkdir -p docs/results/relay
 else
 	out=(--out "$work/report")
@@ -94,14 +94,8 @@ report="$work/pov-report.md"
 node scripts/e2e/relay/pov-report.mjs "$work/pov" "$work/validation-code.wasm" "$validator" "$csv" "$report" \
 	|| status=$?
 if [ -n "${MPOOL_UPDATE_DOCS:-}" ]; then
-	node -e '
-		const fs = require("fs");
-		const [md, report] = process.argv.slice(1);
-		const begin = "<!-- mpool-relay-pov:begin -->", end = "<!-- mpool-relay-pov:end -->";
-		const text = fs.readFileSync(md, "utf8");
-		const i = text.indexOf(begin), j = text.indexOf(end);
-		if (i < 0 || j < i) throw new Error(`${md} lacks the ${begin} … ${end} section`);
-		fs.writeFileSync(md, text.slice(0, i + begin.length) + "\n" + fs.readFileSync(report, "utf8") + text.slice(j));
-	' docs/results.md "$report"
+	log "docs/results.md: sections mpool-relay-load and mpool-relay-pov"
+	"$sim" results-md docs/results.md --section mpool-relay-load --from "${out[1]}/load-batch-summary.md"
+	"$sim" results-md docs/results.md --section mpool-relay-pov --from "$report"
 fi
 exit $status

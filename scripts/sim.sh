@@ -36,12 +36,11 @@ case "${1:-}" in
 	--update-docs)
 		if [ "${MPOOL_CHAIN:-solo}" = para ]; then
 			mkdir -p docs/results/para
-			args=(--viewers 8 --peers 16 --bad-peers 2 --session 600 --time-scale 1 --out docs/results/para
-				--results-md docs/results.md --results-tag mpool-sim-para)
+			out=docs/results/para section=mpool-sim-para
 		else
-			args=(--viewers 8 --peers 16 --bad-peers 2 --session 600 --time-scale 1 --out docs/results
-				--results-md docs/results.md)
+			out=docs/results section=mpool-sim
 		fi
+		args=(--viewers 8 --peers 16 --bad-peers 2 --session 600 --time-scale 1 --out "$out")
 		;;
 	*)
 		echo "usage: scripts/sim.sh [--smoke | --update-docs | -- mpool-sim stream args]" >&2
@@ -59,5 +58,10 @@ fi
 bash scripts/setup.sh >/dev/null
 logfile="$(mktemp -t mpool-sim-node.XXXXXX.log)"
 mpool_start_dev_node "$logfile"
+sim="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/mpool-sim"
 log "mpool-sim stream ${args[*]}"
-"$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/mpool-sim" stream "${args[@]}"
+"$sim" stream "${args[@]}"
+if [ -n "${section:-}" ]; then
+	log "docs/results.md: section $section"
+	"$sim" results-md docs/results.md --section "$section" --from "$out/stream-summary.md"
+fi

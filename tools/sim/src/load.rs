@@ -14,7 +14,7 @@ use crate::{
 	fleet::{account_of, key, key_from_uri, payee_record_deposit, Fleet, UNIT},
 	importer::{self, Endpoint, Import},
 	metrics,
-	report::{quantile, splice, write_csv},
+	report::{quantile, write_csv},
 };
 use anyhow::{anyhow, ensure, Context};
 use clap::Args;
@@ -87,16 +87,10 @@ pub struct LoadArgs {
 	/// the author builds: its per-block import time is recorded beside the build time.
 	#[arg(long)]
 	importer_metrics: Option<Endpoint>,
-	/// Directory for the per-block CSV and the plot.
+	/// Directory for the per-block CSV, the plot and the summary (`load-<mode>-summary.md`,
+	/// which `mpool-sim results-md` puts into docs/results.md).
 	#[arg(long)]
 	out: Option<PathBuf>,
-	/// Also replace the `mpool-load-<mode>` section of this Markdown file with the report.
-	#[arg(long)]
-	results_md: Option<PathBuf>,
-	/// The section `--results-md` replaces, instead of `mpool-load-<mode>` (another chain's
-	/// figures beside the solochain's).
-	#[arg(long)]
-	results_tag: Option<String>,
 }
 
 /// How long the load test's pools live: 30 minutes of 6 s blocks.
@@ -490,16 +484,9 @@ pub async fn run(url: &str, funder: &str, args: &LoadArgs) -> anyhow::Result<boo
 			LoadMode::Batch => "batch",
 		};
 		write_csv(&out.join(format!("load-{name}-blocks.csv")), &rows)?;
+		std::fs::write(out.join(format!("load-{name}-summary.md")), &md)?;
 		crate::plot::load_font()?;
 		plot_blocks(&out.join(format!("load-{name}.png")), &rows, args.rate, &mode)?;
-	}
-	if let Some(path) = &args.results_md {
-		let tag = match (&args.results_tag, args.mode) {
-			(Some(tag), _) => tag.as_str(),
-			(None, LoadMode::Single) => "mpool-load-single",
-			(None, LoadMode::Batch) => "mpool-load-batch",
-		};
-		splice(path, tag, &md)?;
 	}
 	Ok(rejected.is_empty()
 		&& lost == 0

@@ -48,6 +48,22 @@ enum Command {
 	Stream(StreamArgs),
 	/// Load test: settlements at a target rate.
 	Load(load::LoadArgs),
+	/// Replace one section of a Markdown document (`<!-- SECTION:begin -->` … `<!-- SECTION:end
+	/// -->`) with a run's summary: the one step that rewrites docs/results.md, kept apart from the
+	/// runs, which write their summaries to their `--out` directory only.
+	ResultsMd(ResultsMdArgs),
+}
+
+#[derive(Args)]
+struct ResultsMdArgs {
+	/// The Markdown document (e.g. docs/results.md).
+	doc: PathBuf,
+	/// The section to replace.
+	#[arg(long)]
+	section: String,
+	/// The text to put there (a run's summary, e.g. `<out>/load-batch-summary.md`).
+	#[arg(long)]
+	from: PathBuf,
 }
 
 #[derive(Args)]
@@ -98,12 +114,6 @@ struct StreamArgs {
 	/// `docs/results` updates the documented figures).
 	#[arg(long)]
 	out: Option<PathBuf>,
-	/// Also replace the `<tag>` section of this Markdown file with the summary.
-	#[arg(long)]
-	results_md: Option<PathBuf>,
-	/// The section of `--results-md` to replace (`<!-- TAG:begin -->` … `<!-- TAG:end -->`).
-	#[arg(long, default_value = "mpool-sim")]
-	results_tag: String,
 }
 
 #[tokio::main]
@@ -112,6 +122,10 @@ async fn main() {
 	let result = match &cli.command {
 		Command::Stream(args) => stream_cmd(&cli, args).await,
 		Command::Load(args) => load::run(&cli.url, &cli.funder, args).await,
+		Command::ResultsMd(args) => std::fs::read_to_string(&args.from)
+			.map_err(anyhow::Error::from)
+			.and_then(|text| report::splice(&args.doc, &args.section, &text))
+			.map(|()| true),
 	};
 	match result {
 		Ok(true) => std::process::exit(0),
@@ -235,9 +249,6 @@ async fn stream_cmd(cli: &Cli, args: &StreamArgs) -> anyhow::Result<bool> {
 	let command = format!("mpool-sim {}", std::env::args().skip(1).collect::<Vec<_>>().join(" "));
 	let md = report::summary(&work, &command, &outcomes, &double_spends);
 	std::fs::write(out.join("stream-summary.md"), &md)?;
-	if let Some(path) = &args.results_md {
-		report::splice(path, &args.results_tag, &md)?;
-	}
 	println!("{md}");
 	println!("CSV, plots and summary in {}", out.display());
 

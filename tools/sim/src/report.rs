@@ -329,6 +329,20 @@ mod tests {
 	use super::*;
 	use crate::adversary::{collateral_of, deposit_of};
 
+	#[test]
+	fn splice_replaces_one_section_and_leaves_the_rest() {
+		let path = std::env::temp_dir().join(format!("mpool-splice-{}.md", std::process::id()));
+		let doc = "# R\n<!-- a:begin -->\nold a\n<!-- a:end -->\n<!-- b:begin -->\nold b\n<!-- b:end -->\n";
+		std::fs::write(&path, doc).expect("writes");
+		splice(&path, "b", "new b\n").expect("splices");
+		let after = std::fs::read_to_string(&path).expect("reads");
+		assert_eq!(after, "# R\n<!-- a:begin -->\nold a\n<!-- a:end -->\n<!-- b:begin -->\nnew b\n\n<!-- b:end -->\n");
+		// A section the document lacks is an error, and the document is left as it was.
+		assert!(splice(&path, "c", "x").is_err());
+		assert_eq!(std::fs::read_to_string(&path).expect("reads"), after);
+		let _ = std::fs::remove_file(&path);
+	}
+
 	const D: Balance = 150_000_000_000;
 
 	fn work() -> Workload {
