@@ -99,8 +99,8 @@ impl PoolEntry {
 ///
 /// [`Peer::pools`], [`Peer::check_voucher`] and [`Peer::unsettled`] answer from the store as
 /// last read (at open, at the last change, or at [`Peer::reload`]); every change first re-reads
-/// it if another process committed since. The head is the process's own: set it from the peer's chain view
-/// ([`Peer::set_head`], or [`Peer::observe`] with a read at the head).
+/// it if another process committed since. The head is the process's own: set it from the
+/// peer's chain view ([`Peer::set_head`], or [`Peer::observe`] with a read at the head).
 pub struct Peer {
 	me: AccountId,
 	genesis_hash: [u8; 32],
