@@ -20,6 +20,7 @@ import { HandshakeVerifier, Payer, SessionKey, fromHex, ss58, tokenHex } from '.
 import { closePool, connect, createPool, handshakeBundle, readPool } from '../../../sdk/js/dist/chain.js';
 import { execFileSync, spawn } from 'node:child_process';
 import https from 'node:https';
+import net from 'node:net';
 import { ROOT, freePort, startNode, track } from '../lib/node.js';
 import { caughtUp as nodeCaughtUp, feesPaid as feesPaidAt, nodeFinalized as finalizedAt, transactionsPaid } from '../lib/papi-reads.js';
 
@@ -373,9 +374,17 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
       // Not over plain HTTP, and not to a client that does not trust the certificate.
       await assert.rejects(fetch(at.base.replace('https://', 'http://') + '/mpool/v1/offer'));
       await assert.rejects(get(`${at.base}/mpool/v1/offer`, []), /self[- ]signed/i);
-    } finally {
+      // A client that opens a connection and never starts its handshake does not hold up the
+      // shutdown below.
+      const { port } = new URL(at.base);
+      const stalled = net.connect(Number(port), '127.0.0.1');
+      await new Promise((ok, fail) => stalled.once('connect', ok).once('error', fail));
       running.child.kill('SIGTERM');
       assert.equal((await running.exit).code, 0, 'the HTTPS daemon stopped cleanly');
+      stalled.destroy();
+    } finally {
+      running.child.kill('SIGTERM');
+      await running.exit;
     }
   });
 });

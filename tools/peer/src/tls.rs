@@ -5,7 +5,7 @@
 use anyhow::Context;
 use axum::Router;
 use hyper_util::{rt::TokioIo, service::TowerToHyperService};
-use std::{future::Future, path::Path, sync::Arc};
+use std::{future::Future, path::Path, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::watch, task::JoinSet};
 use tokio_rustls::{
 	rustls::{
@@ -14,6 +14,12 @@ use tokio_rustls::{
 	},
 	TlsAcceptor,
 };
+
+/// Longest a client may take over its TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Pause after a failed `accept`.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 /// A TLS acceptor for the certificate chain in `cert` and its private key in `key` (PEM files).
 pub fn acceptor(cert: &Path, key: &Path) -> anyhow::Result<TlsAcceptor> {
@@ -50,9 +56,10 @@ pub async fn serve(
 			accepted = listener.accept() => match accepted {
 				Ok(accepted) => accepted,
 				// A connection that failed before it was accepted (reset, fd limit): the
-				// listener itself is fine.
+				// listener itself is fine; a pause keeps an fd limit from spinning this loop.
 				Err(e) => {
 					tracing::debug!(error = %e, "accept failed");
+					tokio::time::sleep(ACCEPT_PAUSE).await;
 					continue;
 				},
 			},
@@ -60,12 +67,21 @@ pub async fn serve(
 		};
 		let (acceptor, router, mut stopping) = (acceptor.clone(), router.clone(), stopping.clone());
 		connections.spawn(async move {
-			let tls = match acceptor.accept(tcp).await {
-				Ok(tls) => tls,
-				Err(e) => {
-					tracing::debug!(%remote, error = %e, "TLS handshake failed");
-					return;
+			// A client that stalls its handshake holds a task: bounded in time, and dropped at
+			// shutdown, which would otherwise wait for it.
+			let tls = tokio::select! {
+				handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)) => match handshake {
+					Ok(Ok(tls)) => tls,
+					Ok(Err(e)) => {
+						tracing::debug!(%remote, error = %e, "TLS handshake failed");
+						return;
+					},
+					Err(_) => {
+						tracing::debug!(%remote, "TLS handshake timed out");
+						return;
+					},
 				},
+				_ = stopping.changed() => return,
 			};
 			let connection = hyper::server::conn::http1::Builder::new()
 				.serve_connection(TokioIo::new(tls), TowerToHyperService::new(router));
