@@ -13,8 +13,8 @@ mpool_export_wasm_env
 if [ -z "${MPOOL_NODE_BIN:-}" ]; then
 	mpool_build
 fi
-# tests/cli.test.js runs the `mpool` CLI of the same build, tests/peer-daemon.test.js its
-# `mpool-peer`.
+# tests/cli.test.js runs the `mpool` CLI of the same build, tests/peer-daemon.test.js and
+# tests/peer-censorship.test.js its `mpool-peer`.
 export MPOOL_BIN="${MPOOL_BIN:-$(mpool_release_dir)/mpool}"
 export MPOOL_PEER_BIN="${MPOOL_PEER_BIN:-$(mpool_release_dir)/mpool-peer}"
 mpool_npm_ci
@@ -30,7 +30,7 @@ case "${MPOOL_CHAIN:-solo}" in
 	solo) suites=(tests/*.test.js) ;;
 	# local.test.js (two GRANDPA validators) and attacks.test.js (pallet rules, chain-independent
 	# and already run on the solochain) stay solochain-only.
-	para) suites=(tests/dev.test.js tests/api.test.js tests/papi.test.js tests/sdk.test.js tests/faults.test.js tests/txpool.test.js tests/peer-safety.test.js tests/cli.test.js tests/censorship.test.js tests/peer-daemon.test.js) ;;
+	para) suites=(tests/dev.test.js tests/api.test.js tests/papi.test.js tests/sdk.test.js tests/faults.test.js tests/txpool.test.js tests/peer-safety.test.js tests/cli.test.js tests/censorship.test.js tests/peer-daemon.test.js tests/peer-censorship.test.js) ;;
 	*) echo "error: MPOOL_CHAIN is solo or para" >&2; exit 2 ;;
 esac
 # The suites spend most of their time waiting for blocks, each against its own nodes on free

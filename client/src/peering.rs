@@ -6,10 +6,10 @@
 
 use crate::{
 	api::{pool_events as ev, runtime::tx as calls, BoundedVec, SettlementItem},
-	chain::{to_account, SignedTx},
+	chain::{to_account, Landed, TipRule, MORTALITY},
 	handshake::{verify_handshake, HandshakeBundle, HandshakeError, Policy, Verified},
 	peer::{Peer, VoucherError},
-	settle_by, tip, AccountId, Balance, BlockNumber, Chain, ChainError, Hash, Ledger, Limits,
+	settle_by, AccountId, Balance, BlockNumber, Chain, ChainError, Hash, Ledger, Limits,
 	PoolId, SignedVoucher, Source, Wait,
 };
 use sp_core::{sr25519, Pair};
@@ -26,6 +26,9 @@ pub struct Settlement {
 	/// The fee the peer paid, tip included.
 	pub fee: Balance,
 	pub tip: Balance,
+	/// Every offer of the transaction, the one that landed last: the best block it was made at
+	/// and its tip (see [`Chain::offer`]). Empty for a voucher of a batch.
+	pub offers: Vec<(BlockNumber, Balance)>,
 	/// Short of deposit, the owner double-spent: the shortfall and how much of it the
 	/// compensation pot paid (the demo chains keep none).
 	pub overdrawn: Option<(Balance, Balance)>,
@@ -104,31 +107,47 @@ pub async fn admit(
 }
 
 impl Chain {
-	/// The peer policy's tip for settling `amount` of `pool_id` now with `tx` (its untipped
-	/// transaction): zero until the last blocks of the window, then enough that stuffing blocks
-	/// to keep it out costs more than the pool's collateral and what is owed (docs/security.md,
-	/// "Censorship"). Zero for a pool the chain no longer has: the chain refuses that settlement.
-	pub async fn policy_tip(
+	/// How a settlement of `amount` of `pool_id` by `signer` with `call` is offered: until its
+	/// deadline (`expiry + SettlementGrace`) with `tip`, or with the peer policy's tip, zero until
+	/// the last blocks of the window and then enough that stuffing blocks to keep it out costs
+	/// more than the pool's collateral and what is owed (docs/security.md, "Censorship"). A pool
+	/// the chain does not have, or whose window is over, gets one untipped offer over the
+	/// transaction's mortality: the chain refuses it by name.
+	async fn settlement_terms<C: subxt::transactions::Payload>(
 		&self,
-		me: &AccountId,
+		signer: &sr25519::Pair,
+		call: &C,
 		pool_id: PoolId,
 		amount: Balance,
-		tx: &SignedTx,
+		tip: Option<Balance>,
 		limits: &Limits,
-	) -> Result<Balance, ChainError> {
-		let Some(pool) = self.pool(pool_id, None).await? else {
-			return Ok(0);
-		};
-		let paid = self.paid(pool_id, me, None).await?;
+	) -> Result<(TipRule, BlockNumber), ChainError> {
+		let me: AccountId = signer.public().into();
 		let best = self.best_number().await?;
-		let blocks_left = settle_by(pool.expiry).saturating_sub(best.saturating_add(1));
-		let per_block = self.tx_per_block(tx).await?;
+		let refused = (TipRule::Fixed(tip.unwrap_or(0)), best.saturating_add(MORTALITY as BlockNumber));
+		let Some(pool) = self.pool(pool_id, None).await? else {
+			return Ok(refused);
+		};
+		let deadline = settle_by(pool.expiry);
+		if deadline <= best.saturating_add(1) {
+			return Ok(refused);
+		}
+		if let Some(tip) = tip {
+			return Ok((TipRule::Fixed(tip), deadline));
+		}
+		let paid = self.paid(pool_id, &me, None).await?;
+		let probe = Self::sign(&self.at_finalized().await?, signer, call, 0)?;
+		let per_block = self.tx_per_block(&probe).await?;
 		let stake = pool.collateral.saturating_add(amount.saturating_sub(paid));
-		Ok(tip::settlement_tip(stake, blocks_left, per_block, limits))
+		Ok((TipRule::Settlement { stake, per_block, limits: *limits }, deadline))
 	}
 
-	/// Settles `signed` as `signer` (the voucher's target), with `tip`, or the policy's tip when
-	/// `None`, and waits as told. Fails with the pallet's error by name if the chain refuses it.
+	/// Settles `signed` as `signer` (the voucher's target) and waits as told: with `tip`, or as
+	/// the peer policy says (`None`): offered untipped, then, while it is still out in the last
+	/// blocks of the window, signed again with the same nonce and the policy's tip for the blocks
+	/// left, replacing the offer in the node's pool ([`Chain::offer`]). Fails with the pallet's
+	/// error by name if the chain refuses it, or [`ChainError::KeptOut`] if no offer got into a
+	/// block of the window.
 	pub async fn settle_voucher(
 		&self,
 		signer: &sr25519::Pair,
@@ -140,16 +159,8 @@ impl Chain {
 		let me: AccountId = signer.public().into();
 		let (pool_id, amount) = (signed.voucher.pool_id, signed.voucher.amount);
 		let call = calls().micropayment_pool().settle(pool_id, amount, signed.signature.clone());
-		let nonce = self.next_nonce(&me).await?;
-		let at = self.at_finalized().await?;
-		let untipped = Self::sign(&at, signer, &call, nonce)?;
-		let tip = match tip {
-			Some(tip) => tip,
-			None => self.policy_tip(&me, pool_id, amount, &untipped, limits).await?,
-		};
-		let tx =
-			if tip == 0 { untipped } else { Self::sign_with_tip(&at, signer, &call, nonce, tip)? };
-		let included = self.submit_signed(&at, &tx, wait).await?;
+		let (rule, deadline) = self.settlement_terms(signer, &call, pool_id, amount, tip, limits).await?;
+		let Landed { included, tip, offers } = self.offer(signer, &call, rule, deadline, wait).await?;
 		let paid = included
 			.find_first::<ev::Settled>()
 			.map(|e| e.paid)
@@ -165,6 +176,7 @@ impl Chain {
 			paid,
 			fee: included.fee,
 			tip,
+			offers,
 			overdrawn,
 			block_hash: included.block_hash,
 		})
@@ -175,12 +187,15 @@ impl Chain {
 	/// Settles `vouchers` (each the best of a different pool, all paying `signer`) in one
 	/// `settle_batch`, untipped, and waits as told: one fee for all, each voucher applied on its
 	/// own (a refused one changes nothing and the others still settle). At most `MaxBatch`
-	/// vouchers. A voucher near its deadline is settled with [`Chain::settle_voucher`] instead,
-	/// whose tip is sized for its own pool.
+	/// vouchers. The batch is offered until block `until` ([`Chain::offer`]; then
+	/// [`ChainError::KeptOut`]): the caller picks the block where the first of its vouchers needs
+	/// a tip, and settles that one with [`Chain::settle_voucher`], whose tip is sized for its own
+	/// pool and whose offer replaces the batch's in the node's pool (same nonce).
 	pub async fn settle_vouchers(
 		&self,
 		signer: &sr25519::Pair,
 		vouchers: &[SignedVoucher],
+		until: BlockNumber,
 		wait: Wait,
 	) -> Result<BatchSettlement, ChainError> {
 		let me: AccountId = signer.public().into();
@@ -193,7 +208,7 @@ impl Chain {
 			})
 			.collect();
 		let call = calls().micropayment_pool().settle_batch(BoundedVec(items));
-		let included = self.submit(signer, &call, wait).await?;
+		let Landed { included, .. } = self.offer(signer, &call, TipRule::Fixed(0), until, wait).await?;
 		let overdrawn: Vec<_> = included
 			.find::<ev::PoolOverdrawn>()
 			.into_iter()
@@ -209,6 +224,7 @@ impl Chain {
 				paid: e.paid,
 				fee: 0,
 				tip: 0,
+				offers: Vec::new(),
 				overdrawn: overdrawn.iter().find(|(id, _)| *id == e.pool_id).map(|(_, o)| *o),
 				block_hash: included.block_hash,
 			})

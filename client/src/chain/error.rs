@@ -1,6 +1,6 @@
 //! Why a request to the node failed, and dispatch errors by their names in the metadata.
 
-use crate::{Balance, Hash};
+use crate::{Balance, BlockNumber, Hash};
 
 /// Why a request to the node failed.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +22,11 @@ pub enum ChainError {
 		/// The fee the signer paid all the same.
 		fee: Balance,
 	},
+	/// No offer of the transaction was in a block by the block before `deadline`: block
+	/// stuffing, or a node that does not include it. The offers (the best block each was made
+	/// at, its tip) may still be in the node's pool.
+	#[error("kept out of every block before #{deadline} (offers, best block and tip: {offers:?})")]
+	KeptOut { deadline: BlockNumber, offers: Vec<(BlockNumber, Balance)> },
 	#[error("cannot decode {0}")]
 	Decode(String),
 	#[error("not found: {0}")]

@@ -7,9 +7,11 @@
 
 mod bundle;
 mod error;
+mod offer;
 mod submit;
 
 pub use error::{error_name, ChainError};
+pub use offer::{Landed, TipRule};
 pub use submit::{Included, PairSigner, SignedTx, Wait, MORTALITY};
 
 use crate::{

@@ -8,9 +8,10 @@ use super::{
 use crate::{api, Balance, Hash};
 use sp_core::{sr25519, Pair};
 use subxt::{
+	client::OnlineClientAtBlockT,
 	config::DefaultExtrinsicParamsBuilder,
 	events::DecodeAsEvent,
-	transactions::{Payload, Signer, TransactionStatus},
+	transactions::{Payload, Signer, TransactionInBlock, TransactionStatus},
 	utils::MultiSignature as SubxtSignature,
 };
 
@@ -151,11 +152,18 @@ impl Chain {
 				_ => {},
 			}
 		};
-		let block_hash = Hash::from(in_block.block_hash().0);
-		let events = in_block.fetch_events().await.map_err(ChainError::from_subxt)?;
-		let metadata = in_block.at().await.map_err(ChainError::from_subxt)?.metadata();
-		outcome(block_hash, events, metadata)
+		finish(in_block).await
 	}
+}
+
+/// A transaction in a block: its events, fee and, if it failed, its error.
+pub(super) async fn finish<C: OnlineClientAtBlockT<ChainConfig>>(
+	in_block: TransactionInBlock<ChainConfig, C>,
+) -> Result<Included, ChainError> {
+	let block_hash = Hash::from(in_block.block_hash().0);
+	let events = in_block.fetch_events().await.map_err(ChainError::from_subxt)?;
+	let metadata = in_block.at().await.map_err(ChainError::from_subxt)?.metadata();
+	outcome(block_hash, events, metadata)
 }
 
 /// The transaction's fee and, if it failed, its error, from its events.

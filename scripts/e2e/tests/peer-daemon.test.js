@@ -7,8 +7,7 @@
 // reaps and forgets them once closed. Outcomes are read from the chain: what the peer was paid,
 // what the pool paid out, and the peer's balance against the fees it paid.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,15 +17,13 @@ import { getPolkadotSigner } from 'polkadot-api/signer';
 import { WebSocket } from 'ws';
 import { HandshakeVerifier, Payer, SessionKey, fromHex, ss58, tokenHex } from '../../../sdk/js/dist/index.js';
 import { closePool, connect, createPool, handshakeBundle, readPool } from '../../../sdk/js/dist/chain.js';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import https from 'node:https';
 import net from 'node:net';
-import { ROOT, freePort, startNode, track } from '../lib/node.js';
+import { startNode } from '../lib/node.js';
+import { settledOk, startDaemon as startPeer, writeConfig as writePeerConfig, writeHls } from '../lib/daemon.js';
 import { caughtUp as nodeCaughtUp, feesPaid as feesPaidAt, nodeFinalized as finalizedAt, transactionsPaid } from '../lib/papi-reads.js';
 
-const PEER_BIN =
-  process.env.MPOOL_PEER_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'release', 'mpool-peer');
-const LOG_DIR = join(ROOT, 'scripts', 'e2e', 'logs');
 const UNIT = 1_000_000_000_000n;
 const PRICE = UNIT; // per segment
 const DEPOSIT = 10n * UNIT;
@@ -51,33 +48,13 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
   const caughtUp = () => nodeCaughtUp(node, client);
   const feesPaid = (who, from, to) => feesPaidAt(node, api, who, from, to);
   const metricsText = async () => (await get('/metrics')).text();
-  const settledOk = (metrics) => Number(/mpool_peer_settlements_total\{result="ok"\} (\d+)/.exec(metrics)?.[1] ?? 0);
   const get = (path, voucher) => fetch(`${base}${path}`, { headers: voucher ? { 'mpool-voucher': voucher } : {} });
 
   /** Starts the daemon (of `at`'s config) and waits until it answers its offer (`at.get`). */
-  const startDaemon = async (name, at = { config, base }) => {
-    const probe = at.get ?? fetch;
-    const log = openSync(join(LOG_DIR, `${name}.log`), 'w');
-    const child = track(spawn(PEER_BIN, ['--config', at.config], { stdio: ['ignore', log, log] }));
-    let exited = null;
-    child.on('exit', (code, signal) => (exited = { code, signal }));
-    const exit = new Promise((ok) => child.once('exit', (code, signal) => ok({ code, signal })));
-    for (let i = 0; ; i++) {
-      assert.equal(exited, null, `mpool-peer exited at start; see scripts/e2e/logs/${name}.log`);
-      try {
-        if ((await probe(`${at.base}/mpool/v1/offer`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      assert.ok(i < 600, `mpool-peer answered nothing in 60 s; see scripts/e2e/logs/${name}.log`);
-      await new Promise((ok) => setTimeout(ok, 100));
-    }
-    return { child, exit };
-  };
+  const startDaemon = (name, at = { config, base }) => startPeer(name, at);
 
   before(async () => {
     await cryptoWaitReady();
-    mkdirSync(LOG_DIR, { recursive: true });
     const keyring = new Keyring({ type: 'sr25519' });
     [alice, bob, charlie] = ['//Alice', '//Bob', '//Charlie'].map((u) => keyring.addFromUri(u));
     owners = ['//Alice', '//Dave', '//Eve'].map((u) => keyring.addFromUri(u));
@@ -88,15 +65,8 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
 
     // The resource: a playlist and its segments; a link out of the directory, which must not be served.
     dir = mkdtempSync(join(tmpdir(), 'mpool-peer-'));
-    const hls = join(dir, 'hls');
-    mkdirSync(hls);
-    let playlist = '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n';
-    for (let i = 0; i < SEGMENTS; i++) {
-      segments.push(randomBytes(64 * 1024));
-      writeFileSync(join(hls, `seg${i}.ts`), segments[i]);
-      playlist += `#EXTINF:2.0,\nseg${i}.ts\n`;
-    }
-    writeFileSync(join(hls, 'index.m3u8'), playlist + '#EXT-X-ENDLIST\n');
+    const { hls, segments: written } = writeHls(dir, SEGMENTS);
+    segments.push(...written);
     writeFileSync(join(dir, 'secret.txt'), 'not for players');
     symlinkSync(join(dir, 'secret.txt'), join(hls, 'escape.ts'));
     ({ config, base } = await writeConfig('bob', '//Bob', hls));
@@ -107,29 +77,8 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
    * A daemon's configuration (its own key, store and port), with `limits` lines appended and
    * `top` lines among the top-level settings.
    */
-  const writeConfig = async (name, suri, hls, limits = [], top = []) => {
-    const keystore = join(dir, `${name}.key`);
-    writeFileSync(keystore, `${suri}\n`);
-    chmodSync(keystore, 0o600);
-    const port = await freePort();
-    const file = join(dir, `${name}.toml`);
-    writeFileSync(
-      file,
-      [
-        `listen = "127.0.0.1:${port}"`,
-        `node = "${node.ws}"`,
-        `keystore = "${keystore}"`,
-        `store = "${join(dir, `${name}.db`)}"`,
-        `price = "${PRICE}"`,
-        'poll_secs = 1',
-        ...top,
-        '[resources]',
-        `demo = "${hls}"`,
-        ...(limits.length ? ['[limits]', ...limits] : []),
-      ].join('\n'),
-    );
-    return { config: file, base: `http://127.0.0.1:${port}` };
-  };
+  const writeConfig = (name, suri, hls, limits = [], top = []) =>
+    writePeerConfig({ dir, node, name, suri, hls, price: PRICE, limits, top });
 
   after(async () => {
     daemon?.child.kill('SIGKILL');

@@ -37,6 +37,9 @@ fn after_help() -> String {
 		 Endpoints: GET /mpool/v1/offer, POST /mpool/v1/session/<resource> (the handshake bundle),\n\
 		 GET /r/<resource>/<file> (paid with a voucher in the `mpool-voucher` header; 402 otherwise),\n\
 		 GET /metrics (Prometheus). Protocol: docs/peer-http.md.\n\n\
+		 Settlements: in batches when the policy says (exposure, `expiry - settle_margin`), alone\n\
+		 with the policy's tip in the last `tip_blocks` of a window, re-signed with the same nonce at\n\
+		 each block a settlement is still out (block stuffing), until final.\n\n\
 		 SIGTERM or Ctrl-C: stops taking requests, settles every voucher held, then exits.\n\
 		 Logs: RUST_LOG (e.g. RUST_LOG=debug).",
 		config::EXAMPLE

@@ -3,7 +3,10 @@
 //! exposure reached, deadline near, pool ended — in `settle_batch`es (one fee for many pools),
 //! or alone with the policy's tip near the deadline. On shutdown it settles everything it holds.
 //! Settlements wait for finality before the store records them as paid, so a reorganisation
-//! cannot make the peer forget a voucher. A pool closed on chain and fully paid is reaped (the
+//! cannot make the peer forget a voucher. A wait is bounded in blocks: a settlement kept out
+//! (block stuffing) is signed again with the same nonce and the policy's tip in the last blocks of
+//! its window, so the tipped offer replaces the untipped one in the node's pool instead of
+//! queueing behind it (`Chain::offer`). A pool closed on chain and fully paid is reaped (the
 //! peer's record deposit comes back) and, once the reap is final, forgotten by the store.
 //!
 //! The store's lock is never held across a call to the node: the server keeps taking vouchers
@@ -91,11 +94,10 @@ async fn round(
 	for (voucher, _) in alone {
 		failed = failed.saturating_add(settle_alone(shared, &voucher).await);
 	}
-	let together: Vec<SignedVoucher> = together.into_iter().map(|(v, _)| v).collect();
 	for part in together.chunks(constants::pool().max_batch.max(1) as usize) {
 		let failures = match part {
 			// One voucher: `settle` is the cheaper call (its tip is zero here).
-			[voucher] => settle_alone(shared, voucher).await,
+			[(voucher, _)] => settle_alone(shared, voucher).await,
 			_ => settle_together(shared, part).await,
 		};
 		failed = failed.saturating_add(failures);
@@ -111,7 +113,8 @@ async fn settle_alone(shared: &Shared, voucher: &SignedVoucher) -> usize {
 		shared.chain.settle_voucher(&shared.pair, voucher, None, &shared.limits, Wait::Finalized).await;
 	match settled {
 		Ok(s) => {
-			tracing::info!(pool = pool_id, amount = s.amount, paid = s.paid, fee = s.fee, tip = s.tip, "settled");
+			let offers = s.offers.len();
+			tracing::info!(pool = pool_id, amount = s.amount, paid = s.paid, fee = s.fee, tip = s.tip, offers, "settled");
 			record(shared, &s).await;
 			0
 		},
@@ -123,9 +126,18 @@ async fn settle_alone(shared: &Shared, voucher: &SignedVoucher) -> usize {
 	}
 }
 
-/// Settles `part` (one voucher per pool) in one `settle_batch`; returns how many failed.
-async fn settle_together(shared: &Shared, part: &[SignedVoucher]) -> usize {
-	match shared.chain.settle_vouchers(&shared.pair, part, Wait::Finalized).await {
+/// Settles `part` (one voucher per pool, with its deadline) in one `settle_batch`, offered until
+/// the first of them enters its tip window: if block stuffing keeps the batch out until then, a
+/// later round settles that voucher alone with its tip, which replaces the batch in the node's
+/// pool. Returns how many failed.
+async fn settle_together(shared: &Shared, part: &[(SignedVoucher, BlockNumber)]) -> usize {
+	let until = part
+		.iter()
+		.map(|(_, deadline)| deadline.saturating_sub(shared.limits.tip_blocks))
+		.min()
+		.unwrap_or_default();
+	let part: Vec<SignedVoucher> = part.iter().map(|(v, _)| v.clone()).collect();
+	match shared.chain.settle_vouchers(&shared.pair, &part, until, Wait::Finalized).await {
 		Ok(batch) => {
 			tracing::info!(
 				vouchers = part.len(),
