@@ -8,6 +8,7 @@
 #                                              # docs/results/ and then, as an explicit last step
 #                                              # (`mpool-sim results-md`), in docs/results.md
 #   MPOOL_RESULTS_SECTION=NAME                 # ... in that section instead of mpool-load-<mode>
+#                                              # (CSV and plots then in a temporary directory)
 #   MPOOL_LOAD_MODES=single scripts/load-test.sh   # one mode only
 #   MPOOL_LOAD_ARGS="--targets 300" scripts/load-test.sh   # more `mpool-sim load` arguments (here
 #                                              # one batch per peer: every voucher a first settlement)
@@ -34,7 +35,9 @@ if [ -z "${MPOOL_SKIP_BUILD:-}" ]; then
 	mpool_build
 fi
 sim="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/mpool-sim"
-if [ -n "${MPOOL_UPDATE_DOCS:-}" ]; then
+# docs/results/ holds the CSV and plots of the default sections (mpool-load-<mode>); a run for
+# another section (MPOOL_RESULTS_SECTION) keeps its own in a temporary directory.
+if [ -n "${MPOOL_UPDATE_DOCS:-}" ] && [ -z "${MPOOL_RESULTS_SECTION:-}" ]; then
 	out_dir=docs/results
 else
 	out_dir="$(mktemp -d)"

@@ -7,16 +7,16 @@
 #   solochain runtime, which both runtimes share);
 # - `BlockExecutionWeight` and `ExtrinsicBaseWeight` (`benchmark overhead`) of each runtime;
 # - the database weights of each node (`benchmark storage` on the same state, the dev chain's plus
-#   POOLS pools with one settled peer each: scripts/bench/bench-state.mjs): ParityDb, the solochain
-#   node's database, and RocksDB, the parachain node's (omni-node's default);
+#   POOLS pools with one settled peer each: scripts/bench/bench-state.mjs), ParityDb for both nodes
+#   (`mpool-para-node` makes it its default): without the proof recorder for the solochain, with
+#   it for the parachain, whose collator records every block's proof;
 # - FRAME's baseline `sr25519_verification` (docs/results/baseline-sr25519-weights.rs.txt), the
 #   yardstick `settle` is compared with;
 # - a profile of `settle`: its stages measured alone (the pallet's extra benchmarks `stage_*`,
 #   docs/results/settle-stages-weights.rs.txt).
 #
-# One binary does it all: `mpool-node` built with `runtime-benchmarks` and `rocksdb-weights` (so that
-# this build alone can open a RocksDB database; the node users run has neither). `benchmark storage`
-# needs a node's database, so that build is needed anyway; its `benchmark pallet` and `benchmark
+# One binary does it all: `mpool-node` built with `runtime-benchmarks` (the node users run has
+# it not). `benchmark storage` needs a node's database, so that build is needed anyway; its `benchmark pallet` and `benchmark
 # overhead` take a runtime's wasm (`--runtime`) as frame-omni-bencher does, which is how the
 # parachain runtime is measured without building a second benchmarking node.
 #
@@ -41,8 +41,8 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/mpool-weights.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 stage() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 
-log "cargo build --release -p micropayment-pool-node --features runtime-benchmarks,rocksdb-weights"
-cargo build --release --locked -p micropayment-pool-node --features runtime-benchmarks,rocksdb-weights
+log "cargo build --release -p micropayment-pool-node --features runtime-benchmarks"
+cargo build --release --locked -p micropayment-pool-node --features runtime-benchmarks
 
 # The FRAME pallets each runtime configures; the pool pallet is measured once (below).
 frame_pallets=(
@@ -156,11 +156,12 @@ if stage storage; then
 	bench_storage paritydb runtime/src/weights --disable-pov-recorder
 fi
 
-# The same state on RocksDB, the database of `mpool-para-node` (omni-node's default), measured
-# with this build: a benchmarking build of the collator would compile the relay-chain client again.
+# The same state and database with the proof recorder on, as a collator builds a block: the
+# parachain node's costs (`mpool-para-node` defaults to ParityDb), measured with this build: a
+# benchmarking build of the collator would compile the relay-chain client again.
 if stage para-storage; then
-	log "benchmark storage on RocksDB (the parachain node's database)"
-	bench_storage rocksdb runtime/parachain/src/weights
+	log "benchmark storage on ParityDb with the proof recorder (the parachain node's)"
+	bench_storage paritydb runtime/parachain/src/weights
 fi
 
 if stage para; then

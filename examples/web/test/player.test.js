@@ -8,7 +8,7 @@
 // Last, a page reloaded mid-stream pays on from the session it kept in IndexedDB.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join } from 'node:path';
@@ -21,7 +21,8 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { getPolkadotSigner } from 'polkadot-api/signer';
 import { SessionKey, ss58, toHex } from '@mpool/sdk';
 import { connect, createPool, readPool } from '@mpool/sdk/chain';
-import { ROOT, freePort, startNode, track } from '../../../scripts/e2e/lib/node.js';
+import { writeConfig } from '../../../scripts/e2e/lib/daemon.js';
+import { ROOT, startNode, track } from '../../../scripts/e2e/lib/node.js';
 import { caughtUp, feesPaid as feesPaidAt, nodeFinalized as finalizedAt } from '../../../scripts/e2e/lib/papi-reads.js';
 import { makeRendition } from '../rendition.mjs';
 
@@ -146,25 +147,16 @@ describe('hls.js pays mpool-peer daemons per segment, in headless Chromium', { t
     ({ client, api } = connect(node.ws, { websocketClass: WebSocket }));
     origin = await startOrigin(join(dir, 'origin'));
     for (const [name, media] of [['Bob', 'origin'], ['Charlie', 'corrupt'], ['Dave', 'origin']]) {
-      const keystore = join(dir, `${name}.key`);
-      writeFileSync(keystore, `//${name}\n`);
-      chmodSync(keystore, 0o600);
-      const port = await freePort();
-      const config = join(dir, `${name}.toml`);
-      writeFileSync(
-        config,
-        [
-          `listen = "127.0.0.1:${port}"`,
-          `node = "${node.ws}"`,
-          `keystore = "${keystore}"`,
-          `store = "${join(dir, `${name}-vouchers.db`)}"`,
-          `price = "${PRICE}"`,
-          'poll_secs = 1',
-          '[resources]',
-          `"${stream.resource}" = "${join(dir, media)}"`,
-        ].join('\n'),
-      );
-      const d = { name, url: `http://127.0.0.1:${port}`, config, starts: 0, account: ss58(keyring.addFromUri(`//${name}`).publicKey) };
+      const { config, base } = await writeConfig({
+        dir,
+        node,
+        name,
+        suri: `//${name}`,
+        hls: join(dir, media),
+        price: PRICE,
+        resource: stream.resource,
+      });
+      const d = { name, url: base, config, starts: 0, account: ss58(keyring.addFromUri(`//${name}`).publicKey) };
       daemons.push(d);
       await startDaemon(d);
     }

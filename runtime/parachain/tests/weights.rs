@@ -1,8 +1,9 @@
 //! Both runtimes charge weights measured on their own wasm: every pallet with a
 //! benchmarked `WeightInfo` uses the runtime's generated file (no `()`, no Substrate reference
 //! machine's `SubstrateWeight`), the block and transaction base costs are `benchmark overhead`'s,
-//! and the database costs are `benchmark storage`'s: ParityDb for the solochain, RocksDB (omni-node's
-//! database) for the parachain.
+//! and the database costs are `benchmark storage`'s on ParityDb, both nodes' database: without the
+//! proof recorder for the solochain, with it for the parachain (its collator records every block's
+//! proof).
 
 use core::any::type_name;
 use frame_support::{
@@ -83,8 +84,8 @@ fn block_limits_use_the_measured_base_costs() {
 	);
 	check_db(
 		<para::Runtime as frame_system::Config>::DbWeight::get(),
-		para::weights::RocksDbWeight::get(),
-		constants::RocksDbWeight::get(),
+		para::weights::ParityDbWeight::get(),
+		constants::ParityDbWeight::get(),
 		"parachain",
 	);
 }

@@ -1,5 +1,6 @@
 // `mpool-peer`, the paid peer daemon, for the suites that run it beside a dev node
-// (tests/peer-daemon.test.js, tests/peer-censorship.test.js): a resource to serve, a
+// (tests/peer-daemon.test.js, tests/peer-censorship.test.js, and the player's in
+// examples/web/test): a resource to serve, a
 // configuration of its own (key, store, port), a start that waits until it answers, and its
 // metrics.
 import assert from 'node:assert/strict';
@@ -33,11 +34,11 @@ export function writeHls(dir, count) {
 
 /**
  * A daemon's configuration in `dir` (its own key `suri`, store and port, following `node`,
- * serving `hls` as resource `demo` at `price` per segment, polling every second), with `limits`
+ * serving `hls` as `resource` (default `demo`) at `price` per segment, polling every second), with `limits`
  * lines appended and `top` lines among the top-level settings. Returns { config, base }: the
  * file, and the daemon's URL.
  */
-export async function writeConfig({ dir, node, name, suri, hls, price, limits = [], top = [] }) {
+export async function writeConfig({ dir, node, name, suri, hls, price, resource = 'demo', limits = [], top = [] }) {
   const keystore = join(dir, `${name}.key`);
   writeFileSync(keystore, `${suri}\n`);
   chmodSync(keystore, 0o600);
@@ -54,7 +55,7 @@ export async function writeConfig({ dir, node, name, suri, hls, price, limits = 
       'poll_secs = 1',
       ...top,
       '[resources]',
-      `demo = "${hls}"`,
+      `"${resource}" = "${hls}"`,
       ...(limits.length ? ['[limits]', ...limits] : []),
     ].join('\n'),
   );

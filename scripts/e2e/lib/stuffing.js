@@ -8,6 +8,8 @@
 // included) and its proof size (`BlockWeights`: every extrinsic books its length as proof too,
 // which is what binds on the parachain, whose blocks are limited by the PoV).
 import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
+import { getPolkadotSigner } from 'polkadot-api/signer';
 import { fromHex, ss58, toHex } from '../../../sdk/js/dist/index.js';
 
 const UNIT = 1_000_000_000_000n;
@@ -23,10 +25,11 @@ export const prefixAt = (x) => [1, 2, 4, 5 + (x[0] >> 2)][x[0] & 3];
 
 /**
  * Starts stuffing: two remarks queued ahead, one more at every new best block up to `until`
- * (a block number). `attacker` sends the big remarks, `filler` the empty ones (keyring pairs;
- * `signer(pair)` makes their transaction signers). `settlementLength` is the length of the
+ * (a block number). //Ferdie (the returned `attacker`) sends the big remarks, //Dave the empty
+ * ones. `settlementLength` is the length of the
  * settlement the stuffing is to keep out: a filler must be shorter, or the slack it packs could
  * still take one. Returns:
+ * - `attacker`: the keyring pair of the big remarks' sender;
  * - `stuffedIn`: the best blocks a big remark got into (filled as it goes);
  * - `fillerErrors`: why the node refused fillers (filled as it goes);
  * - `watch(tx, onBlock)`: submits a transaction of the caller's and reports the best blocks it
@@ -35,7 +38,10 @@ export const prefixAt = (x) => [1, 2, 4, 5 + (x[0] >> 2)][x[0] & 3];
  * - `drain()`: waits, bounded in blocks, until the attacker's queued remarks are finalized;
  * - `attackerSpent()`: what both accounts lost since the start, at the finalized block.
  */
-export async function startStuffing({ client, api, node, attacker, filler, signer, until, settlementLength }) {
+export async function startStuffing({ client, api, node, until, settlementLength }) {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const [attacker, filler] = ['//Ferdie', '//Dave'].map((u) => keyring.addFromUri(u));
+  const signer = (pair) => getPolkadotSigner(pair.publicKey, 'Sr25519', (payload) => pair.sign(payload));
   const total = async (who, at = 'best') => {
     const { data } = await api.query.System.Account.getValue(ss58(who.publicKey), { at });
     return data.free + data.reserved;
@@ -112,6 +118,7 @@ export async function startStuffing({ client, api, node, attacker, filler, signe
   });
 
   return {
+    attacker,
     stuffedIn,
     fillerErrors,
     watch,

@@ -26,7 +26,7 @@ const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 describe('block stuffing against settlements in their window (dev chain)', { timeout: 600_000 }, () => {
   let node, client, api, verifier, genesis;
-  let alice, bob, charlie, dave, ferdie;
+  let alice, bob, charlie;
 
   const signer = (pair) => getPolkadotSigner(pair.publicKey, 'Sr25519', (payload) => pair.sign(payload));
   const finalized = async () => (await client.getFinalizedBlock()).number;
@@ -34,7 +34,7 @@ describe('block stuffing against settlements in their window (dev chain)', { tim
   before(async () => {
     await cryptoWaitReady();
     const keyring = new Keyring({ type: 'sr25519' });
-    [alice, bob, charlie, dave, ferdie] = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Ferdie'].map((u) => keyring.addFromUri(u));
+    [alice, bob, charlie] = ['//Alice', '//Bob', '//Charlie'].map((u) => keyring.addFromUri(u));
     node = await startNode('censorship', ['--dev']);
     client = createClient(getWsProvider(node.ws, { websocketClass: WebSocket }));
     api = client.getTypedApi(mpool);
@@ -73,9 +73,6 @@ describe('block stuffing against settlements in their window (dev chain)', { tim
       client,
       api,
       node,
-      attacker: ferdie,
-      filler: dave,
-      signer,
       until: deadline,
       settlementLength: charlieTx.length,
     });

@@ -30,7 +30,7 @@ use micropayment_pool_client::{
 };
 use sp_core::{sr25519, Pair};
 use std::{
-	collections::HashMap,
+	collections::{HashMap, HashSet},
 	fmt::Write as _,
 	path::PathBuf,
 	sync::Arc,
@@ -592,7 +592,8 @@ async fn watch(
 	stall: Duration,
 ) -> anyhow::Result<()> {
 	let mut heads = metrics::subscribe_best_heads(&chain).await?;
-	let mut last_number: Option<u32> = None;
+	// Every block read, so that a new best block's unread ancestors are read too.
+	let mut read: HashSet<Hash> = HashSet::new();
 	let mut finished = false;
 	let mut last_progress = Instant::now();
 	loop {
@@ -608,19 +609,22 @@ async fn watch(
 		if let Some(header) = next {
 			let header = header.map_err(|e| anyhow!("head subscription: {e}"))?;
 			let at = Instant::now();
-			let number = header.block_number();
-			// Blocks the subscription skipped, by number.
-			let mut hashes = Vec::new();
-			if let Some(last) = last_number {
-				for n in last + 1..number {
-					if let Some(h) = chain.block_hash(n).await? {
-						hashes.push((n, h));
-					}
+			// The new best block and its ancestors not read yet: blocks the subscription skipped,
+			// and the blocks of a new branch after a reorganisation (asynchronous backing can
+			// replace a best block), whose numbers were read already on the old branch.
+			let mut hashes = vec![(header.block_number(), header.hash())];
+			let mut parent = header.parent_hash;
+			while !read.is_empty() && !read.contains(&parent) {
+				let Ok(ancestor) = chain.header(Some(parent)).await else { break };
+				hashes.push((ancestor.block_number(), parent));
+				if ancestor.block_number() == 0 {
+					break;
 				}
+				parent = ancestor.parent_hash;
 			}
-			hashes.push((number, header.hash()));
-			last_number = Some(number);
+			hashes.reverse();
 			for (n, hash) in hashes {
+				read.insert(hash);
 				let (ours, settled) = read_block(&chain, hash, at, &index, &seen).await?;
 				if ours > 0 {
 					last_progress = at;

@@ -2,8 +2,9 @@
 //! `scripts/bench/weights.sh` (docs/results.md gives the machine, the date and the figures).
 //! Every other file here is generated; regenerate rather than edit. The micropayment pool's weights
 //! live in its pallet (`pallet_micropayment_pool::weights`), measured on the solochain runtime.
-//! The database costs are RocksDB's (omni-node's database), measured on the state the solochain's
-//! ParityDb costs are measured on (its dev state and 100,000 pools with a paid peer each).
+//! The database costs are ParityDb's (`mpool-para-node`'s default database) with the proof
+//! recorder on, as a collator builds a block, measured on the state the solochain's are measured on
+//! (its dev state and 100,000 pools with a paid peer each).
 
 pub mod block_weights;
 pub mod cumulus_pallet_parachain_system;
@@ -16,8 +17,8 @@ pub mod pallet_timestamp;
 pub mod pallet_transaction_payment;
 // The storage benchmark's template puts doc comments on the fields of a struct expression.
 #[allow(unused_doc_comments)]
-pub mod rocksdb_weights;
+pub mod paritydb_weights;
 
 pub use block_weights::BlockExecutionWeight;
 pub use extrinsic_weights::ExtrinsicBaseWeight;
-pub use rocksdb_weights::constants::RocksDbWeight;
+pub use paritydb_weights::constants::ParityDbWeight;

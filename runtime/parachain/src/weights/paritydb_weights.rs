@@ -1,9 +1,9 @@
 
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
-//! DATE: 2026-12-05 (Y/M/D)
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! DATE: 2026-12-07 (Y/M/D)
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //!
-//! DATABASE: `RocksDb`, RUNTIME: `Micropayment Pool Development`
+//! DATABASE: `ParityDb`, RUNTIME: `Micropayment Pool Development`
 //! BLOCK-NUM: `Number(0)`
 //! SKIP-WRITE: `false`, SKIP-READ: `false`, WARMUPS: `1`
 //! STATE-VERSION: `V1`, STATE-CACHE-SIZE: ``
@@ -11,15 +11,15 @@
 //! METRIC: `Average`, WEIGHT-MUL: `1.0`, WEIGHT-ADD: `0`
 
 // Executed Command:
-//   /root/.cache/mpool-h/target/release/mpool-node
+//   /root/.cache/mpool-ci/target/release/mpool-node
 //   benchmark
 //   storage
 //   --chain
-//   /tmp/mpool-weights.qvBOsK/bench-spec.json
+//   /tmp/pdb/solo-bench-spec.json
 //   --base-path
-//   /tmp/mpool-weights.qvBOsK/db-rocksdb
+//   /tmp/pdb/db-paritydb
 //   --database
-//   rocksdb
+//   paritydb
 //   --state-version
 //   1
 //   --batch-size
@@ -27,51 +27,51 @@
 //   --weight-path
 //   runtime/parachain/src/weights
 
-/// Storage DB weights for the `Micropayment Pool Development` runtime and `RocksDb`.
+/// Storage DB weights for the `Micropayment Pool Development` runtime and `ParityDb`.
 pub mod constants {
 	use frame_support::weights::constants;
 	use sp_core::parameter_types;
 	use sp_weights::RuntimeDbWeight;
 
 	parameter_types! {
-		/// By default, Substrate uses `RocksDB`, so this will be the weight used throughout
-		/// the runtime.
-		pub const RocksDbWeight: RuntimeDbWeight = RuntimeDbWeight {
+		/// `ParityDB` can be enabled with a feature flag, but is still experimental. These weights
+		/// are available for brave runtime engineers who may want to try this out as default.
+		pub const ParityDbWeight: RuntimeDbWeight = RuntimeDbWeight {
 			/// Time to read one storage item.
 			/// Calculated by multiplying the *Average* of all values with `1.0` and adding `0`.
 			///
 			/// Stats nanoseconds:
-			///   Min, Max: 2_018, 2_407_002
-			///   Average:  23_678
-			///   Median:   22_086
-			///   Std-Dev:  28854.03
+			///   Min, Max: 921, 2_368_162
+			///   Average:  6_828
+			///   Median:   6_089
+			///   Std-Dev:  19102.61
 			///
 			/// Percentiles nanoseconds:
-			///   99th: 45_117
-			///   95th: 30_634
-			///   75th: 25_185
-			read: 23_678 * constants::WEIGHT_REF_TIME_PER_NANOS,
+			///   99th: 10_456
+			///   95th: 8_283
+			///   75th: 6_821
+			read: 6_828 * constants::WEIGHT_REF_TIME_PER_NANOS,
 
 			/// Time to write one storage item.
 			/// Calculated by multiplying the *Average* of all values with `1.0` and adding `0`.
 			///
 			/// Stats nanoseconds:
-			///   Min, Max: 25_479, 65_162
-			///   Average:  52_565
-			///   Median:   54_162
-			///   Std-Dev:  7845.44
+			///   Min, Max: 15_006, 23_255
+			///   Average:  19_723
+			///   Median:   19_940
+			///   Std-Dev:  1507.37
 			///
 			/// Percentiles nanoseconds:
-			///   99th: 65_162
-			///   95th: 64_009
-			///   75th: 57_428
-			write: 52_565 * constants::WEIGHT_REF_TIME_PER_NANOS,
+			///   99th: 23_255
+			///   95th: 21_825
+			///   75th: 20_673
+			write: 19_723 * constants::WEIGHT_REF_TIME_PER_NANOS,
 		};
 	}
 
 	#[cfg(test)]
 	mod test_db_weights {
-		use super::constants::RocksDbWeight as W;
+		use super::constants::ParityDbWeight as W;
 		use sp_weights::constants;
 
 		/// Checks that all weights exist and have sane values.
