@@ -206,8 +206,9 @@ impl Chain {
 		}
 	}
 
-	/// Balances of `who` at `at` or the best block (`System.Account`, decoded by the metadata).
-	pub async fn account_data(&self, who: &AccountId, at: Option<Hash>) -> Result<AccountData, ChainError> {
+	/// `System.Account` of `who` at `at` or the best block, decoded by the metadata: its nonce
+	/// and balances (zero for an account the chain does not hold).
+	async fn account_info(&self, who: &AccountId, at: Option<Hash>) -> Result<(u32, AccountData), ChainError> {
 		let at = self.at_or_best(at).await?;
 		let address = runtime::storage().system().account();
 		let info = at
@@ -219,8 +220,22 @@ impl Chain {
 			.transpose()
 			.map_err(ChainError::from_subxt)?;
 		Ok(info
-			.map(|i| AccountData { free: i.data.free, reserved: i.data.reserved, frozen: i.data.frozen })
+			.map(|i| {
+				(i.nonce, AccountData { free: i.data.free, reserved: i.data.reserved, frozen: i.data.frozen })
+			})
 			.unwrap_or_default())
+	}
+
+	/// Balances of `who` at `at` or the best block (`System.Account`, decoded by the metadata).
+	pub async fn account_data(&self, who: &AccountId, at: Option<Hash>) -> Result<AccountData, ChainError> {
+		Ok(self.account_info(who, at).await?.1)
+	}
+
+	/// The nonce of `who` in the state of block `at` (the best block by default): the nonce its
+	/// next transaction takes, not counting those waiting in the node's pool
+	/// ([`Chain::next_nonce`] counts them).
+	pub async fn account_nonce(&self, who: &AccountId, at: Option<Hash>) -> Result<u32, ChainError> {
+		Ok(self.account_info(who, at).await?.0)
 	}
 
 	/// Free balance of `who` at the best block.

@@ -56,22 +56,6 @@ fn transient(message: &str) -> bool {
 }
 
 impl Chain {
-	/// The nonce of `who` in the state of block `at` (the best block by default): the nonce its
-	/// next transaction takes, not counting those waiting in the node's pool.
-	pub async fn account_nonce(&self, who: &AccountId, at: Option<Hash>) -> Result<u32, ChainError> {
-		let at = self.at_or_best(at).await?;
-		let address = super::runtime::storage().system().account();
-		let info = at
-			.storage()
-			.try_fetch(address, (super::to_api_account(who),))
-			.await
-			.map_err(ChainError::from_subxt)?
-			.map(|value| value.decode())
-			.transpose()
-			.map_err(ChainError::from_subxt)?;
-		Ok(info.map_or(0, |i| i.nonce))
-	}
-
 	/// The best block: its hash and number.
 	pub async fn best_head(&self) -> Result<(Hash, BlockNumber), ChainError> {
 		let header = self.header(None).await?;
