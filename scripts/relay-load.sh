@@ -51,7 +51,8 @@ mpool-para-node build-spec --chain local 2>/dev/null >"$work/para-plain.json"
 	' "$work/para-plain.json"
 )
 mpool-para-node build-spec --chain "$work/para-plain.json" --raw 2>/dev/null >"$work/para-raw.json"
-node scripts/bench/bench-state.mjs "$work/para-raw.json" "$work/para-spec.json" "$pools"
+# The parachain runtime names the pool pallet `Micropayments` (runtime/parachain/src/lib.rs).
+MPOOL_POOL_PREFIX=Micropayments node scripts/bench/bench-state.mjs "$work/para-raw.json" "$work/para-spec.json" "$pools"
 rm "$work/para-plain.json" "$work/para-raw.json"
 # The validation code validators run: the runtime's compressed wasm, as registered at genesis.
 mpool-para-node export-genesis-wasm --chain "$work/para-spec.json" 2>/dev/null \

@@ -78,12 +78,22 @@ pub struct Policy {
 	pub now: BlockNumber,
 	/// The peer's limits: freshness, margins, exposure ([`Limits::default`] unless set).
 	pub limits: Limits,
+	/// The pool pallet's storage prefix on the peer's chain ([`crate::PoolPallet::prefix`] of
+	/// [`crate::Chain::pallet`]): where the proof must show the pool.
+	pub pallet_prefix: Vec<u8>,
 }
 
 impl Policy {
-	/// The default limits for peer `me` serving `resource_id` at head `now`.
+	/// The default limits for peer `me` serving `resource_id` at head `now`, on a chain whose
+	/// pool pallet has the demo runtimes' storage prefix.
 	pub fn new(me: AccountId, resource_id: impl Into<Vec<u8>>, now: BlockNumber) -> Self {
-		Self { me, resource_id: resource_id.into(), now, limits: Limits::default() }
+		Self {
+			me,
+			resource_id: resource_id.into(),
+			now,
+			limits: Limits::default(),
+			pallet_prefix: crate::PoolPallet::demo().prefix().to_vec(),
+		}
 	}
 }
 
@@ -225,7 +235,7 @@ pub fn verify_handshake(
 	policy: &Policy,
 ) -> Result<Verified, HandshakeError> {
 	// The checks that need no trusted node, in the code the JS SDK runs as wasm.
-	let (proven, view) = bundle.view(policy.me.as_ref())?;
+	let (proven, view) = bundle.view(policy.me.as_ref(), &policy.pallet_prefix)?;
 	if proven.block_hash != trusted {
 		return Err(HandshakeError::UnknownBlock {
 			number: proven.number,

@@ -30,6 +30,7 @@ pub mod api;
 pub mod chain;
 mod durable;
 pub mod handshake;
+pub mod pallet;
 pub mod peer;
 pub mod peering;
 pub mod transport;
@@ -37,6 +38,7 @@ pub mod verify;
 pub mod viewer;
 
 pub use chain::{Chain, ChainError, Included, Wait};
+pub use pallet::{PoolCall, PoolPallet};
 pub use handshake::{
 	chain_view, verify_handshake, BundleExt, HandshakeBundle, HandshakeError, Policy, PoolTerms,
 	Verified,
@@ -82,66 +84,27 @@ impl HeaderExt for Header {
 /// The pallet's pool record, as the runtime stores it (generated from its metadata).
 pub type PoolRecord = api::Pool<subxt::utils::AccountId32, Balance, BlockNumber>;
 
-/// The pallet's constants as the runtime's metadata gives them (`client/metadata/`): what the
-/// offline checks of this crate use. [`Chain::connect`] refuses a node whose runtime differs.
+/// The demo runtimes' pool constants (the checked-in metadata's), for offline use; a connected
+/// [`Chain`] reads its runtime's own ([`Chain::pallet`]).
 pub mod constants {
-	use crate::BlockNumber;
-	use std::sync::OnceLock;
-
-	/// The pallet constants the client's rules depend on.
-	#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-	pub struct PoolConstants {
-		/// `SettlementGrace`: blocks after expiry during which vouchers still settle.
-		pub settlement_grace: BlockNumber,
-		/// `CompensationShare`, in parts per billion.
-		pub compensation_share: u32,
-		/// `MaxBatch`: most vouchers in one `settle_batch`.
-		pub max_batch: u32,
-		/// `MaxResourceIdLen`.
-		pub max_resource_id_len: u32,
-	}
-
-	impl PoolConstants {
-		/// Reads them from `metadata`; `None` if the pallet or a constant is missing.
-		pub fn from_metadata(metadata: &subxt::metadata::Metadata) -> Option<Self> {
-			use codec::Decode;
-			let pallet = metadata.pallet_by_name("MicropaymentPool")?;
-			let get = |name: &str| {
-				let value = pallet.constant_by_name(name)?.value();
-				u32::decode(&mut &value[..]).ok()
-			};
-			Some(Self {
-				settlement_grace: get("SettlementGrace")?,
-				compensation_share: get("CompensationShare")?,
-				max_batch: get("MaxBatch")?,
-				max_resource_id_len: get("MaxResourceIdLen")?,
-			})
-		}
-	}
+	pub use crate::pallet::PoolConstants;
 
 	/// The constants of the metadata this crate was generated from.
 	pub fn pool() -> PoolConstants {
-		static CONSTANTS: OnceLock<PoolConstants> = OnceLock::new();
-		*CONSTANTS.get_or_init(|| {
-			use codec::Decode;
-			let bytes: &[u8] = include_bytes!("../metadata/micropayment-pool.scale");
-			let metadata = subxt::metadata::Metadata::decode(&mut &bytes[..])
-				.expect("the checked-in metadata decoded at build time in `api`; qed");
-			PoolConstants::from_metadata(&metadata)
-				.expect("`runtime/tests/metadata.rs` checks the file is the runtime's, which has the pallet; qed")
-		})
+		crate::pallet::PoolPallet::demo().constants
 	}
 }
 
-/// Blocks after a pool's expiry during which its vouchers still settle: the runtime's
-/// `SettlementGrace`. A peer serves only before expiry, but may settle until
+/// Blocks after a pool's expiry during which its vouchers still settle: the demo runtimes'
+/// `SettlementGrace` (a connected chain's: [`PoolPallet::constants`] of [`Chain::pallet`]). A peer serves only before expiry, but may settle until
 /// [`settle_by`]`(expiry)`; the pool closes only from then on.
 pub fn settlement_grace() -> BlockNumber {
 	constants::pool().settlement_grace
 }
 
 /// The first block at which a pool that expires at `expiry` no longer settles vouchers
-/// (`expiry + SettlementGrace`, exclusive) and may be closed.
+/// (`expiry + SettlementGrace`, exclusive) and may be closed, on the demo runtimes (a connected
+/// chain's: [`Chain::settle_by`]).
 pub fn settle_by(expiry: BlockNumber) -> BlockNumber {
 	expiry.saturating_add(settlement_grace())
 }

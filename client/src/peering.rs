@@ -9,7 +9,7 @@ use crate::{
 	chain::{to_account, Landed, TipRule, MORTALITY},
 	handshake::{verify_handshake, HandshakeBundle, HandshakeError, Policy, Verified},
 	peer::{Peer, VoucherError},
-	settle_by, AccountId, Balance, BlockNumber, Chain, ChainError, Hash, Ledger, Limits,
+	AccountId, Balance, BlockNumber, Chain, ChainError, Hash, Ledger, Limits,
 	PoolId, SignedVoucher, Source, Wait,
 };
 use sp_core::{sr25519, Pair};
@@ -93,7 +93,13 @@ pub async fn admit(
 	// The peer's head: the block its node finalized last (freshness is measured from it).
 	let head = chain.finalized_head().await?;
 	let now = chain.block_number(head).await?;
-	let policy = Policy { me: me.clone(), resource_id: resource.to_vec(), now, limits: *limits };
+	let policy = Policy {
+		me: me.clone(),
+		resource_id: resource.to_vec(),
+		now,
+		limits: *limits,
+		pallet_prefix: chain.pallet().prefix().to_vec(),
+	};
 	let verified = verify_handshake(bundle, trusted, &policy)?;
 	let view = chain.pool_view(bundle.pool_id, me, Some(head)).await?;
 	let mut ledger = verified.ledger.clone();
@@ -128,7 +134,7 @@ impl Chain {
 		let Some(pool) = self.pool(pool_id, None).await? else {
 			return Ok(refused);
 		};
-		let deadline = settle_by(pool.expiry);
+		let deadline = self.settle_by(pool.expiry);
 		if deadline <= best.saturating_add(1) {
 			return Ok(refused);
 		}

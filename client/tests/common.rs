@@ -47,13 +47,18 @@ pub fn pool(deposit: u128, collateral: u128, expiry: u32) -> PoolRecord {
 /// A state with `pool` (if any), Bob's paid record (if any) and 2,000 unrelated entries, and a
 /// bundle proving both keys for Bob; returns the bundle and its (trusted) block hash.
 pub fn bundle(pool: Option<&PoolRecord>, paid: Option<u128>) -> (HandshakeBundle, Hash) {
+	bundle_under(PALLET_PREFIX, pool, paid)
+}
+
+/// [`bundle`] on a runtime whose pool pallet has storage prefix `prefix`.
+pub fn bundle_under(prefix: &[u8], pool: Option<&PoolRecord>, paid: Option<u128>) -> (HandshakeBundle, Hash) {
 	let mut state = BTreeMap::new();
 	for i in 0u32..2_000 {
 		let key = sp_crypto_hashing::blake2_256(&i.to_le_bytes()).to_vec();
 		state.insert(key, vec![i as u8; 40]);
 	}
-	let pool_key = pool_key(PALLET_PREFIX, POOL).to_vec();
-	let paid_key = paid_key(PALLET_PREFIX, POOL, bob().as_ref()).to_vec();
+	let pool_key = pool_key(prefix, POOL).to_vec();
+	let paid_key = paid_key(prefix, POOL, bob().as_ref()).to_vec();
 	if let Some(pool) = pool {
 		state.insert(pool_key.clone(), pool.encode());
 	}

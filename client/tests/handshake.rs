@@ -46,6 +46,18 @@ fn valid_bundle_yields_the_pool_terms() {
 }
 
 #[test]
+fn the_pallet_prefix_is_the_peers_chains() {
+	// A runtime that names the pool pallet `Micropayments` keeps its records under that prefix:
+	// a peer of that chain checks the proof there, and a peer reading under another prefix
+	// finds no proof of the pool (it never takes the prefix from the viewer).
+	let (bundle, trusted) = bundle_under(b"Micropayments", Some(&pool(100, 150, 500)), Some(30));
+	let theirs = Policy { pallet_prefix: b"Micropayments".to_vec(), ..policy() };
+	let verified = verify_handshake(&bundle, trusted, &theirs).expect("valid under its prefix");
+	assert_eq!((verified.terms.deposit, verified.terms.paid_to_me), (100, 30));
+	assert_eq!(refused(&bundle, trusted, &policy()), Err("BadProof"));
+}
+
+#[test]
 fn absent_paid_record_is_proven_zero() {
 	let (bundle, trusted) = bundle(Some(&pool(100, 150, 500)), None);
 	assert_eq!(verify_handshake(&bundle, trusted, &policy()).map(|v| v.terms.paid_to_me), Ok(0));

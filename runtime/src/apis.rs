@@ -6,7 +6,7 @@ use crate::benchmarks;
 #[cfg(feature = "try-runtime")]
 use crate::configs;
 use crate::{
-	genesis_config_presets, AccountId, Aura, Balance, Block, Executive, Grandpa, MicropaymentPool,
+	genesis_config_presets, AccountId, Aura, Balance, Block, Executive, Grandpa,
 	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
 	VERSION,
 };

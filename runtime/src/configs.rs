@@ -87,4 +87,4 @@ impl pallet_timestamp::Config for Runtime {
 micropayment_pool_runtime_common::impl_balances_and_fees_config!();
 
 // The same pool on both chains: deposits, durations, grace, compensation share and weights.
-micropayment_pool_runtime_common::impl_micropayment_pool_config!();
+micropayment_pool_runtime_common::impl_micropayment_pool_config!(MicropaymentPool);

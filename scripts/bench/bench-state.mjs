@@ -32,6 +32,10 @@ if (!Number.isSafeInteger(pools) || pools <= 0) {
 	process.exit(2);
 }
 
+// The pool pallet's storage prefix in the runtime whose spec is filled: the metadata's types
+// are the same in both demo runtimes, but the parachain names the pallet `Micropayments`.
+const POOL_PREFIX = process.env.MPOOL_POOL_PREFIX ?? 'MicropaymentPool';
+
 const registry = new TypeRegistry();
 const metadata = new Metadata(
 	registry,
@@ -44,7 +48,8 @@ function entry(palletName, itemName) {
 	const pallet = latest.pallets.find((p) => p.name.toString() === palletName);
 	const item = pallet?.storage.unwrapOr(null)?.items.find((i) => i.name.toString() === itemName);
 	if (!item) throw new Error(`${palletName}.${itemName} is not in the metadata`);
-	return { prefix: pallet.storage.unwrap().prefix.toString(), item };
+	const prefix = palletName === 'MicropaymentPool' ? POOL_PREFIX : pallet.storage.unwrap().prefix.toString();
+	return { prefix, item };
 }
 
 function hash(hasher, bytes) {

@@ -31,7 +31,7 @@ pub use record::{PoolRecord, View};
 use alloc::vec::Vec;
 use codec::{Compact, Decode, DecodeAll, Encode};
 use micropayment_pool_primitives::{
-	keys::{paid_key, pool_key, PALLET_PREFIX},
+	keys::{paid_key, pool_key},
 	PoolId,
 };
 use sp_core::{Blake2Hasher, H256};
@@ -167,8 +167,8 @@ impl Proven {
 
 impl HandshakeBundle {
 	/// Checks the bundle as [`HandshakeBundle::check`] does and decodes what it proves.
-	pub fn view(&self, me: &[u8; 32]) -> Result<(Proven, View), BundleError> {
-		let proven = self.check(me)?;
+	pub fn view(&self, me: &[u8; 32], pallet_prefix: &[u8]) -> Result<(Proven, View), BundleError> {
+		let proven = self.check(me, pallet_prefix)?;
 		let view = proven.view(self.pool_id)?;
 		Ok((proven, view))
 	}
@@ -200,7 +200,12 @@ impl HandshakeBundle {
 	/// `me`, its header hashes to its block hash, and its proof checks against the header's
 	/// state root. The caller must still compare `block_hash` with the hash it trusts as
 	/// finalized at `number`, and decode and judge the pool.
-	pub fn check(&self, me: &[u8; 32]) -> Result<Proven, BundleError> {
+	///
+	/// `pallet_prefix` is the pool pallet's storage prefix in the peer's own chain's metadata
+	/// ([`micropayment_pool_primitives::keys::PALLET_PREFIX`] on the demo solochain): the peer
+	/// takes it from its chain, never from the viewer, so a bundle cannot point it at other
+	/// storage.
+	pub fn check(&self, me: &[u8; 32], pallet_prefix: &[u8]) -> Result<Proven, BundleError> {
 		if self.version != BUNDLE_VERSION {
 			return Err(BundleError::UnsupportedVersion(self.version));
 		}
@@ -212,8 +217,8 @@ impl HandshakeBundle {
 			return Err(BundleError::HeaderMismatch { claimed: self.block_hash, actual });
 		}
 		let header = HeaderPrefix::decode(&self.header)?;
-		let pool_key = pool_key(PALLET_PREFIX, self.pool_id);
-		let paid_key = paid_key(PALLET_PREFIX, self.pool_id, me);
+		let pool_key = pool_key(pallet_prefix, self.pool_id);
+		let paid_key = paid_key(pallet_prefix, self.pool_id, me);
 		let [pool, paid] = read_proof(header.state_root, self.proof.iter().cloned(), [&pool_key[..], &paid_key[..]])?;
 		Ok(Proven { block_hash: actual, number: header.number, state_root: header.state_root, pool, paid })
 	}

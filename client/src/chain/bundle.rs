@@ -7,7 +7,7 @@ use crate::{
 	AccountId, Hash, HeaderExt,
 };
 use micropayment_pool_primitives::{
-	keys::{paid_key, pool_key, PALLET_PREFIX},
+	keys::{paid_key, pool_key},
 	PoolId,
 };
 
@@ -23,7 +23,8 @@ impl Chain {
 		use codec::Encode;
 		let at = self.or_finalized(at).await?;
 		let header = self.header(Some(at)).await?;
-		let (pool, paid) = (pool_key(PALLET_PREFIX, pool_id), paid_key(PALLET_PREFIX, pool_id, target.as_ref()));
+		let prefix = self.pallet.prefix();
+		let (pool, paid) = (pool_key(prefix, pool_id), paid_key(prefix, pool_id, target.as_ref()));
 		let proof = self.rpc.state_get_read_proof([&pool[..], &paid[..]], Some(at)).await?;
 		Ok(HandshakeBundle {
 			version: BUNDLE_VERSION,

@@ -15,12 +15,12 @@ pub use offer::{Landed, TipRule};
 pub use submit::{Included, PairSigner, SignedTx, Wait, MORTALITY};
 
 use crate::{
-	amount::Units, api::runtime, constants::PoolConstants, AccountId, Balance, BlockNumber, Hash,
-	Header, HeaderExt, PoolRecord, View,
+	amount::Units, api::runtime, pallet::PoolPallet, AccountId, Balance, BlockNumber, Hash, Header,
+	HeaderExt, PoolRecord, View,
 };
 use codec::Decode;
 use micropayment_pool_primitives::{
-	keys::{owner_pools_key, paid_key, pool_key, PALLET_PREFIX},
+	keys::{owner_pools_key, paid_key, pool_key},
 	PoolId,
 };
 use std::sync::Arc;
@@ -78,11 +78,14 @@ pub struct Chain {
 	pub genesis_hash: Hash,
 	/// The token's symbol and decimals, from the node's `system_properties`.
 	pub units: Units,
+	/// The runtime's pool pallet: its name, storage prefix and constants.
+	pallet: PoolPallet,
 }
 
 impl Chain {
-	/// Connects to `url` (e.g. `ws://127.0.0.1:9944`), reads the chain's identity and checks that
-	/// its runtime has the pool pallet with the constants this crate's offline checks use.
+	/// Connects to `url` (e.g. `ws://127.0.0.1:9944`), reads the chain's identity and finds the
+	/// pool pallet in its runtime's metadata, whatever the runtime named it
+	/// ([`PoolPallet::find`]); its constants are the runtime's own.
 	pub async fn connect(url: &str) -> Result<Self, ChainError> {
 		let client = RpcClient::new(crate::transport::WsTransport::connect(url).await?);
 		// The node's classic JSON-RPC (author_submitAndWatchExtrinsic, state_*, chain_*): what
@@ -92,17 +95,21 @@ impl Chain {
 		let rpc = Rpc::new(client);
 		let properties = serde_json::Value::Object(rpc.system_properties().await?);
 		let genesis_hash = Hash::from(api.genesis_hash().0);
-		let chain = Self { units: Units::from_properties(&properties), api, rpc, genesis_hash };
-		let at = chain.at_finalized().await?;
-		let online = PoolConstants::from_metadata(at.metadata_ref())
-			.ok_or_else(|| ChainError::IncompatibleRuntime("no MicropaymentPool pallet".into()))?;
-		if online != crate::constants::pool() {
-			return Err(ChainError::IncompatibleRuntime(format!(
-				"pool constants {online:?}, this client's {:?}",
-				crate::constants::pool()
-			)));
-		}
-		Ok(chain)
+		let at = api.at_current_block().await.map_err(ChainError::from_subxt)?;
+		let pallet = PoolPallet::find(at.metadata_ref())
+			.map_err(|e| ChainError::IncompatibleRuntime(e.to_string()))?;
+		Ok(Self { units: Units::from_properties(&properties), api, rpc, genesis_hash, pallet })
+	}
+
+	/// The runtime's pool pallet, as found at connect.
+	pub fn pallet(&self) -> &PoolPallet {
+		&self.pallet
+	}
+
+	/// The first block at which a pool that expires at `expiry` no longer settles vouchers on
+	/// this chain (`expiry + SettlementGrace`, exclusive).
+	pub fn settle_by(&self, expiry: BlockNumber) -> BlockNumber {
+		expiry.saturating_add(self.pallet.constants.settlement_grace)
 	}
 
 	/// The subxt client, for what this wrapper does not cover.
@@ -176,7 +183,7 @@ impl Chain {
 
 	/// The pool record, if the pool is open. Read at the key the handshake proves.
 	pub async fn pool(&self, pool_id: PoolId, at: Option<Hash>) -> Result<Option<PoolRecord>, ChainError> {
-		self.decode_storage(&pool_key(PALLET_PREFIX, pool_id), at, "pool").await
+		self.decode_storage(&pool_key(self.pallet.prefix(), pool_id), at, "pool").await
 	}
 
 	/// The cumulative amount settled to `target` from `pool_id`.
@@ -186,13 +193,13 @@ impl Chain {
 		target: &AccountId,
 		at: Option<Hash>,
 	) -> Result<Balance, ChainError> {
-		let key = paid_key(PALLET_PREFIX, pool_id, target.as_ref());
+		let key = paid_key(self.pallet.prefix(), pool_id, target.as_ref());
 		Ok(self.decode_storage(&key, at, "paid").await?.unwrap_or(0))
 	}
 
 	/// Ids of `owner`'s open pools.
 	pub async fn owner_pools(&self, owner: &AccountId, at: Option<Hash>) -> Result<Vec<PoolId>, ChainError> {
-		let key = owner_pools_key(PALLET_PREFIX, owner.as_ref());
+		let key = owner_pools_key(self.pallet.prefix(), owner.as_ref());
 		Ok(self.decode_storage(&key, at, "owner pools").await?.unwrap_or_default())
 	}
 
@@ -272,8 +279,8 @@ impl Chain {
 	) -> Result<View, ChainError> {
 		let at = self.or_finalized(at).await?;
 		let number = self.block_number(at).await?;
-		let pool = self.storage(&pool_key(PALLET_PREFIX, pool_id), Some(at)).await?;
-		let paid = self.storage(&paid_key(PALLET_PREFIX, pool_id, who.as_ref()), Some(at)).await?;
+		let pool = self.storage(&pool_key(self.pallet.prefix(), pool_id), Some(at)).await?;
+		let paid = self.storage(&paid_key(self.pallet.prefix(), pool_id, who.as_ref()), Some(at)).await?;
 		View::decode(pool_id, number, pool.as_deref(), paid.as_deref())
 			.map_err(|e| ChainError::Decode(e.0.into()))
 	}

@@ -5,7 +5,11 @@ use super::{
 	error::{error_name, rejected},
 	AtBlock, Chain, ChainConfig, ChainError, TxEvents,
 };
-use crate::{api, Balance, Hash};
+use crate::{
+	api,
+	pallet::{PoolCall, PoolPallet, GENERATED_NAME},
+	Balance, Hash,
+};
 use sp_core::{sr25519, Pair};
 use subxt::{
 	client::OnlineClientAtBlockT,
@@ -37,18 +41,21 @@ pub struct Included {
 	pub events: TxEvents,
 	/// The fee its signer paid.
 	pub fee: Balance,
+	/// The runtime's pool pallet, whose events [`Included::find`] decodes as the generated ones.
+	pub pallet: PoolPallet,
 }
 
 impl Included {
 	/// The first event of type `E` the transaction emitted, e.g.
-	/// [`api::pool_events::PoolCreated`]; `None` if it emitted none or it does not decode.
+	/// [`api::pool_events::PoolCreated`] (from the pool pallet, whatever the runtime named it);
+	/// `None` if it emitted none or it does not decode.
 	pub fn find_first<E: DecodeAsEvent>(&self) -> Option<E> {
-		self.events.find::<E>().find_map(Result::ok)
+		self.events.iter().filter_map(Result::ok).find_map(|e| self.pallet.decode::<E, _>(&e))
 	}
 
 	/// Every event of type `E` the transaction emitted, in order.
 	pub fn find<E: DecodeAsEvent>(&self) -> Vec<E> {
-		self.events.find::<E>().filter_map(Result::ok).collect()
+		self.events.iter().filter_map(Result::ok).filter_map(|e| self.pallet.decode::<E, _>(&e)).collect()
 	}
 }
 
@@ -100,9 +107,16 @@ impl Chain {
 			.tip(tip)
 			.mortal_from_unchecked(MORTALITY, at.block_number(), at.block_hash())
 			.build();
+		// A generated pool call carries the demo runtimes' pallet name: address it to this
+		// runtime's.
+		let name = if call.pallet_name() == GENERATED_NAME {
+			PoolPallet::name_in(at.metadata_ref()).map_err(|e| ChainError::IncompatibleRuntime(e.to_string()))?
+		} else {
+			call.pallet_name()
+		};
 		let tx = at
 			.tx()
-			.create_signable_offline(call, params)
+			.create_signable_offline(&PoolCall::new(call, name), params)
 			.map_err(ChainError::from_subxt)?
 			.sign(&PairSigner(signer))
 			.map_err(ChainError::from_subxt)?;
@@ -173,6 +187,7 @@ fn outcome(
 	metadata: subxt::metadata::ArcMetadata,
 ) -> Result<Included, ChainError> {
 	use api::runtime::{system::events::ExtrinsicFailed, transaction_payment::events::TransactionFeePaid};
+	let pallet = PoolPallet::find(&metadata).map_err(|e| ChainError::IncompatibleRuntime(e.to_string()))?;
 	let fee = events.find_first::<TransactionFeePaid>().and_then(Result::ok).map_or(0, |e| e.actual_fee);
 	let extrinsic_index = u32::try_from(events.extrinsic_index())
 		.map_err(|_| ChainError::Decode("extrinsic index".into()))?;
@@ -183,5 +198,5 @@ fn outcome(
 			return Err(ChainError::Dispatch { error: error_name(&error), block_hash, fee });
 		}
 	}
-	Ok(Included { block_hash, extrinsic_index, events, fee })
+	Ok(Included { block_hash, extrinsic_index, events, fee, pallet })
 }

@@ -85,13 +85,13 @@ const handlers = {
   async settle() {
     const best = book.unsettled(poolId);
     if (!best) return { paid: 0n, amount: 0n, fee: 0n };
-    const r = await settle(peer.api, signer, best);
+    const r = await settle((await peer.pool()).api, signer, best);
     await book.markSettled(poolId, r.amount, r.paid);
     return { paid: r.paid, amount: r.amount, fee: r.fee, blockHash: r.blockHash };
   },
 
   async balance({ at }) {
-    const { data } = await peer.api.query.System.Account.getValue(ss58(me), { at: at ?? 'finalized' });
+    const { data } = await (await peer.pool()).api.query.System.Account.getValue(ss58(me), { at: at ?? 'finalized' });
     return { free: data.free, reserved: data.reserved };
   },
 

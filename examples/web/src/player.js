@@ -34,7 +34,7 @@ const fail = (e) => {
 
 /** The paid segments, their sessions being opened; `manifest` is the checked hash list. */
 async function paidSegments(config) {
-  const { client, api } = connect(config.rpc);
+  const { client, api } = await connect(config.rpc);
   // Independent steps at once: each is a round trip or a compile the first segment waits for.
   const [manifest, chainSpec, rules, store] = await Promise.all([
     fetch(`${config.origin}mpool-hashes.json`)

@@ -125,7 +125,7 @@ async function run() {
   log(`resource ${short(manifest.resourceId)}: ${hashes.length} chunks, ${manifest.bytes} bytes (${manifest.type})`);
 
   // The viewer's own node: its pool, and the handshake bundles it hands to peers.
-  const { client, api } = connect(config.rpc);
+  const { client, api } = await connect(config.rpc);
   const wallet = seedSigner(config.viewer.seed);
   const session = SessionKey.generate();
   const genesis = fromHex((await client.getChainSpecData()).genesisHash);

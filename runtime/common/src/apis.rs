@@ -8,7 +8,7 @@
 /// `impl_runtime_apis!` must see every impl in one invocation, hence a macro around it rather
 /// than two separate blocks. The caller must have in scope: `Runtime`, `Block`, `Executive`,
 /// `VERSION`, `AccountId`, `Nonce`, `Balance`, `RuntimeCall`, `RuntimeGenesisConfig`,
-/// `SessionKeys`, `System`, `Aura`, `TransactionPayment`, `MicropaymentPool`, the modules
+/// `SessionKeys`, `System`, `Aura`, `TransactionPayment`, the modules
 /// `genesis_config_presets` and (with `runtime-benchmarks`) `benchmarks`, and `configs::RuntimeBlockWeights`.
 #[macro_export]
 macro_rules! impl_shared_runtime_apis {
@@ -151,7 +151,7 @@ macro_rules! impl_shared_runtime_apis {
 					pallet_micropayment_pool::Claim<Balance>,
 					pallet_micropayment_pool::Error<Runtime>,
 				> {
-					MicropaymentPool::claimable(pool_id, target, amount)
+					pallet_micropayment_pool::Pallet::<Runtime>::claimable(pool_id, target, amount)
 				}
 
 				fn voucher_payload(
@@ -159,7 +159,7 @@ macro_rules! impl_shared_runtime_apis {
 					target: AccountId,
 					amount: Balance,
 				) -> [u8; pallet_micropayment_pool::PAYLOAD_LEN] {
-					MicropaymentPool::voucher(pool_id, &target, amount).payload()
+					pallet_micropayment_pool::Pallet::<Runtime>::voucher(pool_id, &target, amount).payload()
 				}
 			}
 

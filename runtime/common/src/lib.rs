@@ -146,11 +146,11 @@ pub mod pool {
 /// `frame-support`, `sp-runtime` and `pallet-micropayment-pool`.
 #[macro_export]
 macro_rules! impl_micropayment_pool_config {
-	() => {
+	($pallet:ident) => {
 		frame_support::parameter_types! {
 			pub const MinCollateralExcess: sp_runtime::Perbill =
 				$crate::pool::MIN_COLLATERAL_EXCESS;
-			pub const PoolStorageReason: RuntimeHoldReason = RuntimeHoldReason::MicropaymentPool(
+			pub const PoolStorageReason: RuntimeHoldReason = RuntimeHoldReason::$pallet(
 				pallet_micropayment_pool::HoldReason::PoolStorage,
 			);
 			pub const PoolStorageBase: Balance = $crate::pool::POOL_STORAGE_BASE;

@@ -8,7 +8,7 @@ use crate::benchmarks;
 use crate::configs;
 use crate::{
 	genesis_config_presets, AccountId, Aura, Balance, Block, ConsensusHook, Executive,
-	MicropaymentPool, Nonce, ParachainInfo, ParachainSystem, Runtime, RuntimeCall,
+	Nonce, ParachainInfo, ParachainSystem, Runtime, RuntimeCall,
 	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 use sp_runtime::traits::Block as BlockT;

@@ -15,7 +15,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_transaction_payment, TransactionPayment]
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
-	[pallet_micropayment_pool, MicropaymentPool]
+	[pallet_micropayment_pool, Micropayments]
 );
 
 use frame_benchmarking::baseline::Pallet as BaselineBench;

@@ -1,9 +1,11 @@
-//! Demo parachain runtime: the `MicropaymentPool` pallet on Cumulus, run by `mpool-para-node`
+//! Demo parachain runtime: the pool pallet on Cumulus, run by `mpool-para-node`
 //! (polkadot-omni-node-lib). Aura with collators fixed at genesis, balances, fees and sudo; no
 //! XCM. The pool, balances and fees are configured exactly as on the solochain
 //! (`micropayment-pool-runtime-common`), and the pallets a client talks to keep the solochain's
-//! indices (Balances 4, TransactionPayment 5, Sudo 6, MicropaymentPool 10), so a call or event
-//! encodes the same on both chains.
+//! indices (Balances 4, TransactionPayment 5, Sudo 6, the pool 10), so a call or event encodes
+//! the same on both chains. The pool pallet is named `Micropayments` here (`MicropaymentPool` on
+//! the solochain), as a chain builder may name it: its storage lives under that prefix, and the
+//! off-chain tools find it in the metadata by what it holds, not by its name.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![recursion_limit = "256"]
@@ -151,8 +153,10 @@ mod runtime {
 	pub type AuraExt = cumulus_pallet_aura_ext;
 	#[runtime::pallet_index(23)]
 	pub type WeightReclaim = cumulus_pallet_weight_reclaim;
+	/// The pool pallet under another name than the solochain's: off-chain tools find it by what
+	/// it holds (`micropayment_pool_client::PoolPallet::find`), and the e2e suites prove it.
 	#[runtime::pallet_index(10)]
-	pub type MicropaymentPool = pallet_micropayment_pool;
+	pub type Micropayments = pallet_micropayment_pool;
 }
 
 cumulus_pallet_parachain_system::register_validate_block! {

@@ -35,13 +35,13 @@ fn the_pool_is_configured_alike() {
 fn a_pool_call_encodes_the_same_on_both_chains() {
 	let signature = MultiSignature::Sr25519(sp_core::sr25519::Signature::from_raw([7; 64]));
 	let para_calls = [
-		para::RuntimeCall::MicropaymentPool(pallet_micropayment_pool::Call::create_pool {
+		para::RuntimeCall::Micropayments(pallet_micropayment_pool::Call::create_pool {
 			resource_id: b"movie/42".to_vec().try_into().expect("short; qed"),
 			deposit: 100,
 			collateral: 150,
 			duration: 20,
 		}),
-		para::RuntimeCall::MicropaymentPool(pallet_micropayment_pool::Call::settle {
+		para::RuntimeCall::Micropayments(pallet_micropayment_pool::Call::settle {
 			pool_id: 3,
 			amount: 30,
 			signature: signature.clone(),
@@ -62,7 +62,7 @@ fn a_pool_call_encodes_the_same_on_both_chains() {
 fn pool_balance_and_fee_events_decode_as_the_solochain_s() {
 	let who = Sr25519Keyring::Alice.to_account_id();
 	let events = [
-		para::RuntimeEvent::MicropaymentPool(pallet_micropayment_pool::Event::PoolClosed {
+		para::RuntimeEvent::Micropayments(pallet_micropayment_pool::Event::PoolClosed {
 			pool_id: 1,
 			owner: who.clone(),
 			refunded_deposit: 10,
@@ -84,7 +84,7 @@ fn pool_balance_and_fee_events_decode_as_the_solochain_s() {
 		assert_eq!(solo_event.encode(), bytes, "{event:?}");
 	}
 	// A pallet's error is (pallet index, error index): the same module error on both chains.
-	let para_error = para::RuntimeError::MicropaymentPool(
+	let para_error = para::RuntimeError::Micropayments(
 		pallet_micropayment_pool::Error::<para::Runtime>::StaleVoucher,
 	);
 	let solo_error = solo::RuntimeError::MicropaymentPool(

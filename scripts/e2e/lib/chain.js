@@ -1,8 +1,37 @@
 // Helpers over @polkadot/api: submit and wait, decode errors, read events.
 import { ApiPromise, WsProvider } from '@polkadot/api';
+import { stringCamelCase } from '@polkadot/util';
+
+/**
+ * The pool pallet of the chain the suite connected to (set by `connect`): its name in the
+ * runtime (`MicropaymentPool` on the solochain, `Micropayments` on the parachain), its
+ * polkadot.js section (`api.tx[POOL.section]`) and its storage prefix. Found by what the pallet
+ * holds, the rule of the Rust client and the SDK.
+ */
+export const POOL = { name: 'MicropaymentPool', section: 'micropaymentPool', prefix: 'MicropaymentPool' };
+
+const POOL_STORAGE = ['Pools', 'Paid', 'OwnerPools'];
+const POOL_CONSTANTS = ['SettlementGrace', 'CompensationShare', 'MaxBatch', 'MaxResourceIdLen'];
+
+function findPool(api) {
+  const found = api.runtimeMetadata.asLatest.pallets.filter((p) => {
+    if (p.storage.isNone) return false;
+    const items = p.storage.unwrap().items.map((i) => i.name.toString());
+    const constants = p.constants.map((c) => c.name.toString());
+    return POOL_STORAGE.every((i) => items.includes(i)) && POOL_CONSTANTS.every((c) => constants.includes(c));
+  });
+  // A relay chain has none; a runtime with two would leave the suites no way to choose.
+  if (found.length === 0) return undefined;
+  if (found.length > 1) throw new Error(`several pool pallets: ${found.map((p) => p.name.toString())}`);
+  const name = found[0].name.toString();
+  return { name, section: stringCamelCase(name), prefix: found[0].storage.unwrap().prefix.toString() };
+}
 
 export async function connect(ws) {
-  return ApiPromise.create({ provider: new WsProvider(ws), noInitWarn: true, throwOnConnect: true });
+  const api = await ApiPromise.create({ provider: new WsProvider(ws), noInitWarn: true, throwOnConnect: true });
+  const pool = findPool(api);
+  if (pool) Object.assign(POOL, pool);
+  return api;
 }
 
 /**
@@ -45,7 +74,7 @@ export function submit(api, tx, signer, options = { nonce: -1 }) {
 /** The pallet's events among `events`, as { method, data } with plain JSON data. */
 export function poolEvents(events) {
   return events
-    .filter((e) => e.section === 'micropaymentPool')
+    .filter((e) => e.section === POOL.section)
     .map((e) => ({ method: e.method, data: e.data.toJSON ? namedData(e) : e.data }));
 }
 
@@ -61,7 +90,7 @@ export async function freeBalance(api, who) {
 /**
  * `who`'s balances at block `at` (default: best): { free, reserved, total = free + reserved,
  * holds: { [reason]: amount }, hold(reason) }. Reasons are keyed as `holdKey` in rules.js makes
- * them (the JSON of the runtime hold reason, e.g. `{"micropaymentPool":"PayeeStorage"}`). Since
+ * them (the JSON of the runtime hold reason, e.g. `{"micropaymentPool":"PayeeStorage"}` on the solochain). Since
  * storage version 2 a peer's first settlement in a pool holds a storage deposit from it, so a
  * payout shows in `total`, not in `free` alone.
  */

@@ -8,13 +8,14 @@
 //   each shortfall (this one and later ones) is paid from the pot as far as it goes;
 // - at close the deposit left goes back to the owner, the collateral too unless forfeited, and
 //   what is left of the pot is slashed.
+import { POOL } from './chain.js';
 
 export const PERBILL = 1_000_000_000n;
 export const U128_MAX = (1n << 128n) - 1n;
 
 /** The runtime's rules constants: { grace: SettlementGrace (blocks), r: CompensationShare (ppb) }. */
 export function poolConstants(api) {
-  const c = api.consts.micropaymentPool;
+  const c = api.consts[POOL.section];
   return { grace: c.settlementGrace.toNumber(), r: c.compensationShare.toBigInt() };
 }
 
@@ -39,7 +40,7 @@ export function netReturnBound(r, collateral, totalDeposit) {
 
 /** The key `account()` (chain.js) files a hold of this pallet's `reason` under. */
 export function holdKey(reason) {
-  return JSON.stringify({ micropaymentPool: reason });
+  return JSON.stringify({ [POOL.section]: reason });
 }
 
 export const HOLD = {

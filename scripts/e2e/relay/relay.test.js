@@ -34,7 +34,7 @@ import {
 import { closePool, connect as connectChain, createPool, handshakeBundle, poolView, readPool, settle } from '../../../sdk/js/dist/chain.js';
 import { FileStore } from '../../../sdk/js/dist/node.js';
 import { LightPeer, startLightClient } from '../../../sdk/js/dist/light.js';
-import { account, connect, poolEvents, submit } from '../lib/chain.js';
+import { account, connect, poolEvents, submit, POOL } from '../lib/chain.js';
 import { freePort, rpcRaw } from '../lib/node.js';
 import { startRelayNet } from '../lib/relay.js';
 import { signVoucher } from '../lib/voucher.js';
@@ -155,7 +155,7 @@ describe('the parachain on a westend-local relay chain', { timeout: 40 * 60_000 
       signer: session.publicKey,
     });
     evePool = created.poolId;
-    const res = await submit(para, para.tx.micropaymentPool.createPool('0x72656c6179', DEPOSIT, 2n * DEPOSIT, DURATION), ferdie);
+    const res = await submit(para, para.tx[POOL.section].createPool('0x72656c6179', DEPOSIT, 2n * DEPOSIT, DURATION), ferdie);
     assert.equal(res.error, null);
     ferdiePool = poolEvents(res.events).find((e) => e.method === 'PoolCreated').data.pool_id.toBigInt();
 
@@ -176,7 +176,7 @@ describe('the parachain on a westend-local relay chain', { timeout: 40 * 60_000 
     }
     const trustedHash = hash;
     const verifier = await HandshakeVerifier.load();
-    const policy = { me: bob.publicKey, trustedHash, now: relayHead.number, resourceId: 'video/relay', limits: LIMITS };
+    const policy = { me: bob.publicKey, trustedHash, now: relayHead.number, resourceId: 'video/relay', limits: LIMITS, palletPrefix: POOL.prefix };
     const pool = verifier.verify(bundle, policy);
     assert.equal(pool.poolId, evePool);
     assert.equal(pool.deposit, DEPOSIT);
@@ -188,7 +188,7 @@ describe('the parachain on a westend-local relay chain', { timeout: 40 * 60_000 
     const verifier = await HandshakeVerifier.load();
     const head = await relayFinalizedParaHead();
     const trustedHash = (await para.rpc.chain.getBlockHash(decodeHeader(decodeBundle(bundle).header).number)).toHex();
-    const pool = verifier.verify(bundle, { me: bob.publicKey, trustedHash, now: head.number, resourceId: 'video/relay', limits: LIMITS });
+    const pool = verifier.verify(bundle, { me: bob.publicKey, trustedHash, now: head.number, resourceId: 'video/relay', limits: LIMITS, palletPrefix: POOL.prefix });
     const book = await VoucherBook.open({
       me: bob.publicKey,
       genesisHash: genesis,
@@ -216,7 +216,7 @@ describe('the parachain on a westend-local relay chain', { timeout: 40 * 60_000 
       { poolId: ferdiePool, amount: 4n * PRICE, signature: signVoucher(ferdie, genesis, ferdiePool, charlie.address, 4n * PRICE) },
     ];
     const charlieBefore = await account(para, charlie.address);
-    const batch = await submit(para, para.tx.micropaymentPool.settleBatch(vouchers), charlie);
+    const batch = await submit(para, para.tx[POOL.section].settleBatch(vouchers), charlie);
     assert.equal(batch.error, null);
     assert.deepEqual(
       poolEvents(batch.events).map((e) => e.method),
@@ -266,7 +266,7 @@ describe('the parachain on a westend-local relay chain', { timeout: 40 * 60_000 
     assert.equal(read.deposit, DEPOSIT - 8n * PRICE);
     const before = await account(para, bob.address);
     const best = payer.pay(bob.publicKey, PRICE);
-    const settled = await settle(peer.api, signer(bob), best);
+    const settled = await settle((await peer.pool()).api, signer(bob), best);
     assert.equal(settled.paid, PRICE);
     const afterBob = await account(para, bob.address);
     assert.equal(afterBob.free + afterBob.reserved, before.free + before.reserved + PRICE - settled.fee);
@@ -276,7 +276,7 @@ describe('the parachain on a westend-local relay chain', { timeout: 40 * 60_000 
   it('SIGKILL of the collator mid-stream: no finalized settlement is lost and production resumes', async () => {
     // Dave settles rising vouchers of Ferdie's pool; the collator dies while the next is on its
     // way. What the relay chain finalized before the kill: a para head and Dave's paid total there.
-    const voucher = (k) => para.tx.micropaymentPool.settle(ferdiePool, k * PRICE, signVoucher(ferdie, genesis, ferdiePool, dave.address, k * PRICE));
+    const voucher = (k) => para.tx[POOL.section].settle(ferdiePool, k * PRICE, signVoucher(ferdie, genesis, ferdiePool, dave.address, k * PRICE));
     let last = 0;
     for (const k of [1n, 2n]) {
       const res = await submit(para, voucher(k), dave);
@@ -286,7 +286,7 @@ describe('the parachain on a westend-local relay chain', { timeout: 40 * 60_000 
     // A block seen in-block may still be replaced before the relay chain backs it: wait for the
     // relay's finalized head to pass the last settlement, then read the state under that head.
     const final = await waitRelayFinalized(last + 1, 'settlements before the kill');
-    const finalPaid = (await (await para.at(final.hash)).query.micropaymentPool.paid(ferdiePool, dave.address)).unwrap().toBigInt();
+    const finalPaid = (await (await para.at(final.hash)).query[POOL.section].paid(ferdiePool, dave.address)).unwrap().toBigInt();
     assert.equal(finalPaid, 2n * PRICE, 'both settlements under the relay-finalized head');
     // The next settlement is on its way when the collator dies (it may or may not have landed).
     submit(para, voucher(3n), dave).catch(() => {});
@@ -307,7 +307,7 @@ describe('the parachain on a westend-local relay chain', { timeout: 40 * 60_000 
     // The head the relay chain finalized before the kill is still the chain's block at its height,
     // and Dave's paid total has not gone back.
     assert.equal((await para.rpc.chain.getBlockHash(final.number)).toHex(), final.hash);
-    const paid = (await para.query.micropaymentPool.paid(ferdiePool, dave.address)).unwrap().toBigInt();
+    const paid = (await para.query[POOL.section].paid(ferdiePool, dave.address)).unwrap().toBigInt();
     assert.ok(paid >= finalPaid, `Dave's paid total ${paid} after the restart, ${finalPaid} finalized before`);
     // Production resumes: a new settlement lands and the relay chain finalizes it.
     const res = await submit(para, voucher(4n), dave);
@@ -320,7 +320,7 @@ describe('the parachain on a westend-local relay chain', { timeout: 40 * 60_000 
   });
 
   it('after the window the owners close their pools and the peers reap their records', async () => {
-    const grace = para.consts.micropaymentPool.settlementGrace.toNumber();
+    const grace = para.consts[POOL.section].settlementGrace.toNumber();
     const expiry = Math.max((await readPool(papi, evePool)).expiry, (await readPool(papi, ferdiePool)).expiry);
     for (;;) {
       const best = (await para.rpc.chain.getHeader()).number.toNumber();
@@ -330,14 +330,14 @@ describe('the parachain on a westend-local relay chain', { timeout: 40 * 60_000 
     const closed = await closePool(papi, signer(eve), evePool);
     assert.equal(closed.refundedDeposit, DEPOSIT - 9n * PRICE);
     assert.equal(closed.refundedCollateral, 2n * DEPOSIT);
-    const ferdieClose = await submit(para, para.tx.micropaymentPool.closePool(ferdiePool), ferdie);
+    const ferdieClose = await submit(para, para.tx[POOL.section].closePool(ferdiePool), ferdie);
     assert.equal(ferdieClose.error, null);
     // Anyone may reap a closed pool's records; each peer's record deposit comes back.
-    const payeeHold = JSON.stringify({ micropaymentPool: 'PayeeStorage' });
+    const payeeHold = JSON.stringify({ [POOL.section]: 'PayeeStorage' });
     const held = async (who) => (await account(para, who.address)).hold(payeeHold);
     const before = await Promise.all([bob, charlie, dave].map(held));
     for (const pool of [evePool, ferdiePool]) {
-      const res = await submit(para, para.tx.micropaymentPool.reapPaid(pool, 10), bob);
+      const res = await submit(para, para.tx[POOL.section].reapPaid(pool, 10), bob);
       assert.equal(res.error, null);
     }
     for (const [peer, pool] of [
@@ -346,7 +346,7 @@ describe('the parachain on a westend-local relay chain', { timeout: 40 * 60_000 
       [charlie, ferdiePool],
       [dave, ferdiePool],
     ]) {
-      assert.ok((await para.query.micropaymentPool.paid(pool, peer.address)).isNone);
+      assert.ok((await para.query[POOL.section].paid(pool, peer.address)).isNone);
     }
     const after = await Promise.all([bob, charlie, dave].map(held));
     assert.ok(before.every((b) => b > 0n), `record deposits held: ${before}`);

@@ -9,7 +9,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
 import { cryptoWaitReady, randomAsU8a } from '@polkadot/util-crypto';
 import { startNode } from '../lib/node.js';
-import { account, connect, poolEvents, submit, waitForBlock } from '../lib/chain.js';
+import { account, connect, poolEvents, submit, waitForBlock, POOL } from '../lib/chain.js';
 import { HOLD, PoolModel, poolConstants } from '../lib/rules.js';
 import { signVoucher, voucherPayload } from '../lib/voucher.js';
 
@@ -22,7 +22,7 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
   let payeeDeposit; // the PayeeStorage hold of one Paid record
 
   async function create(owner, deposit, collateral, duration) {
-    const res = await submit(api, api.tx.micropaymentPool.createPool('0x73', deposit, collateral, duration), owner);
+    const res = await submit(api, api.tx[POOL.section].createPool('0x73', deposit, collateral, duration), owner);
     assert.equal(res.error, null);
     const created = poolEvents(res.events).find((e) => e.method === 'PoolCreated');
     return { id: created.data.pool_id.toNumber(), expiry: created.data.expiry.toNumber() };
@@ -81,13 +81,13 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     const bytes = await api.call.micropaymentPoolApi.voucherPayload(alicePool.id, dave.address, 2n * UNIT);
     const sig = { Sr25519: u8aToHex(alice.sign(bytes)) };
     const before = await account(api, dave.address);
-    const res = await submit(api, api.tx.micropaymentPool.settle(alicePool.id, 2n * UNIT, sig), dave);
+    const res = await submit(api, api.tx[POOL.section].settle(alicePool.id, 2n * UNIT, sig), dave);
     assert.equal(res.error, null);
     // Dave's first settlement in the pool: the Paid record's storage deposit is held from him.
     const after = await account(api, dave.address);
     payeeDeposit = after.hold(HOLD.payeeStorage) - before.hold(HOLD.payeeStorage);
     assert.ok(payeeDeposit > 0n, 'a PayeeStorage deposit is held from the peer');
-    assert.equal(api.consts.micropaymentPool.payeeDeposit.toBigInt(), payeeDeposit, 'as the constant says');
+    assert.equal(api.consts[POOL.section].payeeDeposit.toBigInt(), payeeDeposit, 'as the constant says');
     assert.equal(after.total, before.total + 2n * UNIT - res.fee);
     assert.equal(after.free, before.free + 2n * UNIT - res.fee - payeeDeposit);
     assert.equal((await api.call.micropaymentPoolApi.paid(alicePool.id, dave.address)).toBigInt(), 2n * UNIT);
@@ -96,29 +96,29 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
   });
 
   it('topUp adds funds (PoolToppedUp has the totals, totalDeposit counts it); a stranger cannot, nor a narrower margin', async () => {
-    const res = await submit(api, api.tx.micropaymentPool.topUp(alicePool.id, 5n * UNIT, 5n * UNIT), alice);
+    const res = await submit(api, api.tx[POOL.section].topUp(alicePool.id, 5n * UNIT, 5n * UNIT), alice);
     assert.equal(res.error, null);
     const e = poolEvents(res.events).find((x) => x.method === 'PoolToppedUp');
     assert.equal(e.data.deposit.toBigInt(), 13n * UNIT); // 10 - 2 settled + 5
     assert.equal(e.data.collateral.toBigInt(), 25n * UNIT);
-    const pool = (await api.query.micropaymentPool.pools(alicePool.id)).unwrap();
+    const pool = (await api.query[POOL.section].pools(alicePool.id)).unwrap();
     assert.equal(pool.deposit.toBigInt(), 13n * UNIT);
     assert.equal(pool.totalDeposit.toBigInt(), 15n * UNIT, 'all deposit ever locked: 10 + 5');
-    const stranger = await submit(api, api.tx.micropaymentPool.topUp(alicePool.id, 1n, 2n), bob);
+    const stranger = await submit(api, api.tx[POOL.section].topUp(alicePool.id, 1n, 2n), bob);
     assert.equal(stranger.error, 'NotOwner');
     // More deposit than collateral would narrow the margin C − D the peers were shown.
-    const unsound = await submit(api, api.tx.micropaymentPool.topUp(alicePool.id, 20n * UNIT, 0n), alice);
+    const unsound = await submit(api, api.tx[POOL.section].topUp(alicePool.id, 20n * UNIT, 0n), alice);
     assert.equal(unsound.error, 'MarginWouldShrink');
-    const narrower = await submit(api, api.tx.micropaymentPool.topUp(alicePool.id, 2n, 1n), alice);
+    const narrower = await submit(api, api.tx[POOL.section].topUp(alicePool.id, 2n, 1n), alice);
     assert.equal(narrower.error, 'MarginWouldShrink');
   });
 
   it('extend moves the expiry; beyond MaxDuration is refused', async () => {
-    const res = await submit(api, api.tx.micropaymentPool.extend(alicePool.id, 10), alice);
+    const res = await submit(api, api.tx[POOL.section].extend(alicePool.id, 10), alice);
     assert.equal(res.error, null);
     const e = poolEvents(res.events).find((x) => x.method === 'PoolExtended');
     assert.equal(e.data.expiry.toNumber(), alicePool.expiry + 10);
-    const tooLong = await submit(api, api.tx.micropaymentPool.extend(alicePool.id, 30 * 14_400), alice);
+    const tooLong = await submit(api, api.tx[POOL.section].extend(alicePool.id, 30 * 14_400), alice);
     assert.equal(tooLong.error, 'DurationTooLong');
   });
 
@@ -131,7 +131,7 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
       // Alice's key for Charlie's pool: refused, the others still settle.
       item(alice, charliePool, 9n * UNIT),
     ];
-    const res = await submit(api, api.tx.micropaymentPool.settleBatch(vouchers), bob);
+    const res = await submit(api, api.tx[POOL.section].settleBatch(vouchers), bob);
     assert.equal(res.error, null);
     const events = poolEvents(res.events);
     assert.deepEqual(
@@ -150,7 +150,7 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
   });
 
   it('the storage deposit is held while a pool exists and returned when it closes', async () => {
-    const storage = JSON.stringify({ micropaymentPool: 'PoolStorage' });
+    const storage = JSON.stringify({ [POOL.section]: 'PoolStorage' });
     const heldStorage = async (who) => {
       const holds = await api.query.balances.holds(who);
       return holds.filter((h) => JSON.stringify(h.id.toJSON()) === storage).reduce((s, h) => s + h.amount.toBigInt(), 0n);
@@ -161,11 +161,11 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     assert.ok(held > 0n, 'a storage deposit is held');
     // The pool closes once the settlement window (expiry + SettlementGrace) is over.
     await waitForBlock(api, pool.expiry + grace);
-    const res = await submit(api, api.tx.micropaymentPool.closePool(pool.id), dave);
+    const res = await submit(api, api.tx[POOL.section].closePool(pool.id), dave);
     assert.equal(res.error, null);
     assert.equal(await heldStorage(dave.address), before);
     // No peer was paid: a closed pool without Paid records has nothing to reap.
-    const reap = await submit(api, api.tx.micropaymentPool.reapPaid(pool.id, 10), dave);
+    const reap = await submit(api, api.tx[POOL.section].reapPaid(pool.id, 10), dave);
     assert.equal(reap.error, 'NothingToReap');
   });
 
@@ -174,7 +174,7 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     const session = keyring.addFromSeed(randomAsU8a(32));
     const res = await submit(
       api,
-      api.tx.micropaymentPool.createPoolWithSigner('0x73', 10n * UNIT, 20n * UNIT, 40, session.address),
+      api.tx[POOL.section].createPoolWithSigner('0x73', 10n * UNIT, 20n * UNIT, 40, session.address),
       eve,
     );
     assert.equal(res.error, null);
@@ -182,14 +182,14 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     assert.equal(created.data.owner.toString(), eve.address);
     assert.equal(created.data.signer.toString(), session.address);
     const id = created.data.pool_id.toNumber();
-    const pool = (await api.query.micropaymentPool.pools(id)).unwrap();
+    const pool = (await api.query[POOL.section].pools(id)).unwrap();
     assert.equal(pool.signer.toString(), session.address);
     assert.equal((await api.call.micropaymentPoolApi.pool(id)).unwrap().signer.toString(), session.address);
 
     // Eve's own signature is refused; nothing moves but Ferdie's fee.
     const ownerSigned = await submit(
       api,
-      api.tx.micropaymentPool.settle(id, 2n * UNIT, signVoucher(eve, genesis, id, ferdie.address, 2n * UNIT)),
+      api.tx[POOL.section].settle(id, 2n * UNIT, signVoucher(eve, genesis, id, ferdie.address, 2n * UNIT)),
       ferdie,
     );
     assert.equal(ownerSigned.error, 'BadSignature');
@@ -198,11 +198,11 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
     const payload = voucherPayload(genesis, id, ferdie.address, 3n * UNIT);
     const wrapped = u8aConcat(stringToU8a('<Bytes>'), payload, stringToU8a('</Bytes>'));
     const before = await account(api, ferdie.address);
-    const escrow = api.consts.micropaymentPool.escrowAccount.toString();
+    const escrow = api.consts[POOL.section].escrowAccount.toString();
     const escrowBefore = await account(api, escrow);
     const paid = await submit(
       api,
-      api.tx.micropaymentPool.settle(id, 3n * UNIT, { Sr25519: u8aToHex(session.sign(wrapped)) }),
+      api.tx[POOL.section].settle(id, 3n * UNIT, { Sr25519: u8aToHex(session.sign(wrapped)) }),
       ferdie,
     );
     assert.equal(paid.error, null);
@@ -224,7 +224,7 @@ describe('dev chain: runtime API, top-up, extend, settleBatch', { timeout: 600_0
       decimals: api.registry.chainDecimals[0],
       tokenSymbol: api.registry.chainTokens[0],
     }).digest();
-    const create = () => api.tx.micropaymentPool.createPool('0x6d68', UNIT, 2n * UNIT, 40);
+    const create = () => api.tx[POOL.section].createPool('0x6d68', UNIT, 2n * UNIT, 40);
     const good = await submit(api, create(), dave, { nonce: -1, mode: 1, metadataHash: u8aToHex(digest) });
     assert.equal(good.error, null);
     assert.ok(poolEvents(good.events).some((e) => e.method === 'PoolCreated'));

@@ -17,7 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { startNode } from '../lib/node.js';
-import { account, blockNumber, connect, feesPaidBy, poolEvents, submit, waitForBlock } from '../lib/chain.js';
+import { account, blockNumber, connect, feesPaidBy, poolEvents, submit, waitForBlock, POOL } from '../lib/chain.js';
 import { HOLD, PoolModel, U128_MAX, netReturnBound, poolConstants, potOf } from '../lib/rules.js';
 import { signVoucher } from '../lib/voucher.js';
 
@@ -58,7 +58,7 @@ describe('dev chain: double-spend attacks (Theorem IV.1)', { timeout: 900_000 },
   });
 
   async function createPool(owner, deposit, collateral, duration) {
-    const res = await submit(api, api.tx.micropaymentPool.createPool('0x61747461636b', deposit, collateral, duration), owner);
+    const res = await submit(api, api.tx[POOL.section].createPool('0x61747461636b', deposit, collateral, duration), owner);
     assert.equal(res.error, null, 'createPool');
     const created = poolEvents(res.events).find((e) => e.method === 'PoolCreated');
     return { res, id: created.data.pool_id.toNumber(), expiry: created.data.expiry.toNumber() };
@@ -67,7 +67,7 @@ describe('dev chain: double-spend attacks (Theorem IV.1)', { timeout: 900_000 },
   it('self-voucher: settling a voucher the owner signed to itself is SelfPayment and changes nothing', async () => {
     // A long pool: it stays open and untouched through the sock-puppet runs below.
     const { id } = await createPool(alice, D, C, 200);
-    const poolBytes = async () => (await api.query.micropaymentPool.pools(id)).toHex();
+    const poolBytes = async () => (await api.query[POOL.section].pools(id)).toHex();
     const pool0 = await poolBytes();
     const unchanged = async (before, res, what) => {
       const fee = feesPaidBy(api, res.events, alice.address);
@@ -80,7 +80,7 @@ describe('dev chain: double-spend attacks (Theorem IV.1)', { timeout: 900_000 },
       );
       assert.deepEqual(after.holds, before.holds, `${what}: no hold changed`);
       assert.equal(await poolBytes(), pool0, `${what}: the pool record is unchanged`);
-      assert.ok((await api.query.micropaymentPool.paid(id, alice.address)).isNone, `${what}: no Paid record`);
+      assert.ok((await api.query[POOL.section].paid(id, alice.address)).isNone, `${what}: no Paid record`);
     };
 
     // The runtime API already names the error a client would hit.
@@ -91,7 +91,7 @@ describe('dev chain: double-spend attacks (Theorem IV.1)', { timeout: 900_000 },
     for (const amount of [D + C, U128_MAX]) {
       const before = await account(api, alice.address);
       const sig = signVoucher(alice, genesis, id, alice.address, amount);
-      const res = await submit(api, api.tx.micropaymentPool.settle(id, amount, sig), alice);
+      const res = await submit(api, api.tx[POOL.section].settle(id, amount, sig), alice);
       assert.equal(res.error, 'SelfPayment', `settle(${amount}) to the owner`);
       assert.deepEqual(poolEvents(res.events), [], 'no pallet event');
       await unchanged(before, res, `settle(${amount})`);
@@ -100,7 +100,7 @@ describe('dev chain: double-spend attacks (Theorem IV.1)', { timeout: 900_000 },
     // The same voucher as a batch item fails alone, with the same error.
     const before = await account(api, alice.address);
     const item = { poolId: id, amount: D + C, signature: signVoucher(alice, genesis, id, alice.address, D + C) };
-    const res = await submit(api, api.tx.micropaymentPool.settleBatch([item]), alice);
+    const res = await submit(api, api.tx[POOL.section].settleBatch([item]), alice);
     assert.equal(res.error, null);
     const events = poolEvents(res.events);
     assert.deepEqual(events.map((e) => e.method), ['SettlementFailed', 'BatchSettled']);
@@ -143,12 +143,12 @@ describe('dev chain: double-spend attacks (Theorem IV.1)', { timeout: 900_000 },
     };
     const feesOf = (whos) => txs.filter((x) => whos.includes(x.signer)).reduce((s, x) => s + x.fee, 0n);
 
-    const created = await run('createPool', api.tx.micropaymentPool.createPool('0x7075707065742d617474616b', D, C, DURATION), owner);
+    const created = await run('createPool', api.tx[POOL.section].createPool('0x7075707065742d617474616b', D, C, DURATION), owner);
     assert.equal(created.error, null);
     const ev = poolEvents(created.events).find((e) => e.method === 'PoolCreated');
     const id = ev.data.pool_id.toNumber();
     const expiry = ev.data.expiry.toNumber();
-    const record = (await api.query.micropaymentPool.pools(id)).unwrap();
+    const record = (await api.query[POOL.section].pools(id)).unwrap();
     assert.equal(record.totalDeposit.toBigInt(), D);
     assert.equal(record.collateral.toBigInt(), C);
 
@@ -189,7 +189,7 @@ describe('dev chain: double-spend attacks (Theorem IV.1)', { timeout: 900_000 },
     const puppetSig = signVoucher(owner, genesis, id, puppet.address, U128_MAX);
     const settleHonest = async () => {
       const pre = await account(api, honest.address);
-      const res = await run('honest settle', api.tx.micropaymentPool.settle(id, SERVED, honestSig), honest);
+      const res = await run('honest settle', api.tx[POOL.section].settle(id, SERVED, honestSig), honest);
       assert.equal(res.error, null, 'a settlement inside the window never fails for lack of funds');
       const want = model.settle(honest.address, SERVED);
       checkEvents(res, honest.address, SERVED, want);
@@ -204,7 +204,7 @@ describe('dev chain: double-spend attacks (Theorem IV.1)', { timeout: 900_000 },
       return want;
     };
     const settlePuppet = async () => {
-      const res = await run('puppet settle', api.tx.micropaymentPool.settle(id, U128_MAX, puppetSig), puppet);
+      const res = await run('puppet settle', api.tx[POOL.section].settle(id, U128_MAX, puppetSig), puppet);
       assert.equal(res.error, null);
       const want = model.settle(puppet.address, U128_MAX);
       checkEvents(res, puppet.address, U128_MAX, want);
@@ -222,29 +222,29 @@ describe('dev chain: double-spend attacks (Theorem IV.1)', { timeout: 900_000 },
     assert.ok(honestAt < expiry + grace, `the honest peer settled inside the window (#${honestAt} < #${expiry + grace})`);
     assert.equal(forfeitures.length, 1, 'the collateral was forfeited exactly once');
 
-    const pool = (await api.query.micropaymentPool.pools(id)).unwrap();
+    const pool = (await api.query[POOL.section].pools(id)).unwrap();
     assert.equal(pool.overdrawn.isTrue, true);
     assert.equal(pool.deposit.toBigInt(), model.deposit);
     assert.equal(pool.collateral.toBigInt(), model.collateralLeft);
-    assert.equal((await api.query.micropaymentPool.paid(id, honest.address)).unwrap().toBigInt(), SERVED);
-    assert.equal((await api.query.micropaymentPool.paid(id, puppet.address)).unwrap().toBigInt(), U128_MAX);
+    assert.equal((await api.query[POOL.section].paid(id, honest.address)).unwrap().toBigInt(), SERVED);
+    assert.equal((await api.query[POOL.section].paid(id, puppet.address)).unwrap().toBigInt(), U128_MAX);
 
     // After the window the owner closes; the honest peer reaps (it wants its deposit back).
     await waitForBlock(api, expiry + grace);
-    const closeRes = await run('closePool', api.tx.micropaymentPool.closePool(id), owner);
+    const closeRes = await run('closePool', api.tx[POOL.section].closePool(id), owner);
     assert.equal(closeRes.error, null);
     const closed = poolEvents(closeRes.events).find((e) => e.method === 'PoolClosed');
     const wantClose = model.close();
     assert.equal(closed.data.refunded_deposit.toBigInt(), wantClose.refundedDeposit);
     assert.equal(closed.data.refunded_collateral.toBigInt(), wantClose.refundedCollateral, 'a forfeited collateral never returns');
     assert.equal(closed.data.slashed.toBigInt(), wantClose.slashed, 'the pot left over is slashed at close');
-    const reapRes = await run('reapPaid', api.tx.micropaymentPool.reapPaid(id, 10), honest);
+    const reapRes = await run('reapPaid', api.tx[POOL.section].reapPaid(id, 10), honest);
     assert.equal(reapRes.error, null);
     const reaped = poolEvents(reapRes.events).find((e) => e.method === 'PaidReaped');
     assert.equal(Number(reaped.data.removed.toJSON()), 2, 'the honest and the puppet record');
     assert.equal(Boolean(Number(reaped.data.remaining.toJSON())), false);
     for (const who of [honest.address, puppet.address]) {
-      assert.ok((await api.query.micropaymentPool.paid(id, who)).isNone, `${who}: Paid record removed`);
+      assert.ok((await api.query[POOL.section].paid(id, who)).isNone, `${who}: Paid record removed`);
     }
 
     // The figures, from the state at the reap's block.

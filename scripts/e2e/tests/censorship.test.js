@@ -17,7 +17,7 @@ import { getPolkadotSigner } from 'polkadot-api/signer';
 import { getWsProvider } from 'polkadot-api/ws';
 import { WebSocket } from 'ws';
 import { HandshakeVerifier, Payer, SessionKey, fromHex, toHex } from '../../../sdk/js/dist/index.js';
-import { createPool, mpool, settleWithTips } from '../../../sdk/js/dist/chain.js';
+import { createPool, poolApi, settleWithTips } from '../../../sdk/js/dist/chain.js';
 import { startNode } from '../lib/node.js';
 import { prefixAt, startStuffing } from '../lib/stuffing.js';
 
@@ -37,7 +37,7 @@ describe('block stuffing against settlements in their window (dev chain)', { tim
     [alice, bob, charlie] = ['//Alice', '//Bob', '//Charlie'].map((u) => keyring.addFromUri(u));
     node = await startNode('censorship', ['--dev']);
     client = createClient(getWsProvider(node.ws, { websocketClass: WebSocket }));
-    api = client.getTypedApi(mpool);
+    ({ api } = await poolApi(client));
     genesis = fromHex((await client.getChainSpecData()).genesisHash);
     verifier = await HandshakeVerifier.load();
   });

@@ -9,7 +9,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex, hexToU8a } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { startNode } from '../lib/node.js';
-import { account, blockNumber, connect, freeBalance, poolEvents, submit, waitForBlock, waitForFinalized } from '../lib/chain.js';
+import { account, blockNumber, connect, freeBalance, poolEvents, submit, waitForBlock, waitForFinalized, POOL } from '../lib/chain.js';
 import { HOLD, PoolModel, poolConstants } from '../lib/rules.js';
 import { poolKey, signVoucher, voucherPayload } from '../lib/voucher.js';
 
@@ -52,9 +52,9 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
 
   it('exposes the pallet with its documented calls', () => {
     for (const call of ['createPool', 'settle', 'closePool', 'topUp', 'extend', 'settleBatch', 'reapPaid']) {
-      assert.equal(typeof api.tx.micropaymentPool[call], 'function', call);
+      assert.equal(typeof api.tx[POOL.section][call], 'function', call);
     }
-    assert.ok(api.tx.micropaymentPool.settle.meta.docs.length > 0, 'call docs ship in metadata');
+    assert.ok(api.tx[POOL.section].settle.meta.docs.length > 0, 'call docs ship in metadata');
     assert.ok(grace > 0, `SettlementGrace is ${grace} blocks`);
     // No compensation pot on the demo chains: a sock puppet would claim it first (security.md §7).
     assert.equal(r, 0n, `CompensationShare is ${r} ppb`);
@@ -67,11 +67,11 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     assert.deepEqual(props.tokenDecimals.unwrap().map((d) => d.toNumber()), [12]);
     // Developer → Extrinsics: the documented calls, amounts as compact balances (the unit selector).
     const args = Object.fromEntries(
-      api.tx.micropaymentPool.createPool.meta.args.map((a) => [a.name.toString(), a.type.toString()]),
+      api.tx[POOL.section].createPool.meta.args.map((a) => [a.name.toString(), a.type.toString()]),
     );
     assert.equal(args.deposit, 'Compact<u128>');
     assert.equal(args.collateral, 'Compact<u128>');
-    assert.ok(api.tx.micropaymentPool.createPool.meta.docs.length > 0);
+    assert.ok(api.tx[POOL.section].createPool.meta.docs.length > 0);
     // Developer → Runtime calls: listed from the metadata's runtime APIs, with their docs.
     const apis = api.runtimeMetadata.asLatest.apis;
     const pool = apis.find((a) => a.name.toString() === 'MicropaymentPoolApi');
@@ -80,16 +80,16 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     assert.ok(payload && payload.docs.length > 0, 'voucher_payload is documented');
     // Developer → Chain state: the pool's records, documented.
     for (const item of ['pools', 'paid']) {
-      assert.ok(api.query.micropaymentPool[item].creator.meta.docs.length > 0, item);
+      assert.ok(api.query[POOL.section][item].creator.meta.docs.length > 0, item);
     }
   });
 
   it('Alice creates a pool: PoolCreated gives the id, the escrow holds the amounts', async () => {
-    const escrow = api.consts.micropaymentPool.escrowAccount.toString();
+    const escrow = api.consts[POOL.section].escrowAccount.toString();
     const [before, escrowBefore] = await Promise.all([account(api, alice.address), account(api, escrow)]);
     const deposit = 100n * UNIT;
     const collateral = 150n * UNIT;
-    const res = await submit(api, api.tx.micropaymentPool.createPool('0x' + Buffer.from('movie/42').toString('hex'), deposit, collateral, DURATION), alice);
+    const res = await submit(api, api.tx[POOL.section].createPool('0x' + Buffer.from('movie/42').toString('hex'), deposit, collateral, DURATION), alice);
     assert.equal(res.error, null);
     const created = poolEvents(res.events).find((e) => e.method === 'PoolCreated');
     assert.ok(created, 'PoolCreated emitted');
@@ -105,7 +105,7 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     assert.equal(held.hold(HOLD.collateral) - escrowBefore.hold(HOLD.collateral), collateral);
     assert.equal(before.free - after.free, deposit + collateral + after.hold(HOLD.poolStorage) - before.hold(HOLD.poolStorage) + res.fee);
     assert.equal(after.hold(HOLD.deposit) + after.hold(HOLD.collateral), 0n, 'nothing of the pool is held on Alice');
-    const pool = (await api.query.micropaymentPool.pools(poolId)).unwrap();
+    const pool = (await api.query[POOL.section].pools(poolId)).unwrap();
     assert.equal(pool.deposit.toBigInt(), deposit);
     assert.equal(pool.collateral.toBigInt(), collateral);
     assert.equal(pool.totalDeposit.toBigInt(), deposit);
@@ -119,8 +119,8 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     const charlieSig = signVoucher(alice, genesis, poolId, charlie.address, charlieAmount);
     const [bobBefore, charlieBefore] = await Promise.all([account(api, bob.address), account(api, charlie.address)]);
     const [rb, rc] = await Promise.all([
-      submit(api, api.tx.micropaymentPool.settle(poolId, bobAmount, bobSig), bob),
-      submit(api, api.tx.micropaymentPool.settle(poolId, charlieAmount, charlieSig), charlie),
+      submit(api, api.tx[POOL.section].settle(poolId, bobAmount, bobSig), bob),
+      submit(api, api.tx[POOL.section].settle(poolId, charlieAmount, charlieSig), charlie),
     ]);
     assert.equal(rb.error, null);
     assert.equal(rc.error, null);
@@ -143,7 +143,7 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
       assert.equal(after.total, before.total + amount - fee, `${who}: free+reserved rises by payout - fee`);
       assert.equal(after.free, before.free + amount - fee - payeeDeposit, `${who}: free rises by payout - fee - deposit`);
     }
-    assert.equal((await api.query.micropaymentPool.paid(poolId, bob.address)).unwrap().toBigInt(), bobAmount);
+    assert.equal((await api.query[POOL.section].paid(poolId, bob.address)).unwrap().toBigInt(), bobAmount);
     bobSettledIn = rb.blockHash;
   });
 
@@ -152,8 +152,8 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     const forged = signVoucher(charlie, genesis, poolId, charlie.address, 99n * UNIT);
     const bobBefore = await account(api, bob.address);
     const [r1, r2] = await Promise.all([
-      submit(api, api.tx.micropaymentPool.settle(poolId, bobAmount, replay), bob),
-      submit(api, api.tx.micropaymentPool.settle(poolId, 99n * UNIT, forged), charlie),
+      submit(api, api.tx[POOL.section].settle(poolId, bobAmount, replay), bob),
+      submit(api, api.tx[POOL.section].settle(poolId, 99n * UNIT, forged), charlie),
     ]);
     assert.equal(r1.error, 'StaleVoucher');
     assert.equal(r2.error, 'BadSignature');
@@ -165,7 +165,7 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
   it('a peer gets a read proof of the pool at a finalized block and finds the pool in it', async () => {
     const finalized = await waitForFinalized(api, bobSettledIn);
     const key = poolKey(poolId);
-    assert.equal(key, api.query.micropaymentPool.pools.key(poolId), 'docs/voucher.md key = FRAME key');
+    assert.equal(key, api.query[POOL.section].pools.key(poolId), 'docs/voucher.md key = FRAME key');
     const value = (await api.rpc.state.getStorage(key, finalized)).toU8a(true);
     assert.ok(value.length > 32);
     const proof = await api.rpc.state.getReadProof([key], finalized);
@@ -174,7 +174,7 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     assert.ok(nodes.length > 0);
     assert.ok(nodes.some((n) => contains(n, value)), 'the proof carries the pool record');
     // The proven bytes are the pool as the chain reports it at that block.
-    const pool = (await api.query.micropaymentPool.pools.at(finalized, poolId)).unwrap();
+    const pool = (await api.query[POOL.section].pools.at(finalized, poolId)).unwrap();
     assert.equal(u8aToHex(pool.toU8a()), u8aToHex(value));
     assert.equal(pool.owner.toString(), alice.address);
     assert.equal(pool.deposit.toBigInt(), 100n * UNIT - bobAmount - charlieAmount);
@@ -184,20 +184,20 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     const D = 10n * UNIT;
     const C = 15n * UNIT;
     const model = new PoolModel(r, D, C);
-    const created = await submit(api, api.tx.micropaymentPool.createPool('0x6f64', D, C, DURATION), alice);
+    const created = await submit(api, api.tx[POOL.section].createPool('0x6f64', D, C, DURATION), alice);
     const pool2 = poolEvents(created.events).find((e) => e.method === 'PoolCreated').data.pool_id.toNumber();
     // Alice promises Dave the whole deposit and Eve 4 more: she double-spends.
     const eveAmount = 4n * UNIT;
     const daveSig = signVoucher(alice, genesis, pool2, dave.address, D);
     const eveSig = signVoucher(alice, genesis, pool2, eve.address, eveAmount);
-    const rd = await submit(api, api.tx.micropaymentPool.settle(pool2, D, daveSig), dave);
+    const rd = await submit(api, api.tx[POOL.section].settle(pool2, D, daveSig), dave);
     assert.equal(rd.error, null);
     assert.equal(model.settle(dave.address, D).forfeited, null);
     assert.ok(!poolEvents(rd.events).some((e) => e.method === 'CollateralForfeited'), 'draining the deposit exactly is no overdraw');
 
-    const escrow = api.consts.micropaymentPool.escrowAccount.toString();
+    const escrow = api.consts[POOL.section].escrowAccount.toString();
     const [eveBefore, aliceBefore, escrowBefore] = await Promise.all([account(api, eve.address), account(api, alice.address), account(api, escrow)]);
-    const re = await submit(api, api.tx.micropaymentPool.settle(pool2, eveAmount, eveSig), eve);
+    const re = await submit(api, api.tx[POOL.section].settle(pool2, eveAmount, eveSig), eve);
     assert.equal(re.error, null);
     const want = model.settle(eve.address, eveAmount);
     const figures = `r = ${r} ppb, D = ${D}, C = ${C}, expected ${JSON.stringify(want, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
@@ -228,17 +228,17 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     assert.equal(escrowBefore.hold(HOLD.collateral) - escrowAfter.hold(HOLD.collateral), want.forfeited.slashed + want.compensation, figures);
     assert.equal(aliceBefore.total, aliceAfter.total, figures);
 
-    const pool = (await api.query.micropaymentPool.pools(pool2)).unwrap();
+    const pool = (await api.query[POOL.section].pools(pool2)).unwrap();
     assert.equal(pool.overdrawn.isTrue, true);
     assert.equal(pool.deposit.toBigInt(), 0n);
     assert.equal(pool.collateral.toBigInt(), model.collateralLeft, 'the pot left');
     assert.equal(pool.totalDeposit.toBigInt(), D);
-    assert.equal((await api.query.micropaymentPool.paid(pool2, eve.address)).unwrap().toBigInt(), eveAmount, 'the voucher is recorded in full');
+    assert.equal((await api.query[POOL.section].paid(pool2, eve.address)).unwrap().toBigInt(), eveAmount, 'the voucher is recorded in full');
 
     // An overdrawn pool takes no extension; an open pool has nothing to reap.
     const [extend, reap] = await Promise.all([
-      submit(api, api.tx.micropaymentPool.extend(pool2, 5), alice),
-      submit(api, api.tx.micropaymentPool.reapPaid(pool2, 10), dave),
+      submit(api, api.tx[POOL.section].extend(pool2, 5), alice),
+      submit(api, api.tx[POOL.section].reapPaid(pool2, 10), dave),
     ]);
     assert.equal(extend.error, 'Overdrawn');
     assert.equal(reap.error, 'PoolOpen');
@@ -246,7 +246,7 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
 
   it('vouchers settle in the grace window; the pool closes only after it', async () => {
     const expiry = poolCreatedAt + DURATION;
-    const early = await submit(api, api.tx.micropaymentPool.closePool(poolId), alice);
+    const early = await submit(api, api.tx[POOL.section].closePool(poolId), alice);
     assert.equal(early.error, 'PoolNotExpired');
     assert.ok((await blockNumber(api, early.blockHash)) < expiry, 'that close came before expiry');
 
@@ -255,7 +255,7 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     const charlieBefore = await account(api, charlie.address);
     const late = await submit(
       api,
-      api.tx.micropaymentPool.settle(poolId, charlieLate, signVoucher(alice, genesis, poolId, charlie.address, charlieLate)),
+      api.tx[POOL.section].settle(poolId, charlieLate, signVoucher(alice, genesis, poolId, charlie.address, charlieLate)),
       charlie,
     );
     const lateAt = await blockNumber(api, late.blockHash);
@@ -268,7 +268,7 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     assert.equal(charlieAfter.hold(HOLD.payeeStorage), charlieBefore.hold(HOLD.payeeStorage), 'a second settlement holds nothing more');
 
     // Closing inside the window is refused.
-    const inWindow = await submit(api, api.tx.micropaymentPool.closePool(poolId), alice);
+    const inWindow = await submit(api, api.tx[POOL.section].closePool(poolId), alice);
     const inWindowAt = await blockNumber(api, inWindow.blockHash);
     assert.ok(inWindowAt < expiry + grace, `close tried at #${inWindowAt}, window ends at #${expiry + grace}`);
     assert.equal(inWindow.error, 'PoolNotExpired', `close at #${inWindowAt} < expiry + grace = #${expiry + grace}`);
@@ -277,7 +277,7 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     await waitForBlock(api, expiry + grace);
     const tooLate = await submit(
       api,
-      api.tx.micropaymentPool.settle(poolId, charlieLate + UNIT, signVoucher(alice, genesis, poolId, charlie.address, charlieLate + UNIT)),
+      api.tx[POOL.section].settle(poolId, charlieLate + UNIT, signVoucher(alice, genesis, poolId, charlie.address, charlieLate + UNIT)),
       charlie,
     );
     assert.ok((await blockNumber(api, tooLate.blockHash)) >= expiry + grace);
@@ -288,7 +288,7 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     const before = await freeBalance(api, alice.address);
     const storageHeld = (await account(api, alice.address)).hold(HOLD.poolStorage);
     assert.ok(storageHeld > 0n, 'the pool record holds a storage deposit');
-    const close = await submit(api, api.tx.micropaymentPool.closePool(poolId), alice);
+    const close = await submit(api, api.tx[POOL.section].closePool(poolId), alice);
     assert.equal(close.error, null);
     const closed = poolEvents(close.events).find((e) => e.method === 'PoolClosed');
     const unpaid = 100n * UNIT - bobAmount - charlieLate;
@@ -302,9 +302,9 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
       await freeBalance(api, alice.address),
       before + unpaid + 150n * UNIT + storageBack - close.fee,
     );
-    assert.ok((await api.query.micropaymentPool.pools(poolId)).isNone);
+    assert.ok((await api.query[POOL.section].pools(poolId)).isNone);
     // Closing is O(1): the Paid records stay until reaped.
-    assert.equal((await api.query.micropaymentPool.paid(poolId, bob.address)).unwrap().toBigInt(), bobAmount);
+    assert.equal((await api.query[POOL.section].paid(poolId, bob.address)).unwrap().toBigInt(), bobAmount);
   });
 
   it('reapPaid removes the Paid records of the closed pool and releases the peers\' deposits', async () => {
@@ -314,14 +314,14 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
     const before = await Promise.all(peers.map((p) => account(api, p.address)));
     for (const b of before) assert.equal(b.hold(HOLD.payeeStorage), payeeDeposit, 'each peer still has its deposit held');
     // Bounded steps: one record, then the rest.
-    const first = await submit(api, api.tx.micropaymentPool.reapPaid(poolId, 1), bob);
+    const first = await submit(api, api.tx[POOL.section].reapPaid(poolId, 1), bob);
     assert.equal(first.error, null);
     const e1 = poolEvents(first.events).find((e) => e.method === 'PaidReaped');
     assert.ok(e1, 'PaidReaped emitted');
     assert.equal(e1.data.pool_id.toNumber(), poolId);
     assert.equal(Number(e1.data.removed.toJSON()), 1);
     assert.equal(recordsLeft(e1), true, 'one record left for another call');
-    const second = await submit(api, api.tx.micropaymentPool.reapPaid(poolId, 10), bob);
+    const second = await submit(api, api.tx[POOL.section].reapPaid(poolId, 10), bob);
     assert.equal(second.error, null);
     const e2 = poolEvents(second.events).find((e) => e.method === 'PaidReaped');
     assert.equal(Number(e2.data.removed.toJSON()), 1);
@@ -334,12 +334,12 @@ describe('dev chain: the pool protocol end to end', { timeout: 600_000 }, () => 
       assert.equal(after[i].free, before[i].free + payeeDeposit - fees[i], `${p.address}: the deposit is back in free`);
       assert.equal(after[i].total, before[i].total - fees[i], `${p.address}: free+reserved unchanged but for fees`);
     });
-    for (const p of peers) assert.ok((await api.query.micropaymentPool.paid(poolId, p.address)).isNone);
-    assert.equal((await api.query.micropaymentPool.paid.entries(poolId)).length, 0, 'no Paid entry left for the pool');
+    for (const p of peers) assert.ok((await api.query[POOL.section].paid(poolId, p.address)).isNone);
+    assert.equal((await api.query[POOL.section].paid.entries(poolId)).length, 0, 'no Paid entry left for the pool');
 
     const [again, unknown] = await Promise.all([
-      submit(api, api.tx.micropaymentPool.reapPaid(poolId, 10), charlie),
-      submit(api, api.tx.micropaymentPool.reapPaid(999_999, 10), dave),
+      submit(api, api.tx[POOL.section].reapPaid(poolId, 10), charlie),
+      submit(api, api.tx[POOL.section].reapPaid(999_999, 10), dave),
     ]);
     assert.equal(again.error, 'NothingToReap');
     assert.equal(unknown.error, 'UnknownPool');

@@ -21,7 +21,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { NODE_BIN, soloOnly, startNode } from '../lib/node.js';
-import { connect, poolEvents, submit, totalBalance, waitForBlock, waitForFinalized } from '../lib/chain.js';
+import { connect, poolEvents, submit, totalBalance, waitForBlock, waitForFinalized, POOL } from '../lib/chain.js';
 import { PoolModel, poolConstants } from '../lib/rules.js';
 import { signVoucher } from '../lib/voucher.js';
 
@@ -42,7 +42,7 @@ before(async () => {
 });
 
 async function createPool(api, owner, deposit, collateral, duration, resource = '0x6661756c7473') {
-  const created = await submit(api, api.tx.micropaymentPool.createPool(resource, deposit, collateral, duration), owner);
+  const created = await submit(api, api.tx[POOL.section].createPool(resource, deposit, collateral, duration), owner);
   assert.equal(created.error, null);
   const event = poolEvents(created.events).find((e) => e.method === 'PoolCreated');
   return { poolId: event.data.pool_id.toNumber(), blockHash: created.blockHash };
@@ -51,21 +51,21 @@ async function createPool(api, owner, deposit, collateral, duration, resource = 
 async function settle(api, pool, owner, peer, amount) {
   const genesis = (await api.rpc.chain.getBlockHash(0)).toU8a();
   const sig = signVoucher(owner, genesis, pool, peer.address, amount);
-  return submit(api, api.tx.micropaymentPool.settle(pool, amount, sig), peer);
+  return submit(api, api.tx[POOL.section].settle(pool, amount, sig), peer);
 }
 
 /** Everything a settlement touches, read at block `at`. */
 async function snapshot(api, at, poolId, accounts) {
   const a = await api.at(at);
   const out = {
-    pool: (await a.query.micropaymentPool.pools(poolId)).toJSON(),
+    pool: (await a.query[POOL.section].pools(poolId)).toJSON(),
     paid: {},
     accounts: {},
     holds: {},
     issuance: (await a.query.balances.totalIssuance()).toString(),
   };
   for (const who of accounts) {
-    out.paid[who.address] = (await a.query.micropaymentPool.paid(poolId, who.address)).toJSON();
+    out.paid[who.address] = (await a.query[POOL.section].paid(poolId, who.address)).toJSON();
     out.accounts[who.address] = (await a.query.system.account(who.address)).toJSON();
     out.holds[who.address] = (await a.query.balances.holds(who.address)).toJSON();
   }
@@ -216,13 +216,13 @@ describe('two validators: one stops for several slots, restarts and catches up',
       assert.equal((await apiA.rpc.chain.getBlockHash(n)).toHex(), s.blockHash.toHex());
       assert.equal((await apiB.rpc.chain.getBlockHash(n)).toHex(), s.blockHash.toHex());
       const fin = await apiB.rpc.chain.getFinalizedHead();
-      assert.equal((await (await apiB.at(fin)).query.micropaymentPool.paid(poolId, who.address)).unwrap().toBigInt(), amount);
+      assert.equal((await (await apiB.at(fin)).query[POOL.section].paid(poolId, who.address)).unwrap().toBigInt(), amount);
     }
     let settledEvents = 0;
     const head = (await apiB.rpc.chain.getHeader(await apiB.rpc.chain.getFinalizedHead())).number.toNumber();
     for (let n = finalizedAtOutage; n <= head; n++) {
       const events = await (await apiB.at(await apiB.rpc.chain.getBlockHash(n))).query.system.events();
-      settledEvents += events.filter(({ event }) => apiB.events.micropaymentPool.Settled.is(event)).length;
+      settledEvents += events.filter(({ event }) => apiB.events[POOL.section].Settled.is(event)).length;
     }
     assert.equal(settledEvents, 2, 'each outage settlement applied once');
     assert.equal(await totalBalance(apiB, charlie.address), charlieBefore + 2n * UNIT - during[0].fee);
@@ -303,7 +303,7 @@ describe('peer crash: the voucher store gives back every acknowledged voucher', 
     assert.equal(settled.ok, true);
     assert.ok(BigInt(settled.amount) >= acked, `settled ${settled.amount}, acknowledged ${acked}`);
     assert.equal(BigInt(settled.paid), BigInt(settled.amount));
-    const paid = (await api.query.micropaymentPool.paid(poolId, bob.address)).unwrap().toBigInt();
+    const paid = (await api.query[POOL.section].paid(poolId, bob.address)).unwrap().toBigInt();
     assert.equal(paid, BigInt(settled.amount));
     assert.equal(await totalBalance(api, bob.address), bobBefore + paid - BigInt(settled.fee));
     t.diagnostic(
@@ -334,13 +334,13 @@ describe('transaction pool: a settlement never pays twice', {
   });
 
   async function paid(who) {
-    const record = await api.query.micropaymentPool.paid(poolId, who.address);
+    const record = await api.query[POOL.section].paid(poolId, who.address);
     return record.isSome ? record.unwrap().toBigInt() : 0n;
   }
 
   it('the same signed extrinsic twice: the pool refuses the copy, it pays once', async () => {
     const before = await totalBalance(api, bob.address);
-    const tx = api.tx.micropaymentPool.settle(poolId, 4n * UNIT, signVoucher(alice, genesis, poolId, bob.address, 4n * UNIT));
+    const tx = api.tx[POOL.section].settle(poolId, 4n * UNIT, signVoucher(alice, genesis, poolId, bob.address, 4n * UNIT));
     const nonce = (await api.rpc.system.accountNextIndex(bob.address)).toNumber();
     await tx.signAsync(bob, { nonce });
     const hex = tx.toHex();
@@ -359,8 +359,8 @@ describe('transaction pool: a settlement never pays twice', {
     const sig = signVoucher(alice, genesis, poolId, bob.address, 6n * UNIT);
     const nonce = (await api.rpc.system.accountNextIndex(bob.address)).toNumber();
     const [a, b] = await Promise.all([
-      submit(api, api.tx.micropaymentPool.settle(poolId, 6n * UNIT, sig), bob, { nonce }),
-      submit(api, api.tx.micropaymentPool.settle(poolId, 6n * UNIT, sig), bob, { nonce: nonce + 1 }),
+      submit(api, api.tx[POOL.section].settle(poolId, 6n * UNIT, sig), bob, { nonce }),
+      submit(api, api.tx[POOL.section].settle(poolId, 6n * UNIT, sig), bob, { nonce: nonce + 1 }),
     ]);
     const outcomes = [a.error, b.error].sort();
     assert.deepEqual(outcomes, ['StaleVoucher', null].sort());
@@ -388,7 +388,7 @@ describe('transaction pool: a settlement never pays twice', {
     assert.equal(overdrawn.length, 1, 'the later one found the deposit short');
     assert.equal(overdrawn[0].data.shortfall.toBigInt(), second.shortfall, figures);
     assert.equal(overdrawn[0].data.compensation.toBigInt(), second.compensation, figures);
-    const pool = (await api.query.micropaymentPool.pools(poolId)).unwrap();
+    const pool = (await api.query[POOL.section].pools(poolId)).unwrap();
     assert.equal(pool.deposit.toBigInt(), 0n);
     assert.equal(pool.collateral.toBigInt(), model.collateralLeft, 'what is left of the pot');
     assert.equal(pool.overdrawn.isTrue, true);
@@ -426,7 +426,7 @@ describe('malformed RPC input: an error response, and the node keeps serving', {
     const hex = good.toHex();
     const flipped = `${hex.slice(0, 40)}${hex[40] === 'f' ? '0' : 'f'}${hex.slice(41)}`;
     // 257 vouchers: one more than MaxBatch, so the call does not decode.
-    const oversized = api.tx.micropaymentPool.settleBatch(
+    const oversized = api.tx[POOL.section].settleBatch(
       Array.from({ length: 257 }, (_, i) => ({ poolId: i, amount: 1, signature: { Sr25519: u8aToHex(new Uint8Array(64)) } })),
     );
     await oversized.signAsync(bob, { nonce: (await api.rpc.system.accountNextIndex(bob.address)).toNumber() });

@@ -55,7 +55,7 @@ describe('light client peer: smoldot finality, bundle check, proof-checked reads
     const keyring = new Keyring({ type: 'sr25519' });
     [eve, bob] = ['//Eve', '//Bob'].map((u) => keyring.addFromUri(u));
     node = await startNode('light', ['--dev'], { wsP2p: true });
-    ({ client: rpcClient, api: rpcApi } = connect(node.ws, { websocketClass: WebSocket }));
+    ({ client: rpcClient, api: rpcApi } = await connect(node.ws, { websocketClass: WebSocket }));
     genesis = fromHex(await rpcClient._request('chain_getBlockHash', [0]));
     session = SessionKey.generate();
     verifier = await HandshakeVerifier.load();
@@ -139,7 +139,7 @@ describe('light client peer: smoldot finality, bundle check, proof-checked reads
     let best;
     for (let i = 0; i < 5; i++) best = payer.pay(bob.publicKey, PRICE);
     const before = await total(bob.address);
-    const settled = await settle(peer.api, signer(bob), best);
+    const settled = await settle((await peer.pool()).api, signer(bob), best);
     assert.equal(settled.paid, 5n * PRICE);
     assert.ok(settled.fee > 0n);
     // The full node authored the block the light client saw finalized.

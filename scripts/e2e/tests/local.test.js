@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { startNode } from '../lib/node.js';
-import { account, connect, poolEvents, submit, waitForFinalized } from '../lib/chain.js';
+import { account, connect, poolEvents, submit, waitForFinalized, POOL } from '../lib/chain.js';
 import { HOLD } from '../lib/rules.js';
 import { signVoucher } from '../lib/voucher.js';
 
@@ -51,18 +51,18 @@ describe('local chain: two validators finalize a settlement', { timeout: 600_000
     const alice = keyring.addFromUri('//Alice');
     const charlie = keyring.addFromUri('//Charlie');
     const genesis = (await apiA.rpc.chain.getBlockHash(0)).toU8a();
-    const created = await submit(apiA, apiA.tx.micropaymentPool.createPool('0x6c6f63616c', 5n * UNIT, 6n * UNIT, 50), alice);
+    const created = await submit(apiA, apiA.tx[POOL.section].createPool('0x6c6f63616c', 5n * UNIT, 6n * UNIT, 50), alice);
     assert.equal(created.error, null);
     const poolId = poolEvents(created.events).find((e) => e.method === 'PoolCreated').data.pool_id.toNumber();
     const sig = signVoucher(alice, genesis, poolId, charlie.address, 2n * UNIT);
-    const settled = await submit(apiA, apiA.tx.micropaymentPool.settle(poolId, 2n * UNIT, sig), charlie);
+    const settled = await submit(apiA, apiA.tx[POOL.section].settle(poolId, 2n * UNIT, sig), charlie);
     assert.equal(settled.error, null);
     const inBlock = settled.blockHash;
     const [finA, finB] = await Promise.all([waitForFinalized(apiA, inBlock), waitForFinalized(apiB, inBlock)]);
     // The settlement's block is final on both nodes, at the same hash.
     assert.equal(finA.toHex(), inBlock.toHex());
     assert.equal(finB.toHex(), inBlock.toHex());
-    const paid = await apiB.query.micropaymentPool.paid.at(finB, poolId, charlie.address);
+    const paid = await apiB.query[POOL.section].paid.at(finB, poolId, charlie.address);
     assert.equal(paid.unwrap().toBigInt(), 2n * UNIT);
     // The peer's first settlement in the pool holds its Paid record's storage deposit: the same
     // on both nodes at that block.

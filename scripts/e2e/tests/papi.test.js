@@ -1,5 +1,5 @@
 // The pallet's view functions (`#[pallet::view_functions]`) read through polkadot-api, as a
-// metadata-v16 client sees them (`api.view.MicropaymentPool.*`), with no generated descriptors:
+// metadata-v16 client sees them (`api.view.<pool pallet>.*`), with no generated descriptors:
 // each answer must agree with storage and the runtime API read through @polkadot/api, and with
 // what the chain then does (a claimed amount is what the settlement pays).
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { createClient } from 'polkadot-api';
 import { getWsProvider } from 'polkadot-api/ws';
 import { WebSocket } from 'ws';
 import { startNode } from '../lib/node.js';
-import { connect, poolEvents, submit } from '../lib/chain.js';
+import { connect, poolEvents, submit, POOL } from '../lib/chain.js';
 import { signVoucher, voucherPayload } from '../lib/voucher.js';
 
 const UNIT = 1_000_000_000_000n;
@@ -29,12 +29,12 @@ describe('polkadot-api: the pallet view functions', { timeout: 600_000 }, () => 
     // Node 20 has no global WebSocket (22 has): hand PAPI the `ws` package's.
     client = createClient(getWsProvider(node.ws, { websocketClass: WebSocket }));
     papi = client.getUnsafeApi();
-    const res = await submit(api, api.tx.micropaymentPool.createPool('0x6d', 10n * UNIT, 15n * UNIT, 60), alice);
+    const res = await submit(api, api.tx[POOL.section].createPool('0x6d', 10n * UNIT, 15n * UNIT, 60), alice);
     assert.equal(res.error, null);
     poolId = poolEvents(res.events).find((e) => e.method === 'PoolCreated').data.pool_id.toNumber();
     const settled = await submit(
       api,
-      api.tx.micropaymentPool.settle(poolId, 3n * UNIT, signVoucher(alice, genesis, poolId, bob.address, 3n * UNIT)),
+      api.tx[POOL.section].settle(poolId, 3n * UNIT, signVoucher(alice, genesis, poolId, bob.address, 3n * UNIT)),
       bob,
     );
     assert.equal(settled.error, null);
@@ -63,50 +63,50 @@ describe('polkadot-api: the pallet view functions', { timeout: 600_000 }, () => 
 
   it('lists the four view functions in the metadata PAPI reads', async () => {
     for (const name of ['pool', 'paid', 'claimable', 'voucher_payload']) {
-      assert.equal(typeof papi.view.MicropaymentPool[name], 'function', name);
+      assert.equal(typeof papi.view[POOL.name][name], 'function', name);
     }
   });
 
   it('pool: the record storage holds; none for an unknown id', async () => {
     const { at, apiAt } = await finalized();
-    const viewed = await papi.view.MicropaymentPool.pool(BigInt(poolId), { at });
-    const stored = (await apiAt.query.micropaymentPool.pools(poolId)).unwrap();
+    const viewed = await papi.view[POOL.name].pool(BigInt(poolId), { at });
+    const stored = (await apiAt.query[POOL.section].pools(poolId)).unwrap();
     assert.equal(viewed.owner, alice.address);
     assert.equal(viewed.deposit, stored.deposit.toBigInt());
     assert.equal(viewed.collateral, stored.collateral.toBigInt());
     assert.equal(viewed.total_deposit, stored.totalDeposit.toBigInt());
     assert.equal(viewed.expiry, stored.expiry.toNumber());
-    assert.equal(await papi.view.MicropaymentPool.pool(9_999_999n, { at }), undefined);
+    assert.equal(await papi.view[POOL.name].pool(9_999_999n, { at }), undefined);
   });
 
   it('paid: what was settled, zero for a peer never paid', async () => {
     const { at, apiAt } = await finalized();
-    const stored = (await apiAt.query.micropaymentPool.paid(poolId, bob.address)).unwrap().toBigInt();
-    assert.equal(await papi.view.MicropaymentPool.paid(BigInt(poolId), bob.address, { at }), stored);
+    const stored = (await apiAt.query[POOL.section].paid(poolId, bob.address)).unwrap().toBigInt();
+    assert.equal(await papi.view[POOL.name].paid(BigInt(poolId), bob.address, { at }), stored);
     assert.equal(stored, 3n * UNIT);
-    assert.equal(await papi.view.MicropaymentPool.paid(BigInt(poolId), charlie.address, { at }), 0n);
+    assert.equal(await papi.view[POOL.name].paid(BigInt(poolId), charlie.address, { at }), 0n);
   });
 
   it('claimable: the runtime API answer; a stale voucher is the pallet error', async () => {
     const { at, apiAt } = await finalized();
-    const viewed = await papi.view.MicropaymentPool.claimable(BigInt(poolId), bob.address, 5n * UNIT, { at });
+    const viewed = await papi.view[POOL.name].claimable(BigInt(poolId), bob.address, 5n * UNIT, { at });
     const called = await apiAt.call.micropaymentPoolApi.claimable(poolId, bob.address, 5n * UNIT);
     assert.equal(viewed.success, true);
     assert.equal(viewed.value.payout, called.asOk.payout.toBigInt());
     assert.equal(viewed.value.payout, 2n * UNIT, 'a cumulative voucher of 5 after 3 pays 2');
-    const stale = await papi.view.MicropaymentPool.claimable(BigInt(poolId), bob.address, 3n * UNIT, { at });
+    const stale = await papi.view[POOL.name].claimable(BigInt(poolId), bob.address, 3n * UNIT, { at });
     assert.equal(stale.success, false);
     assert.equal(stale.value.type, 'StaleVoucher');
   });
 
   it('voucher_payload: the 104 bytes of docs/voucher.md, which settle when signed', async () => {
     const { at } = await finalized();
-    const viewed = await papi.view.MicropaymentPool.voucher_payload(BigInt(poolId), charlie.address, 4n * UNIT, { at });
+    const viewed = await papi.view[POOL.name].voucher_payload(BigInt(poolId), charlie.address, 4n * UNIT, { at });
     // polkadot-api 2 gives a fixed-size byte array as a hex string (`SizedHex<104>`).
     assert.equal(viewed, u8aToHex(voucherPayload(genesis, poolId, charlie.address, 4n * UNIT)));
     const bytes = hexToU8a(viewed);
     const signature = { Sr25519: u8aToHex(alice.sign(bytes)) };
-    const res = await submit(api, api.tx.micropaymentPool.settle(poolId, 4n * UNIT, signature), charlie);
+    const res = await submit(api, api.tx[POOL.section].settle(poolId, 4n * UNIT, signature), charlie);
     assert.equal(res.error, null);
     assert.equal(poolEvents(res.events).find((e) => e.method === 'Settled').data.paid.toBigInt(), 4n * UNIT);
   });

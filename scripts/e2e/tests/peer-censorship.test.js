@@ -35,7 +35,7 @@ const DURATION = 30;
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 describe("the peer daemon's settlement under block stuffing (dev chain)", { timeout: 900_000 }, () => {
-  let node, client, api, verifier, genesis, dir, at, daemon, stuffing;
+  let node, client, api, pallet, verifier, genesis, dir, at, daemon, stuffing;
   let alice, charlie;
   const segments = [];
 
@@ -52,7 +52,7 @@ describe("the peer daemon's settlement under block stuffing (dev chain)", { time
     const keyring = new Keyring({ type: 'sr25519' });
     [alice, charlie] = ['//Alice', '//Charlie'].map((u) => keyring.addFromUri(u));
     node = await startNode('peer-censorship', ['--dev']);
-    ({ client, api } = connect(node.ws, { websocketClass: WebSocket }));
+    ({ client, api, pallet } = await connect(node.ws, { websocketClass: WebSocket }));
     genesis = fromHex((await client.getChainSpecData()).genesisHash);
     verifier = await HandshakeVerifier.load();
     dir = mkdtempSync(join(tmpdir(), 'mpool-peer-censorship-'));
@@ -163,7 +163,7 @@ describe("the peer daemon's settlement under block stuffing (dev chain)", { time
     for (let n = fromBlock + 1; n <= toBlock; n++) {
       const events = (await api.query.System.Events.getValue({ at: await hashAt(n) })).map((e) => e.event);
       const settledHere = events.find(
-        (e) => e.type === 'MicropaymentPool' && e.value.type === 'Settled' && e.value.value.pool_id === poolId && e.value.value.target === who,
+        (e) => e.type === pallet.name && e.value.type === 'Settled' && e.value.value.pool_id === poolId && e.value.value.target === who,
       );
       const feeOf = (account) =>
         events.find((e) => e.type === 'TransactionPayment' && e.value.type === 'TransactionFeePaid' && e.value.value.who === account)?.value.value;

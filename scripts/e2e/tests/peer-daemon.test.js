@@ -59,7 +59,7 @@ describe('mpool-peer: segments for vouchers over HTTP, kept on disk, settled by 
     [alice, bob, charlie] = ['//Alice', '//Bob', '//Charlie'].map((u) => keyring.addFromUri(u));
     owners = ['//Alice', '//Dave', '//Eve'].map((u) => keyring.addFromUri(u));
     node = await startNode('peer-daemon', ['--dev']);
-    ({ client, api } = connect(node.ws, { websocketClass: WebSocket }));
+    ({ client, api } = await connect(node.ws, { websocketClass: WebSocket }));
     genesis = fromHex((await client.getChainSpecData()).genesisHash);
     verifier = await HandshakeVerifier.load();
 

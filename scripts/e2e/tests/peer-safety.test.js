@@ -23,7 +23,7 @@ const code = (c) => (e) => e instanceof MpoolError && e.code === c;
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 describe(`peer safety on the ${CHAIN === 'para' ? 'dev parachain' : 'dev chain'}`, { timeout: 900_000 }, () => {
-  let node, client, api, verifier, genesis, finality;
+  let node, client, api, pallet, verifier, genesis, finality;
   let alice, bob, dave;
 
   const signer = (pair) => getPolkadotSigner(pair.publicKey, 'Sr25519', (payload) => pair.sign(payload));
@@ -49,7 +49,7 @@ describe(`peer safety on the ${CHAIN === 'para' ? 'dev parachain' : 'dev chain'}
     // The peer's trust: the hash its own node finalized at the bundle's height.
     await finality.waitFor(number);
     const trustedHash = finality.hashAt(number);
-    const verified = verifier.verify(bundle, { me: bob.publicKey, trustedHash, now: await finalized(), resourceId });
+    const verified = verifier.verify(bundle, { me: bob.publicKey, trustedHash, now: await finalized(), resourceId, palletPrefix: pallet.storagePrefix });
     await book?.recordHandshake(verified);
     return { bundle, number, trustedHash, verified };
   }
@@ -59,7 +59,7 @@ describe(`peer safety on the ${CHAIN === 'para' ? 'dev parachain' : 'dev chain'}
     const keyring = new Keyring({ type: 'sr25519' });
     [alice, bob, dave] = ['//Alice', '//Bob', '//Dave'].map((u) => keyring.addFromUri(u));
     node = await startNode('peer-safety', ['--dev']);
-    ({ client, api } = connect(node.ws, { websocketClass: WebSocket }));
+    ({ client, api, pallet } = await connect(node.ws, { websocketClass: WebSocket }));
     genesis = fromHex((await client.getChainSpecData()).genesisHash);
     verifier = await HandshakeVerifier.load();
     finality = new FinalityTracker(client);
@@ -93,7 +93,7 @@ describe(`peer safety on the ${CHAIN === 'para' ? 'dev parachain' : 'dev chain'}
     // ...and once it is older than the peer accepts (here 2 blocks), a new peer refuses it.
     await waitFinalized(number + 3);
     assert.throws(
-      () => verifier.verify(bundle, { me: bob.publicKey, trustedHash, now: number + 3, resourceId, limits: { maxAge: 2 } }),
+      () => verifier.verify(bundle, { me: bob.publicKey, trustedHash, now: number + 3, resourceId, limits: { maxAge: 2 }, palletPrefix: pallet.storagePrefix }),
       code('StaleBundle'),
     );
   });

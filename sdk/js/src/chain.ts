@@ -8,7 +8,7 @@ import { getPolkadotSigner } from 'polkadot-api/signer';
 import * as sr25519 from '@scure/sr25519';
 import { ss58 } from './account.js';
 import { blake2_256, encodeBundle, BUNDLE_VERSION } from './bundle.js';
-import { blockHeader } from '@polkadot-api/substrate-bindings';
+import { blockHeader, decAnyMetadata, unifyMetadata } from '@polkadot-api/substrate-bindings';
 import { bytes, bytesOf, decodeExact, fromHex, toHex } from './codec.js';
 import { MpoolError } from './errors.js';
 import type { HandshakeVerifier } from './handshake.js';
@@ -16,8 +16,73 @@ import type { Limits, RawView } from './policy.js';
 import type { SignedVoucher } from './voucher.js';
 
 export { mpool };
-/** The chain's typed API. */
+/**
+ * The chain's typed API. Its `MicropaymentPool` entries (tx, query, event, constants, view) are
+ * the pool pallet's whatever the runtime named it, when made by `connect` or `poolApi`.
+ */
 export type MpoolApi = TypedApi<typeof mpool>;
+
+/** The pool pallet's name in the metadata the descriptors were generated from. */
+export const GENERATED_PALLET = 'MicropaymentPool';
+const POOL_STORAGE = ['Pools', 'Paid', 'OwnerPools'];
+const POOL_CONSTANTS = ['SettlementGrace', 'CompensationShare', 'MaxBatch', 'MaxResourceIdLen'];
+
+/**
+ * Where a runtime keeps the pool pallet: its name in `construct_runtime!` (what calls, events
+ * and constants are addressed by) and its storage prefix (what the keys of its records, and so
+ * a handshake's proof, hash).
+ */
+export interface PoolPallet {
+  name: string;
+  storagePrefix: string;
+}
+
+/**
+ * Finds the pool pallet in the runtime's metadata at the finalized block (or `at`) by what it
+ * holds — its storage items and constants, the Rust client's rule — not by its name: a chain
+ * builder may call it otherwise (the demo parachain calls it `Micropayments`).
+ */
+export async function findPoolPallet(client: PolkadotClient, at?: string): Promise<PoolPallet> {
+  const hash = at ?? (await client.getFinalizedBlock()).hash;
+  const { pallets } = unifyMetadata(decAnyMetadata(await client.getMetadata(hash)));
+  const found = pallets.filter(
+    (p) =>
+      p.storage !== undefined &&
+      POOL_STORAGE.every((item) => p.storage!.items.some((i) => i.name === item)) &&
+      POOL_CONSTANTS.every((name) => p.constants.some((c) => c.name === name)),
+  );
+  if (found.length !== 1) {
+    throw new MpoolError(
+      'IncompatibleRuntime',
+      found.length === 0
+        ? `the runtime has no pallet with the pool's storage (${POOL_STORAGE.join(', ')}) and constants`
+        : `the runtime has several pool pallets: ${found.map((p) => p.name).join(', ')}`,
+    );
+  }
+  const [pool] = found as [(typeof found)[number]];
+  return { name: pool.name, storagePrefix: pool.storage!.prefix };
+}
+
+/**
+ * The typed API of `client` with its `MicropaymentPool` entries addressed to the runtime's pool
+ * pallet (`findPoolPallet`): the descriptors' types, the runtime's name. Another name goes
+ * through polkadot-api's unsafe API for that pallet only, which resolves entries by name
+ * against the runtime's own metadata; every other pallet stays checked against the descriptors.
+ */
+export async function poolApi(client: PolkadotClient): Promise<{ api: MpoolApi; pallet: PoolPallet }> {
+  const pallet = await findPoolPallet(client);
+  const typed = client.getTypedApi(mpool);
+  if (pallet.name === GENERATED_PALLET) return { api: typed, pallet };
+  const unsafe = client.getUnsafeApi() as unknown as Record<string, Record<string, unknown>>;
+  const routed = new Map<PropertyKey, unknown>();
+  for (const ns of ['tx', 'query', 'event', 'constants', 'view'] as const) {
+    const inner = typed[ns] as unknown as Record<PropertyKey, unknown>;
+    const theirs = unsafe[ns] as Record<string, unknown>;
+    routed.set(ns, new Proxy(inner, { get: (t, key) => (key === GENERATED_PALLET ? theirs[pallet.name] : t[key]) }));
+  }
+  const api = new Proxy(typed, { get: (t, key) => (routed.has(key) ? routed.get(key) : t[key as keyof MpoolApi]) });
+  return { api, pallet };
+}
 
 /** A dispatched transaction that failed: the pallet error's name (e.g. `StaleVoucher`). */
 export class DispatchError extends MpoolError {
@@ -96,17 +161,24 @@ export function withNodeRequests(provider: JsonRpcProvider): { provider: JsonRpc
 }
 
 /**
- * A client of a node's JSON-RPC WebSocket (the viewer's own node) with this chain's typed API,
- * and `request` for the node's methods outside the spec (see `withNodeRequests`).
+ * A client of a node's JSON-RPC WebSocket (the viewer's own node) with this chain's typed API
+ * addressed to its pool pallet (`poolApi`), that pallet, and `request` for the node's methods
+ * outside the spec (see `withNodeRequests`).
  * Node.js before 22 has no global WebSocket: pass one (e.g. the `ws` package's).
  */
-export function connect(url: string, options: { websocketClass?: typeof WebSocket } = {}) {
+export async function connect(url: string, options: { websocketClass?: typeof WebSocket } = {}) {
   const { provider, request } = withNodeRequests(
     getWsProvider(url, options.websocketClass ? { websocketClass: options.websocketClass } : {}),
   );
   const client = createClient(provider);
   nodeRequests.set(client, request);
-  return { client, api: client.getTypedApi(mpool), request };
+  try {
+    const { api, pallet } = await poolApi(client);
+    return { client, api, pallet, request };
+  } catch (e) {
+    client.destroy();
+    throw e;
+  }
 }
 
 /**

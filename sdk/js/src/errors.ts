@@ -52,6 +52,8 @@ export type MpoolErrorCode =
   | 'Rpc'
   | 'Disconnected'
   | 'Unsupported'
+  // A runtime without the pool pallet (or with two).
+  | 'IncompatibleRuntime'
   // A player's segments (`@mpool/sdk/hls`): the origin's HTTP answer, bytes not in the hash list.
   | 'Http'
   | 'BadSegment';

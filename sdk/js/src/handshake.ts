@@ -24,7 +24,16 @@ export interface Policy {
   resourceId: Uint8Array | string;
   /** Overrides of the default limits (`HandshakeVerifier.defaultLimits`). */
   limits?: Partial<Limits>;
+  /**
+   * The pool pallet's storage prefix on the peer's chain (`PoolPallet.storagePrefix` of
+   * `connect` / `poolApi`): where the proof must show the pool. Taken from the peer's own chain,
+   * never from the viewer. Default: the demo runtimes' `MicropaymentPool`.
+   */
+  palletPrefix?: string;
 }
+
+/** The demo runtimes' pool pallet storage prefix. */
+export const DEMO_PALLET_PREFIX = 'MicropaymentPool';
 
 /** The pool as a view shows it, with the peer's ledger of it (opaque bytes, to store). */
 export interface VerifiedPool {
@@ -70,7 +79,7 @@ interface Exports {
   memory: WebAssembly.Memory;
   mpool_reset(): void;
   mpool_alloc(len: number): number;
-  mpool_check(bundle: number, len: number, me: number): number;
+  mpool_check(bundle: number, len: number, me: number, prefix: number, prefixLen: number): number;
   mpool_out_ptr(): number;
   mpool_out_len(): number;
   mpool_verify_voucher(voucher: number, signature: number, signer: number): number;
@@ -171,9 +180,10 @@ export class HandshakeVerifier {
   verify(bundle: Uint8Array | string, policy: Policy): VerifiedPool {
     const bytes = typeof bundle === 'string' ? bytesOf(bundle) : bundle;
     const me = accountId(policy.me);
+    const prefix = new TextEncoder().encode(policy.palletPrefix ?? DEMO_PALLET_PREFIX);
     const w = this.wasm;
     w.mpool_reset();
-    const status = w.mpool_check(this.#write(bytes), bytes.length, this.#write(me));
+    const status = w.mpool_check(this.#write(bytes), bytes.length, this.#write(me), this.#write(prefix), prefix.length);
     const out = new Uint8Array(w.memory.buffer, w.mpool_out_ptr(), w.mpool_out_len()).slice();
     w.mpool_reset();
     if (status !== 0) {

@@ -6,7 +6,7 @@ import { createClient, type BlockInfo, type PolkadotClient } from 'polkadot-api'
 import { getSmProvider } from 'polkadot-api/sm-provider';
 import { start, type Client as Smoldot } from 'polkadot-api/smoldot';
 import { decodeBundle, decodeHeader } from './bundle.js';
-import { mpool, poolView, type MpoolApi } from './chain.js';
+import { poolApi, poolView, type MpoolApi, type PoolPallet } from './chain.js';
 import { MpoolError } from './errors.js';
 import { fromHex } from './codec.js';
 import type { VoucherBook } from './book.js';
@@ -112,15 +112,22 @@ export class FinalityTracker {
  * when there is no bundle.
  */
 export class LightPeer {
-  readonly api: MpoolApi;
   readonly finality: FinalityTracker;
+  readonly #pool: Promise<{ api: MpoolApi; pallet: PoolPallet }>;
 
   constructor(
     readonly client: PolkadotClient,
     private readonly verifier: HandshakeVerifier,
   ) {
-    this.api = client.getTypedApi(mpool);
+    this.#pool = poolApi(client);
+    // Awaited by every method; an incompatible runtime fails them, not the constructor.
+    this.#pool.catch(() => undefined);
     this.finality = new FinalityTracker(client);
+  }
+
+  /** The chain's typed API addressed to its pool pallet, and that pallet (`poolApi`). */
+  pool(): Promise<{ api: MpoolApi; pallet: PoolPallet }> {
+    return this.#pool;
   }
 
   /**
@@ -135,12 +142,13 @@ export class LightPeer {
     if (trusted === undefined) {
       throw new MpoolError('UnknownBlock', `block ${number} is older than what this light client followed; ask for a fresh bundle`);
     }
-    return this.verifier.verify(bundle, { ...policy, trustedHash: trusted, now: tip.number });
+    const { pallet } = await this.#pool;
+    return this.verifier.verify(bundle, { palletPrefix: pallet.storagePrefix, ...policy, trustedHash: trusted, now: tip.number });
   }
 
   /** The pool and `me`'s `Paid` record at block `at`: raw, proof-checked by the light client. */
-  #view(poolId: bigint, me: Uint8Array | string, at: { hash: string; number: number }): Promise<RawView> {
-    return poolView(this.client, this.api, poolId, me, at);
+  async #view(poolId: bigint, me: Uint8Array | string, at: { hash: string; number: number }): Promise<RawView> {
+    return poolView(this.client, (await this.#pool).api, poolId, me, at);
   }
 
   /**

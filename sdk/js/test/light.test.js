@@ -10,13 +10,21 @@ import { HandshakeVerifier, MpoolError } from '../dist/index.js';
 import { FinalityTracker, LightPeer } from '../dist/light.js';
 
 const V = JSON.parse(readFileSync(new URL('../../../docs/vectors/wire-v1.json', import.meta.url), 'utf8')).bundle;
+const METADATA = new Uint8Array(readFileSync(new URL('../../../client/metadata/micropayment-pool.scale', import.meta.url)));
 const code = (c) => (e) => e instanceof MpoolError && e.code === c;
 
 /** A client that announces what the test tells it to. */
 function scripted() {
   const blocks$ = new Subject();
   const finalizedBlock$ = new Subject();
-  const client = { blocks$, finalizedBlock$, getTypedApi: () => ({}) };
+  // Its runtime is the demo's: the checked-in metadata, where LightPeer finds the pool pallet.
+  const client = {
+    blocks$,
+    finalizedBlock$,
+    getTypedApi: () => ({}),
+    getFinalizedBlock: async () => ({ hash: `0x${'00'.repeat(32)}`, number: 0 }),
+    getMetadata: async () => METADATA,
+  };
   const block = (number, hash, parent) => {
     const b = { number, hash, parent };
     blocks$.next(b);

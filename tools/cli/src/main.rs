@@ -8,7 +8,7 @@ mod output;
 use clap::{Args, Parser, Subcommand};
 use micropayment_pool_client::{
 	amount::Amount,
-	settle_by, settlement_grace, AccountId, BundleExt, Chain, ChainError, HandshakeBundle,
+	AccountId, BundleExt, Chain, ChainError, HandshakeBundle,
 	HandshakeError, Limits, Peer, PoolId, PoolTerms, SignedVoucher, Viewer, VoucherError, Wait,
 };
 use micropayment_pool_client::peering::{self, Admitted, PeerChainError, Settlement};
@@ -16,7 +16,6 @@ use micropayment_pool_client::viewer::{PromiseError, Promises};
 use micropayment_pool_client::{
 	api::{pool_events as ev, runtime::tx as calls, BoundedVec},
 	chain::{to_account, to_api_account},
-	constants,
 };
 use output::{Failure, Report, EXIT_CODES, EXIT_USAGE};
 use serde_json::json;
@@ -527,14 +526,14 @@ fn no_pool(pool: PoolId) -> Failure {
 async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 	match cmd {
 		PoolCmd::Create { signer, resource, deposit, collateral, duration, voucher_signer } => {
-			let max = constants::pool().max_resource_id_len;
+			let chain = connect(cli).await?;
+			let max = chain.pallet().constants.max_resource_id_len;
 			if resource.len() > max as usize {
 				return Err(anyhow::anyhow!("resource id too long: {} bytes, at most {max}", resource.len()).into());
 			}
 			let resource_id = BoundedVec(resource.as_bytes().to_vec());
 			let pair = args::pair(&signer.suri)?;
 			let voucher_signer = voucher_signer.as_deref().map(args::account).transpose()?;
-			let chain = connect(cli).await?;
 			let units = &chain.units;
 			let deposit = deposit.resolve(units).map_err(anyhow::Error::msg)?;
 			let collateral = collateral.resolve(units).map_err(anyhow::Error::msg)?;
@@ -578,7 +577,7 @@ async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 			let units = &chain.units;
 			let record = chain.pool(*pool, at).await.map_err(chain_err)?.ok_or_else(|| no_pool(*pool))?;
 			let resource = String::from_utf8_lossy(&record.resource_id.0).into_owned();
-			let deadline = settle_by(record.expiry);
+			let deadline = chain.settle_by(record.expiry);
 			Ok(Report::new(json!({
 				"pool_id": pool,
 				"owner": to_account(&record.owner).to_ss58check(),
@@ -588,7 +587,7 @@ async fn pool(cli: &Cli, cmd: &PoolCmd) -> Result<Report, Failure> {
 				"total_deposit": record.total_deposit.to_string(),
 				"collateral": record.collateral.to_string(),
 				"expiry": record.expiry,
-				"settlement_grace": settlement_grace(),
+				"settlement_grace": chain.pallet().constants.settlement_grace,
 				"settle_by": deadline,
 				"payees": record.payees,
 				"overdrawn": record.overdrawn,
@@ -870,7 +869,7 @@ async fn handshake(cli: &Cli, cmd: &HandshakeCmd) -> Result<Report, Failure> {
 			let at_head = PoolTerms::of(&ledger, Some(head));
 			let mut out = serde_json::to_value(terms)?;
 			out["resource"] = json!(String::from_utf8_lossy(&terms.resource_id));
-			out["settle_by"] = json!(terms.settle_by());
+			out["settle_by"] = json!(chain.settle_by(terms.expiry));
 			out["verify_ms"] = json!(elapsed.as_secs_f64() * 1e3);
 			out["head"] = serde_json::to_value(&at_head)?;
 			out["relied_on"] = json!(ledger.relied_on().to_string());
@@ -895,8 +894,8 @@ async fn handshake(cli: &Cli, cmd: &HandshakeCmd) -> Result<Report, Failure> {
 				))
 				.line(format!(
 					"  settle by    block {} (expiry + {} blocks of grace)",
-					terms.settle_by(),
-					settlement_grace()
+					chain.settle_by(terms.expiry),
+					chain.pallet().constants.settlement_grace
 				))
 				.line(format!("  paid to me   {}", units.format(at_head.paid_to_me)))
 				.line(format!("  checked in   {:.2} ms", elapsed.as_secs_f64() * 1e3)))

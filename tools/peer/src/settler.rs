@@ -14,7 +14,7 @@
 
 use crate::Shared;
 use micropayment_pool_client::{
-	constants, peering::Settlement, settle_by, BlockNumber, ChainError, Hash, PoolId,
+	peering::Settlement, BlockNumber, ChainError, Hash, PoolId,
 	SignedVoucher, Source, Wait,
 };
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
@@ -79,9 +79,9 @@ async fn round(
 		peer.pools()
 			.iter()
 			.filter(|(id, e)| {
-				now < settle_by(e.ledger.pool.expiry) && (all || peer.settle_now(**id).is_some())
+				now < chain.settle_by(e.ledger.pool.expiry) && (all || peer.settle_now(**id).is_some())
 			})
-			.filter_map(|(id, e)| Some((peer.unsettled(*id)?, settle_by(e.ledger.pool.expiry))))
+			.filter_map(|(id, e)| Some((peer.unsettled(*id)?, chain.settle_by(e.ledger.pool.expiry))))
 			.collect()
 	};
 	// Near its deadline a voucher goes alone, with the policy's tip sized for its own pool
@@ -94,7 +94,7 @@ async fn round(
 	for (voucher, _) in alone {
 		failed = failed.saturating_add(settle_alone(shared, &voucher).await);
 	}
-	for part in together.chunks(constants::pool().max_batch.max(1) as usize) {
+	for part in together.chunks(shared.chain.pallet().constants.max_batch.max(1) as usize) {
 		let failures = match part {
 			// One voucher: `settle` is the cheaper call (its tip is zero here).
 			[(voucher, _)] => settle_alone(shared, voucher).await,

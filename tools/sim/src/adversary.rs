@@ -333,7 +333,13 @@ pub async fn double_spend(
 		let bundle = HandshakeBundle::from_bytes(&chain.handshake_bundle(pool_id, &me, None).await?.to_bytes())?;
 		let trusted = chain.trusted_hash(&bundle).await??;
 		let now = chain.header(Some(chain.finalized_head().await?)).await?.block_number();
-		let policy = Policy { me: me.clone(), resource_id: resource.clone(), now, limits: paper_limits() };
+		let policy = Policy {
+			me: me.clone(),
+			resource_id: resource.clone(),
+			now,
+			limits: paper_limits(),
+			pallet_prefix: chain.pallet().prefix().to_vec(),
+		};
 		let verified = verify_handshake(&bundle, trusted, &policy)?;
 		let terms = verified.terms;
 		ensure!(terms.settle_by() == deadline, "peer's window {} ≠ {deadline}", terms.settle_by());

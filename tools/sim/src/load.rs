@@ -673,9 +673,9 @@ async fn read_block(
 	let events = chain.events(hash).await?;
 	for event in events.iter().filter_map(Result::ok) {
 		let Some(s) = metrics::emitting_extrinsic(&event).and_then(|i| found.get_mut(&i)) else { continue };
-		if event.is::<ev::Settled>() {
+		if chain.pallet().is::<ev::Settled, _>(&event) {
 			s.settled += 1;
-		} else if event.is::<ev::SettlementFailed>() {
+		} else if chain.pallet().is::<ev::SettlementFailed, _>(&event) {
 			s.failed_vouchers += 1;
 		} else if event.is::<ExtrinsicFailed>() {
 			s.failed = true;

@@ -553,6 +553,7 @@ async fn handshake(
 		resource_id: ctx.resource.clone(),
 		now: peer.node.block_number(head).await?,
 		limits: sim_limits(&ctx.work),
+		pallet_prefix: peer.node.pallet().prefix().to_vec(),
 	};
 	let verified = verify_handshake(&bundle, trusted, &policy)?;
 	let view = peer.node.pool_view(pool_id, &peer.account, Some(head)).await?;

@@ -3,9 +3,10 @@
 //!
 //! Protocol, one call at a time (the module is single-threaded):
 //! 1. `mpool_reset()` frees everything the previous call allocated;
-//! 2. `mpool_alloc(n)` returns a buffer for the bundle, and another of 32 bytes for the peer's
-//!    account; JS writes them into the module's memory;
-//! 3. `mpool_check(bundle, len, me)` returns a status (0 ok, else [`status`]) and leaves its
+//! 2. `mpool_alloc(n)` returns a buffer for the bundle, another of 32 bytes for the peer's
+//!    account and one for the pool pallet's storage prefix on the peer's chain; JS writes them
+//!    into the module's memory;
+//! 3. `mpool_check(bundle, len, me, prefix, prefix_len)` returns a status (0 ok, else [`status`]) and leaves its
 //!    output at `mpool_out_ptr()`/`mpool_out_len()`: on success the SCALE encoding of
 //!    [`micropayment_pool_handshake::Proven`], else a UTF-8 message;
 //!    `mpool_verify_voucher(voucher, signature, signer)` returns which payload an sr25519
@@ -43,9 +44,10 @@ pub fn policy(op: u32, input: &[u8]) -> (u32, Vec<u8>) {
 	}
 }
 
-/// Checks a bundle for `me`: a status and the output bytes (see the crate docs).
-pub fn check(bundle: &[u8], me: &[u8; 32]) -> (u32, Vec<u8>) {
-	let result = HandshakeBundle::from_bytes(bundle).and_then(|b| b.check(me));
+/// Checks a bundle for `me` on a chain whose pool pallet has storage prefix `pallet_prefix`: a
+/// status and the output bytes (see the crate docs).
+pub fn check(bundle: &[u8], me: &[u8; 32], pallet_prefix: &[u8]) -> (u32, Vec<u8>) {
+	let result = HandshakeBundle::from_bytes(bundle).and_then(|b| b.check(me, pallet_prefix));
 	match result {
 		Ok(proven) => (status::OK, proven.encode()),
 		Err(e) => {
@@ -189,17 +191,29 @@ mod ffi {
 		ptr
 	}
 
-	/// Checks the bundle at `bundle[..len]` for the account at `me[..32]`.
+	/// Checks the bundle at `bundle[..len]` for the account at `me[..32]`, under the pallet
+	/// storage prefix at `prefix[..prefix_len]`.
 	///
 	/// # Safety
-	/// Both pointers come from `mpool_alloc` of at least `len` and 32 bytes, written by JS.
+	/// The pointers come from `mpool_alloc` of at least `len`, 32 and `prefix_len` bytes,
+	/// written by JS.
 	#[no_mangle]
-	pub unsafe extern "C" fn mpool_check(bundle: *const u8, len: usize, me: *const u8) -> u32 {
+	pub unsafe extern "C" fn mpool_check(
+		bundle: *const u8,
+		len: usize,
+		me: *const u8,
+		prefix: *const u8,
+		prefix_len: usize,
+	) -> u32 {
 		// SAFETY: the caller passes buffers of these lengths (see above).
-		let (bundle, me) = unsafe {
-			(core::slice::from_raw_parts(bundle, len), &*(me as *const [u8; 32]))
+		let (bundle, me, prefix) = unsafe {
+			(
+				core::slice::from_raw_parts(bundle, len),
+				&*(me as *const [u8; 32]),
+				core::slice::from_raw_parts(prefix, prefix_len),
+			)
 		};
-		let (code, out) = check(bundle, me);
+		let (code, out) = check(bundle, me, prefix);
 		let out = out.leak();
 		// SAFETY: single-threaded.
 		unsafe { *OUT.0.get() = (out.as_ptr() as usize, out.len()) };
