@@ -1,6 +1,7 @@
 //! # Micropayment pool client
 //!
-//! The off-chain half of the micropayment pool, for the demo runtime of this workspace:
+//! The off-chain half of the micropayment pool, for any runtime that includes the pallet (the
+//! demo runtimes of this workspace or a chain builder's; see [`pallet`]):
 //!
 //! - [`viewer`]: keep a cumulative counter per peer and sign [`SignedVoucher`]s, never
 //!   promising more than the deposit in total unless told to;
@@ -16,12 +17,14 @@
 //!   node's nonce), read pools, fetch proofs, and report events, fees and errors by their names
 //!   in the runtime's metadata;
 //! - [`api`]: the runtime's calls, events and types, generated from its metadata;
+//! - [`pallet`]: where a runtime keeps the pool pallet, found in its metadata by what it holds;
 //! - [`verify`]: single and batch signature verification of vouchers.
 //!
 //! The voucher's bytes come from [`micropayment_pool_primitives`]; nothing here re-encodes them.
 //! The crate depends on neither the runtime nor FRAME, nor on sp-runtime and sp-io: what it knows
-//! of the chain comes from the runtime's metadata, checked in at `client/metadata/` and compared
-//! with the built runtime by `runtime/tests/metadata.rs`; signatures are checked with sp-core as
+//! of the chain comes from the runtime's metadata: the types of the one checked in at
+//! `client/metadata/` (compared with the built runtime by `runtime/tests/metadata.rs`), and the
+//! pool pallet's name, storage prefix and constants of the connected runtime's; signatures are checked with sp-core as
 //! the runtime checks them (`tests/signature_parity.rs`). `wss://` endpoints need the `tls`
 //! feature (the `mpool` CLI has it on).
 

@@ -75,13 +75,12 @@ pub enum PalletError {
 }
 
 impl PoolPallet {
-	/// The one pallet of `metadata` with the pool's calls and storage, whatever its name.
+	/// The one pallet of `metadata` with the pool's storage items and constants, whatever its
+	/// name.
 	pub fn find(metadata: &Metadata) -> Result<Self, PalletError> {
 		let pallet = Self::metadata_of(metadata)?;
-		let storage_prefix = pallet
-			.storage()
-			.map(|s| s.prefix().to_owned())
-			.expect("`is_pool` requires the pool's storage items; qed");
+		// `is_pool` found the storage items, so the pallet has storage.
+		let storage_prefix = pallet.storage().map(|s| s.prefix().to_owned()).ok_or(PalletError::Missing)?;
 		let constants =
 			PoolConstants::from_pallet(&pallet).ok_or_else(|| PalletError::Constants(pallet.name().into()))?;
 		Ok(Self { name: pallet.name().to_owned(), storage_prefix, constants })
@@ -197,12 +196,69 @@ impl<C: Payload> Payload for PoolCall<'_, C> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use subxt::ext::frame_metadata::{self, v16::RuntimeMetadataV16};
 
 	#[test]
 	fn the_demo_metadata_has_one_pool_pallet() {
 		let demo = PoolPallet::demo();
 		assert_eq!((demo.name.as_str(), demo.storage_prefix.as_str()), ("MicropaymentPool", "MicropaymentPool"));
 		assert_eq!((demo.constants.settlement_grace, demo.constants.max_batch), (5, 256));
+	}
+
+	/// The checked-in metadata changed by `change` (and re-encoded), as a chain builder's runtime
+	/// would present it.
+	fn changed(change: impl FnOnce(&mut RuntimeMetadataV16)) -> Metadata {
+		use codec::Encode;
+		use frame_metadata::{RuntimeMetadata, RuntimeMetadataPrefixed};
+		let bytes: &[u8] = include_bytes!("../metadata/micropayment-pool.scale");
+		let mut prefixed = RuntimeMetadataPrefixed::decode(&mut &bytes[..]).expect("the checked-in metadata decodes; qed");
+		let RuntimeMetadata::V16(ref mut v16) = prefixed.1 else { panic!("the demo runtimes serve metadata v16") };
+		change(v16);
+		Metadata::decode(&mut &prefixed.encode()[..]).expect("a changed pallet still decodes")
+	}
+
+	/// The index of the demo's pool pallet in `v16.pallets`.
+	fn pool(v16: &RuntimeMetadataV16) -> usize {
+		v16.pallets.iter().position(|p| p.name == GENERATED_NAME).expect("the demo has it; qed")
+	}
+
+	/// Renames pallet `at` and its storage prefix, as `construct_runtime!` does.
+	fn rename(v16: &mut RuntimeMetadataV16, at: usize, name: &str) {
+		let pallet = &mut v16.pallets[at];
+		pallet.name = name.into();
+		pallet.storage.as_mut().expect("the pool pallet has storage; qed").prefix = name.into();
+	}
+
+	#[test]
+	fn another_name_and_other_constants_are_found() {
+		let metadata = changed(|v16| {
+			let at = pool(v16);
+			rename(v16, at, "Micropayments");
+			let max_batch =
+				v16.pallets[at].constants.iter_mut().find(|c| c.name == "MaxBatch").expect("a pool constant");
+			max_batch.value = codec::Encode::encode(&64u32);
+		});
+		let found = PoolPallet::find(&metadata).expect("one pool pallet");
+		assert_eq!((found.name.as_str(), found.prefix()), ("Micropayments", &b"Micropayments"[..]));
+		assert_eq!(found.constants, PoolConstants { max_batch: 64, ..PoolPallet::demo().constants });
+		assert_eq!(PoolPallet::name_in(&metadata), Ok("Micropayments"));
+	}
+
+	#[test]
+	fn no_pool_pallet_or_two_are_named_errors() {
+		let none = changed(|v16| v16.pallets.retain(|p| p.name != GENERATED_NAME));
+		assert_eq!(PoolPallet::find(&none), Err(PalletError::Missing));
+		let two = changed(|v16| {
+			let mut copy = v16.pallets[pool(v16)].clone();
+			copy.index = 99;
+			v16.pallets.push(copy);
+			let last = v16.pallets.len() - 1;
+			rename(v16, last, "SecondPool");
+		});
+		assert_eq!(
+			PoolPallet::find(&two),
+			Err(PalletError::Ambiguous(vec![GENERATED_NAME.into(), "SecondPool".into()]))
+		);
 	}
 
 	#[test]

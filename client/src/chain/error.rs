@@ -18,6 +18,9 @@ pub enum ChainError {
 		/// `Pallet.Error` as the runtime's metadata names it, e.g.
 		/// `MicropaymentPool.StaleVoucher`, or `Token.FundsUnavailable`.
 		error: String,
+		/// What the error means: its documentation in the runtime's metadata (empty for errors
+		/// that are not a pallet's).
+		docs: String,
 		block_hash: Hash,
 		/// The fee the signer paid all the same.
 		fee: Balance,
@@ -76,15 +79,25 @@ pub(super) fn rejected(e: subxt::rpcs::Error) -> ChainError {
 /// `MicropaymentPool.StaleVoucher`, `Balances.InsufficientBalance`, `Token.FundsUnavailable`:
 /// any module's error by its name in the runtime's metadata.
 pub fn error_name(error: &subxt::error::DispatchError) -> String {
+	error_name_and_docs(error).0
+}
+
+/// [`error_name`] and, for a pallet's error, its documentation in the runtime's metadata (what
+/// the error means to the one who sent the call; empty for other errors).
+pub fn error_name_and_docs(error: &subxt::error::DispatchError) -> (String, String) {
 	use subxt::error::DispatchError as E;
-	match error {
+	let name = match error {
 		E::Module(module) => match module.details() {
-			Ok(details) => format!("{}.{}", details.pallet.name(), details.variant.name),
+			Ok(details) => {
+				let docs = details.variant.docs.iter().map(|line| line.trim()).collect::<Vec<_>>().join(" ");
+				return (format!("{}.{}", details.pallet.name(), details.variant.name), docs);
+			},
 			Err(_) => format!("Module.{}.{}", module.pallet_index(), module.error_index()),
 		},
 		E::Token(e) => format!("Token.{e:?}"),
 		E::Arithmetic(e) => format!("Arithmetic.{e:?}"),
 		E::Transactional(e) => format!("Transactional.{e:?}"),
 		other => format!("{other:?}"),
-	}
+	};
+	(name, String::new())
 }

@@ -10,7 +10,7 @@ mod error;
 mod offer;
 mod submit;
 
-pub use error::{error_name, ChainError};
+pub use error::{error_name, error_name_and_docs, ChainError};
 pub use offer::{Landed, TipRule};
 pub use submit::{Included, PairSigner, SignedTx, Wait, MORTALITY};
 

@@ -2,7 +2,7 @@
 //! transactions; their fees and dispatch errors from their events.
 
 use super::{
-	error::{error_name, rejected},
+	error::{error_name_and_docs, rejected},
 	AtBlock, Chain, ChainConfig, ChainError, TxEvents,
 };
 use crate::{
@@ -195,7 +195,8 @@ fn outcome(
 		if event.is::<ExtrinsicFailed>() {
 			let error = subxt::error::DispatchError::decode_from(event.field_bytes(), metadata.clone())
 				.map_err(|e| ChainError::Decode(format!("dispatch error: {e}")))?;
-			return Err(ChainError::Dispatch { error: error_name(&error), block_hash, fee });
+			let (error, docs) = error_name_and_docs(&error);
+			return Err(ChainError::Dispatch { error, docs, block_hash, fee });
 		}
 	}
 	Ok(Included { block_hash, extrinsic_index, events, fee, pallet })

@@ -7,7 +7,7 @@
 // baseline the paid start is measured against). What happens is in `window.__player`.
 import Hls from 'hls.js';
 import { HandshakeVerifier, Payer, SessionKey, fromHex } from '@mpool/sdk';
-import { connect, handshakeBundle } from '@mpool/sdk/chain';
+import { connectClient, handshakeBundle, poolApi } from '@mpool/sdk/chain';
 import { PaidSegments, paidFragmentLoader, parseManifest, sha256Hex } from '@mpool/sdk/hls';
 import { IndexedDbPlayerStore } from '@mpool/sdk/indexeddb';
 
@@ -34,7 +34,11 @@ const fail = (e) => {
 
 /** The paid segments, their sessions being opened; `manifest` is the checked hash list. */
 async function paidSegments(config) {
-  const { client, api } = await connect(config.rpc);
+  const { client } = connectClient(config.rpc);
+  // The pool pallet's API (from the runtime's metadata) is first needed by a handshake bundle,
+  // after the first segment: not waited for here.
+  const pooling = poolApi(client);
+  pooling.catch(fail);
   // Independent steps at once: each is a round trip or a compile the first segment waits for.
   const [manifest, chainSpec, rules, store] = await Promise.all([
     fetch(`${config.origin}mpool-hashes.json`)
@@ -76,7 +80,7 @@ async function paidSegments(config) {
     origin: config.origin,
     genesisHash,
     payer,
-    bundle: (payee) => handshakeBundle(client, api, poolId, payee),
+    bundle: async (payee) => handshakeBundle(client, (await pooling).api, poolId, payee),
     persist,
     retryAfterMs: 2_000,
     onEvent: (e) => {

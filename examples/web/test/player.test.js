@@ -144,7 +144,7 @@ describe('hls.js pays mpool-peer daemons per segment, in headless Chromium', { t
     }
 
     node = await startNode('player', ['--dev']);
-    ({ client, api } = connect(node.ws, { websocketClass: WebSocket }));
+    ({ client, api } = await connect(node.ws, { websocketClass: WebSocket }));
     origin = await startOrigin(join(dir, 'origin'));
     for (const [name, media] of [['Bob', 'origin'], ['Charlie', 'corrupt'], ['Dave', 'origin']]) {
       const { config, base } = await writeConfig({

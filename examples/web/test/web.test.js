@@ -35,7 +35,7 @@ describe('the streaming demo in headless Chromium', { timeout: 900_000 }, () => 
     mkdirSync(ARTIFACTS, { recursive: true });
     node = await startNode('web', ['--dev'], { wsP2p: true });
     server = await startDemoServer({ nodeBin: NODE_BIN, rpcPort: node.rpcPort, port: 0 });
-    ({ client, api } = connect(node.ws, { websocketClass: WebSocket }));
+    ({ client, api } = await connect(node.ws, { websocketClass: WebSocket }));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       // This machine's network is closed: no background traffic to Google's hosts.

@@ -32,7 +32,7 @@ const keyring = new Keyring({ type: 'sr25519' });
 const bob = keyring.addFromUri('//Bob');
 const signer = (pair) => getPolkadotSigner(pair.publicKey, 'Sr25519', (payload) => pair.sign(payload));
 const node = await startNode('peer-load', ['--dev']);
-const { client, api } = connect(node.ws, { websocketClass: WebSocket });
+const { client, api } = await connect(node.ws, { websocketClass: WebSocket });
 const genesis = fromHex((await client.getChainSpecData()).genesisHash);
 const verifier = await HandshakeVerifier.load();
 const dir = mkdtempSync(join(tmpdir(), 'mpool-peer-load-'));

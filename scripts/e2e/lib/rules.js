@@ -43,11 +43,20 @@ export function holdKey(reason) {
   return JSON.stringify({ [POOL.section]: reason });
 }
 
+// Getters: the pool's section is known once a suite has connected (`connect` in chain.js).
 export const HOLD = {
-  deposit: holdKey('PoolDeposit'),
-  collateral: holdKey('PoolCollateral'),
-  poolStorage: holdKey('PoolStorage'),
-  payeeStorage: holdKey('PayeeStorage'),
+  get deposit() {
+    return holdKey('PoolDeposit');
+  },
+  get collateral() {
+    return holdKey('PoolCollateral');
+  },
+  get poolStorage() {
+    return holdKey('PoolStorage');
+  },
+  get payeeStorage() {
+    return holdKey('PayeeStorage');
+  },
 };
 
 const min = (a, b) => (a < b ? a : b);

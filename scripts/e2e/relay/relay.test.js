@@ -91,7 +91,7 @@ describe('the parachain on a westend-local relay chain', { timeout: 40 * 60_000 
 
   async function connectPara() {
     para = await connect(network.paras[PARA_ID].nodes[0].wsUri);
-    ({ client, api: papi } = connectChain(network.paras[PARA_ID].nodes[0].wsUri, { websocketClass: WebSocket }));
+    ({ client, api: papi } = await connectChain(network.paras[PARA_ID].nodes[0].wsUri, { websocketClass: WebSocket }));
   }
 
   before(async () => {

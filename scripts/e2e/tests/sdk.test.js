@@ -29,7 +29,7 @@ import {
   toHex,
   tokenHex,
 } from '../../../sdk/js/dist/index.js';
-import { closePool, createPool, GENERATED_PALLET, handshakeBundle, poolApi, poolView, readPool, settle, withNodeRequests } from '../../../sdk/js/dist/chain.js';
+import { closePool, createPool, GENERATED_PALLET, handshakeBundle, mpool, poolApi, poolView, readPool, settle, withNodeRequests } from '../../../sdk/js/dist/chain.js';
 import { FileStore } from '../../../sdk/js/dist/node.js';
 import { startNode } from '../lib/node.js';
 
@@ -74,8 +74,8 @@ describe('JS SDK: session-key pool, wasm handshake, voucher book, PAPI settlemen
     // PAPI compares the descriptors' types with the chain's metadata, by pallet name: identical
     // where the runtime names the pool pallet as the descriptors do (the solochain); where it
     // names it otherwise (the parachain's `Micropayments`), the descriptors' own entries find
-    // nothing and the SDK's API (`poolApi`) addresses the runtime's pallet instead.
-    const { compat } = await api.getStaticApis();
+    // nothing and the SDK's API (`poolApi`) resolves the runtime's own names instead.
+    const { compat } = await client.getTypedApi(mpool).getStaticApis();
     const level = pallet.name === GENERATED_PALLET ? CompatibilityLevel.Identical : CompatibilityLevel.Incompatible;
     for (const call of ['create_pool', 'create_pool_with_signer', 'settle', 'close_pool']) {
       assert.equal(compat.tx.MicropaymentPool[call].level, level, call);

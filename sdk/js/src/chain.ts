@@ -65,22 +65,24 @@ export async function findPoolPallet(client: PolkadotClient, at?: string): Promi
 
 /**
  * The typed API of `client` with its `MicropaymentPool` entries addressed to the runtime's pool
- * pallet (`findPoolPallet`): the descriptors' types, the runtime's name. Another name goes
- * through polkadot-api's unsafe API for that pallet only, which resolves entries by name
- * against the runtime's own metadata; every other pallet stays checked against the descriptors.
+ * pallet (`findPoolPallet`). Where the runtime names the pallet as the descriptors do, this is
+ * the typed API, every entry checked against the descriptors. Where it names it otherwise, the
+ * runtime's outer enums (`RuntimeEvent`, `RuntimeCall`, `RuntimeHoldReason`) name the pallet
+ * otherwise too, so the descriptors' checks would refuse `System.Events` or `Balances.Holds`
+ * as well: the API is then polkadot-api's unsafe API, which resolves every entry by name against
+ * the runtime's own metadata, with the descriptors' TypeScript types and the pool's entries under
+ * `MicropaymentPool` as in the descriptors (decoded values name the pallet as the runtime does).
  */
 export async function poolApi(client: PolkadotClient): Promise<{ api: MpoolApi; pallet: PoolPallet }> {
   const pallet = await findPoolPallet(client);
-  const typed = client.getTypedApi(mpool);
-  if (pallet.name === GENERATED_PALLET) return { api: typed, pallet };
-  const unsafe = client.getUnsafeApi() as unknown as Record<string, Record<string, unknown>>;
+  if (pallet.name === GENERATED_PALLET) return { api: client.getTypedApi(mpool), pallet };
+  const unsafe = client.getUnsafeApi<typeof mpool>() as unknown as Record<PropertyKey, unknown>;
   const routed = new Map<PropertyKey, unknown>();
   for (const ns of ['tx', 'query', 'event', 'constants', 'view'] as const) {
-    const inner = typed[ns] as unknown as Record<PropertyKey, unknown>;
-    const theirs = unsafe[ns] as Record<string, unknown>;
-    routed.set(ns, new Proxy(inner, { get: (t, key) => (key === GENERATED_PALLET ? theirs[pallet.name] : t[key]) }));
+    const entries = unsafe[ns] as Record<PropertyKey, unknown>;
+    routed.set(ns, new Proxy(entries, { get: (t, key) => t[key === GENERATED_PALLET ? pallet.name : key] }));
   }
-  const api = new Proxy(typed, { get: (t, key) => (routed.has(key) ? routed.get(key) : t[key as keyof MpoolApi]) });
+  const api = new Proxy(unsafe, { get: (t, key) => (routed.has(key) ? routed.get(key) : t[key]) }) as unknown as MpoolApi;
   return { api, pallet };
 }
 
@@ -161,17 +163,27 @@ export function withNodeRequests(provider: JsonRpcProvider): { provider: JsonRpc
 }
 
 /**
+ * The client half of `connect`, at once: a polkadot-api client of the node and its `request`,
+ * before the runtime's metadata is read. For a player that must not wait for the metadata before
+ * its first segment: call `poolApi(client)` beside its other first steps.
+ */
+export function connectClient(url: string, options: { websocketClass?: typeof WebSocket } = {}) {
+  const { provider, request } = withNodeRequests(
+    getWsProvider(url, options.websocketClass ? { websocketClass: options.websocketClass } : {}),
+  );
+  const client = createClient(provider);
+  nodeRequests.set(client, request);
+  return { client, request };
+}
+
+/**
  * A client of a node's JSON-RPC WebSocket (the viewer's own node) with this chain's typed API
  * addressed to its pool pallet (`poolApi`), that pallet, and `request` for the node's methods
  * outside the spec (see `withNodeRequests`).
  * Node.js before 22 has no global WebSocket: pass one (e.g. the `ws` package's).
  */
 export async function connect(url: string, options: { websocketClass?: typeof WebSocket } = {}) {
-  const { provider, request } = withNodeRequests(
-    getWsProvider(url, options.websocketClass ? { websocketClass: options.websocketClass } : {}),
-  );
-  const client = createClient(provider);
-  nodeRequests.set(client, request);
+  const { client, request } = connectClient(url, options);
   try {
     const { api, pallet } = await poolApi(client);
     return { client, api, pallet, request };

@@ -480,38 +480,24 @@ fn peer_chain_err(e: PeerChainError) -> Failure {
 	}
 }
 
-/// Chain errors: the chain saying no is a refusal (named by the pallet's error, with a hint for
-/// the errors a user can act on), the rest are errors.
+/// Chain errors: the chain saying no is a refusal (named by the pallet's error, with what the
+/// runtime's metadata says it means), the rest are errors.
 fn chain_err(e: ChainError) -> Failure {
 	match &e {
-		ChainError::Dispatch { .. } => {
+		ChainError::Dispatch { docs, .. } => {
 			let name = e.dispatch_error().unwrap_or("DispatchError");
 			if name == "UnknownPool" {
 				return Failure::not_found(name, &e);
 			}
-			match error_hint(name) {
-				Some(hint) => Failure::refused(name, format!("{e} ({hint})")),
-				None => Failure::refused(name, &e),
+			if docs.is_empty() {
+				Failure::refused(name, &e)
+			} else {
+				Failure::refused(name, format!("{e} ({docs})"))
 			}
 		},
 		ChainError::Rejected(_) | ChainError::Dropped(_) => Failure::refused("Rejected", &e),
 		_ => Failure::Error(e.into()),
 	}
-}
-
-/// What a pallet error means for the one who sent the call.
-fn error_hint(name: &str) -> Option<&'static str> {
-	Some(match name {
-		"SelfPayment" => "a pool never pays its own owner or signer: the voucher's target is one of them",
-		"PoolOpen" => "the pool is still open: reap its records after it is closed",
-		"NothingToReap" => "the closed pool has no Paid records left",
-		"PayeeDepositUnavailable" =>
-			"the peer's free balance cannot cover the storage deposit of its first settlement in this pool",
-		"PoolNotExpired" => "the settlement window (expiry + grace) has not ended yet",
-		"PoolExpired" => "the settlement window (expiry + grace) has ended",
-		"Overdrawn" => "the pool was overdrawn: its collateral is forfeited",
-		_ => return None,
-	})
 }
 
 async fn connect(cli: &Cli) -> Result<Chain, Failure> {
