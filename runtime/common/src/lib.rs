@@ -141,9 +141,10 @@ pub mod pool {
 }
 
 /// Implements `pallet_micropayment_pool::Config` for `Runtime` in the calling runtime crate, with
-/// the parameters of [`pool`]. The caller must have `Runtime`, `Balances`, `RuntimeHoldReason`,
-/// `AccountId` and `Balance` in scope (every FRAME runtime does) and depend on
-/// `frame-support`, `sp-runtime` and `pallet-micropayment-pool`.
+/// the parameters of [`pool`]. The argument is the pallet's name in the runtime's
+/// `construct_runtime!` (its `RuntimeHoldReason` variant). The caller must have `Runtime`,
+/// `Balances`, `RuntimeHoldReason`, `AccountId` and `Balance` in scope (every FRAME runtime
+/// does) and depend on `frame-support`, `sp-runtime` and `pallet-micropayment-pool`.
 #[macro_export]
 macro_rules! impl_micropayment_pool_config {
 	($pallet:ident) => {

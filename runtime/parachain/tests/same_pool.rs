@@ -1,6 +1,7 @@
 //! The parachain runs the solochain's pool: the same configuration, and the same encoding of
-//! every call, event and error a client sends or reads, so one client (the `mpool` CLI, the
-//! e2e suites, polkadot.js apps steps) works on both chains unchanged.
+//! every call, event and error a client sends or reads (the pallet keeps index 10 under its
+//! other name, `Micropayments`), so one client (the `mpool` CLI, the SDK, the e2e suites,
+//! polkadot.js apps steps) works on both chains, finding the pallet's name in the metadata.
 
 use codec::{Decode, Encode};
 use frame_support::traits::Get;

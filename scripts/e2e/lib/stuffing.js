@@ -105,16 +105,17 @@ export async function startStuffing({ client, api, node, until, settlementLength
       if (error) fillerErrors.push(error.message);
     }
   };
-  // Two remarks queued ahead, one more at every new best block, until the window is over.
+  // Two remarks queued ahead, one more for every block the best chain grows by, until the window
+  // is over. The client may announce several new blocks at once (a loaded machine, a fork
+  // choice): each one used a remark, so each gets its replacement, or the queue runs dry and an
+  // untipped transaction finds a block with room.
   await stuff();
   await stuff();
-  let lastHead = 0;
+  let lastHead = null;
   const heads = client.bestBlocks$.subscribe((blocks) => {
     const head = blocks[0]?.number ?? 0;
-    if (stuffing && head > lastHead && head <= until) {
-      lastHead = head;
-      void stuff();
-    }
+    if (lastHead === null) lastHead = head - 1;
+    for (; stuffing && lastHead < Math.min(head, until); lastHead++) void stuff();
   });
 
   return {
